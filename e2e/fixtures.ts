@@ -1,0 +1,41 @@
+import { test as base, expect, type Page } from '@playwright/test';
+
+/**
+ * Every e2e test records console errors and every request; a test fails when the page logs an
+ * error or asks any origin other than its own (no network at run time).
+ */
+export interface Watch {
+  consoleErrors: string[];
+  foreignRequests: string[];
+  requests: string[];
+}
+
+export const test = base.extend<{ watch: Watch }>({
+  watch: async ({ page, baseURL }, use) => {
+    const origin = new URL(baseURL!).origin;
+    const w: Watch = { consoleErrors: [], foreignRequests: [], requests: [] };
+    page.on('console', (m) => { if (m.type() === 'error') w.consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => w.consoleErrors.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      const url = r.url();
+      w.requests.push(url);
+      if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) w.foreignRequests.push(url);
+    });
+    page.context().on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:') && !w.foreignRequests.includes(url)) w.foreignRequests.push(url);
+    });
+    await use(w);
+    expect(w.foreignRequests, 'requests to other origins').toEqual([]);
+    expect(w.consoleErrors, 'console errors').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Opens the app (optionally with a forced backend) and waits for the compute backend to be ready. */
+export async function openApp(page: Page, opts: { backend?: string; hash?: string } = {}) {
+  const q = opts.backend ? `?backend=${opts.backend}` : '';
+  await page.goto(`./${q}#/${opts.hash ?? 'annotate'}`);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /.+/, { timeout: 60_000 });
+}

@@ -1,0 +1,42 @@
+import { test, expect, openApp } from './fixtures';
+
+test('the app loads, shows a working backend and opens each of the four places', async ({ page, watch }) => {
+  await openApp(page);
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveClass(/backend-ready/);
+  const backend = await badge.getAttribute('data-backend');
+  expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+
+  for (const [label, id] of [['Compare', 'compare'], ['Dashboard', 'dashboard'], ['Data', 'data'], ['Annotate', 'annotate']] as const) {
+    await page.getByRole('link', { name: label, exact: true }).click();
+    await expect(page.getByTestId(`page-${id}`)).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: label })).toBeVisible();
+  }
+  expect(watch.requests.length).toBeGreaterThan(0);
+});
+
+test('the four places are reachable by keyboard', async ({ page }) => {
+  await openApp(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Annotate' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(nav.getByRole('link', { name: 'Compare' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('page-compare')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('page-data')).toBeVisible();
+});
+
+test('?backend=wasm forces the wasm backend, served from this origin', async ({ page, watch }) => {
+  await openApp(page, { backend: 'wasm' });
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
+  expect(watch.requests.some((u) => /\.wasm$/.test(u))).toBe(true);
+});
+
+test('?backend=cpu forces the cpu backend', async ({ page }) => {
+  await openApp(page, { backend: 'cpu' });
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+});

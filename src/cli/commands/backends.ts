@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { probeNodeBackends } from '../nodeBackend';
+import { printJson } from '../output';
+
+export function register(program: Command): void {
+  program
+    .command('backends')
+    .description('which compute backends initialise here, with their versions')
+    .action(async () => {
+      const attempts = await probeNodeBackends();
+      printJson({
+        tfjs: tf.version.tfjs,
+        environment: 'node',
+        wasmThreads: false,
+        backends: attempts.map((a) => ({ name: a.name, ok: a.ok, version: a.version ?? null, ms: Math.round(a.ms), error: a.error ?? null })),
+      });
+    });
+}

@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { HeatcheckError, exitCodeFor } from './errors';
+import { register as registerBackends } from './commands/backends';
+
+// Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
+const origWarn = console.warn;
+console.warn = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && args[0].includes('tfjs-node')) return;
+  origWarn(...args);
+};
+const origLog = console.log;
+console.log = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && (args[0].includes('tfjs-node') || args[0].startsWith('====='))) return;
+  origLog(...args);
+};
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
+
+/** Each command lives in src/cli/commands/<name>.ts and exports register(program). One line per command here. */
+const COMMANDS: Array<(p: Command) => void> = [
+  registerBackends,
+];
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('heatcheck')
+    .description('Heatcheck: can we trust this saliency map? Headless commands; JSON on stdout.')
+    .version(pkg.version, '-v, --version')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const reg of COMMANDS) reg(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    if (e instanceof HeatcheckError) {
+      process.stderr.write(`heatcheck: ${e.message}\n`);
+      process.stdout.write(JSON.stringify({ ok: false, code: e.code, message: e.message, ...e.details }) + '\n');
+      return exitCodeFor(e.code);
+    }
+    process.stderr.write(`heatcheck: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
+  }
+}

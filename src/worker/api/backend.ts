@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_ORDER, chooseBackend, probeBackends, type BackendAttempt, type BackendName } from '../../core/model/backends';
+import { browserLoaders } from '../browserBackends';
+
+export interface BackendState {
+  active: BackendName;
+  attempts: BackendAttempt[];
+  tfjsVersion: string;
+}
+
+let current: Promise<BackendState> | null = null;
+
+/** Starts TF.js in the worker. `forced` restricts the choice to one backend. */
+export function initBackend(forced?: BackendName | null): Promise<BackendState> {
+  if (current) return current;
+  current = chooseBackend(browserLoaders, forced ? [forced] : BACKEND_ORDER).then((c) => ({
+    active: c.active,
+    attempts: c.attempts,
+    tfjsVersion: c.tfjsVersion,
+  }));
+  current.catch(() => { current = null; });
+  return current;
+}
+
+export async function activeBackend(): Promise<BackendName> {
+  if (!current) await initBackend();
+  return (await current!).active;
+}
+
+/** Runs a tiny fixed computation on a given backend and on cpu, for the backend path checks. */
+export async function crossCheck(name: BackendName): Promise<{ backend: BackendName; result: number[]; cpu: number[]; maxAbsDiff: number }> {
+  const prev = tf.getBackend();
+  const compute = () => tf.tidy(() => {
+    const a = tf.tensor2d([0.5, -1, 2, 3, 0.25, -0.75], [2, 3]);
+    const b = tf.tensor2d([1, 2, -1, 0.5, 3, -2], [3, 2]);
+    return tf.relu(tf.matMul(a, b)).add(tf.sigmoid(tf.scalar(0.3)));
+  });
+  await tf.setBackend('cpu');
+  const c = compute();
+  const cpu = Array.from(await c.data());
+  c.dispose();
+  const attempts = await probeBackends(browserLoaders, [name]);
+  if (!attempts[0].ok) throw new Error(`${name}: ${attempts[0].error}`);
+  const r = compute();
+  const result = Array.from(await r.data());
+  r.dispose();
+  if (prev) await tf.setBackend(prev);
+  return { backend: name, result, cpu, maxAbsDiff: Math.max(...result.map((v, i) => Math.abs(v - cpu[i]))) };
+}
+
+export function probe(): Promise<BackendAttempt[]> {
+  return probeBackends(browserLoaders);
+}

@@ -1,0 +1,16 @@
+import { cancelJob } from '../jobs';
+import * as backend from './backend';
+
+/**
+ * The compute worker's API. Each concern is one module under src/worker/api and one line here.
+ * Long jobs take a job id and a progress callback (wrapped with Comlink.proxy by the client).
+ */
+export const computeApi = {
+  initBackend: backend.initBackend,
+  crossCheckBackend: backend.crossCheck,
+  probeBackends: backend.probe,
+  cancel: (jobId: string) => cancelJob(jobId),
+  ping: () => 'pong' as const,
+};
+
+export type ComputeApi = typeof computeApi;
