@@ -1,12 +1,18 @@
-import { EmptyState } from '../common/EmptyState';
+import { StudySection } from './StudySection';
+import { ModelsSection } from './ModelsSection';
+import { ReadersSection } from './ReadersSection';
+import { ExportSection } from './ExportSection';
 
+/** The Data page: one section per concern, each in its own file. */
 export function DataPage() {
   return (
-    <div className="page" data-testid="page-data">
+    <div className="page data-page" data-testid="page-data">
       <h1 className="page-title">Data</h1>
-      <EmptyState title="Studies, models and exports">
-        <p>Import a study (PNG, JPEG, DICOM or a MURA folder), TF.js models, and other readers' exports. Nothing leaves this browser.</p>
-      </EmptyState>
+      <p className="muted">Everything stays in this browser: images, models, annotations and results live in its storage (IndexedDB). Nothing is uploaded.</p>
+      <StudySection />
+      <ModelsSection />
+      <ReadersSection />
+      <ExportSection />
     </div>
   );
 }

@@ -128,7 +128,7 @@ describe('Conv2DBackpropFilter on wasm (im2col + matMul)', () => {
       const { value, grads } = tf.variableGrads(() => (m.predict(x) as tf.Tensor).sum() as tf.Scalar);
       const g = tf.grad((inp: tf.Tensor) => (m.predict(inp) as tf.Tensor).sum())(x);
       const gx = g.dataSync().slice();
-      const gw = grads[m.layers[1].getWeights()[0].name]?.dataSync().slice();
+      const gw = grads[(m.layers[1].weights[0].read() as tf.Variable).name]?.dataSync().slice();
       tf.dispose([value, ...Object.values(grads)]);
       g.dispose();
       const leaked = tf.memory().numTensors - before;

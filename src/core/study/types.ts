@@ -1,0 +1,27 @@
+/** Shared study vocabulary (pure data; used by core, worker, state, UI and CLI). */
+
+/** 1 abnormal, 0 normal; null when the study does not say. */
+export type Label = 0 | 1;
+
+/** A box in original-image pixel coordinates, pixel edges: [x0, y0, x1, y1] (0..10 covers pixels 0..9). */
+export type BoxCoords = [number, number, number, number];
+
+/** A grayscale image, row-major. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint16Array | Float32Array;
+}
+
+/** One case of a study folder (`cases.csv`: id,image,label,body_part,abnormality). */
+export interface StudyCaseInfo {
+  id: string;
+  /** Path of the image relative to the study folder (for example images/<id>.png). */
+  image: string;
+  label: Label | null;
+  bodyPart?: string;
+  abnormality?: string;
+}
+
+/** Readers' boxes of a study folder: readers/<R>.json maps case id to a list of boxes. */
+export type ReaderBoxes = Record<string, BoxCoords[]>;
