@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import { ModelError, validateManifest, type ModelManifest } from './manifest';
+
+/** The files of a TF.js LayersModel as bytes: model.json, its weight shards by path, and manifest.json. */
+export interface ModelFiles {
+  /** Where they came from, for messages (a folder path or "upload"). */
+  source: string;
+  modelJson: unknown;
+  /** Weight shards by the path written in model.json's weightsManifest. */
+  shards: Map<string, Uint8Array>;
+  manifest?: unknown;
+}
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  model: tf.LayersModel;
+  /** sha256 of the concatenated shards (hex), recorded with every result. */
+  weightsHash: string;
+}
+
+interface ModelJson {
+  modelTopology?: unknown;
+  format?: string;
+  weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', bytes as unknown as ArrayBuffer);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The shard paths a model.json asks for, in order. */
+export function shardPaths(modelJson: unknown, source = 'model.json'): string[] {
+  const mj = modelJson as ModelJson;
+  if (!mj || typeof mj !== 'object' || !mj.modelTopology) {
+    throw new ModelError('BAD_INPUT_MODEL_JSON', `${source}: model.json has no "modelTopology"; a TF.js LayersModel (model.json + weight shards) is expected`);
+  }
+  if (!Array.isArray(mj.weightsManifest)) throw new ModelError('BAD_INPUT_MODEL_JSON', `${source}: model.json has no "weightsManifest"`);
+  return mj.weightsManifest.flatMap((g) => g.paths);
+}
+
+/** Builds the LayersModel from its files; checks every shard is present and of the right size. */
+export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: Partial<ModelManifest>): Promise<LoadedModel> {
+  const mj = files.modelJson as ModelJson;
+  const paths = shardPaths(mj, files.source);
+  const missing = paths.filter((p) => !files.shards.has(p) && !files.shards.has(p.split('/').pop()!));
+  if (missing.length) {
+    throw new ModelError('BAD_INPUT_MISSING_SHARD', `${files.source}: weight shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named in model.json ${missing.length > 1 ? 'are' : 'is'} missing; select model.json together with all its .bin files`);
+  }
+  const parts = paths.map((p) => files.shards.get(p) ?? files.shards.get(p.split('/').pop()!)!);
+  const total = parts.reduce((a, b) => a + b.byteLength, 0);
+  const weightData = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) { weightData.set(p, o); o += p.byteLength; }
+  const weightSpecs = mj.weightsManifest!.flatMap((g) => g.weights);
+  const need = weightSpecs.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : 1), 0);
+  if (!weightSpecs.some((w) => w.quantization) && need !== total) {
+    throw new ModelError('BAD_INPUT_SHARD_SIZE', `${files.source}: the weight shards hold ${total} bytes but model.json describes ${need}; a shard is truncated or from another model`);
+  }
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: mj.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData: weightData.buffer }));
+  } catch (e) {
+    throw new ModelError('BAD_INPUT_MODEL', `${files.source}: TF.js could not build the model (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const weightsHash = await sha256Hex(weightData);
+  const inShape = model.inputs[0].shape;
+  const base = (files.manifest ?? {}) as Partial<ModelManifest>;
+  const merged = {
+    id: base.id ?? model.name,
+    architecture: base.architecture ?? 'imported',
+    family: base.family ?? base.architecture ?? 'imported',
+    input: base.input ?? { height: inShape[1] ?? 0, width: inShape[2] ?? 0, channels: inShape[3] ?? 1 },
+    preprocessing: base.preprocessing ?? { scale: 2, offset: -1 },
+    output: base.output ?? { kind: 'logit', index: 0 },
+    ...base,
+    ...manifestOverride,
+    weightsSha256: weightsHash,
+  };
+  const manifest = validateManifest(merged, `${files.source}/manifest.json`);
+  checkModelShape(model, manifest, files.source);
+  return { manifest, model, weightsHash };
+}
+
+/** The model's input must be [null, H, W, C] as the manifest says; the output must hold the abnormal index. */
+export function checkModelShape(model: tf.LayersModel, m: ModelManifest, source: string): void {
+  const s = model.inputs[0].shape;
+  if (s.length !== 4) throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the model takes input of rank ${s.length}; an image model with input [batch, height, width, channels] is expected`);
+  const [, h, w, c] = s;
+  if ((h != null && h !== m.input.height) || (w != null && w !== m.input.width) || (c != null && c !== m.input.channels)) {
+    throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the model's input is [${h}, ${w}, ${c}] but the settings say ${m.input.height}x${m.input.width}x${m.input.channels}; fix the input size and channels`);
+  }
+  const out = model.outputs[0].shape;
+  const units = out[out.length - 1] ?? 1;
+  if (m.output.index >= units) throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the output has ${units} unit(s), so output index ${m.output.index} does not exist`);
+}

@@ -1,0 +1,69 @@
+import type { GrayImage } from '../study/types';
+import type { ModelManifest } from './manifest';
+
+/**
+ * Area-average resize of a single-channel image (exact box filter over each output pixel's
+ * footprint, fractional overlaps weighted). Used for model input (downscaling 512 -> 128 without
+ * aliasing). Output Float32 in the input's units.
+ */
+export function resizeArea(src: ArrayLike<number>, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  const out = new Float32Array(dw * dh);
+  const sx = sw / dw;
+  const sy = sh / dh;
+  // Precompute horizontal weights per output column.
+  const colSpans: Array<Array<[number, number]>> = [];
+  for (let x = 0; x < dw; x++) {
+    const x0 = x * sx;
+    const x1 = x0 + sx;
+    const span: Array<[number, number]> = [];
+    for (let i = Math.floor(x0); i < Math.min(sw, Math.ceil(x1)); i++) {
+      const w = Math.min(x1, i + 1) - Math.max(x0, i);
+      if (w > 0) span.push([i, w]);
+    }
+    colSpans.push(span);
+  }
+  const row = new Float64Array(dw);
+  for (let y = 0; y < dh; y++) {
+    const y0 = y * sy;
+    const y1 = y0 + sy;
+    row.fill(0);
+    let wy = 0;
+    for (let j = Math.floor(y0); j < Math.min(sh, Math.ceil(y1)); j++) {
+      const w = Math.min(y1, j + 1) - Math.max(y0, j);
+      if (w <= 0) continue;
+      wy += w;
+      const base = j * sw;
+      for (let x = 0; x < dw; x++) {
+        let acc = 0;
+        for (const [i, wx] of colSpans[x]) acc += src[base + i] * wx;
+        row[x] += acc * w;
+      }
+    }
+    for (let x = 0; x < dw; x++) out[y * dw + x] = row[x] / (wy * sx);
+  }
+  return out;
+}
+
+/** Largest pixel value of an image type: 255 for 8-bit, 65535 for 16-bit; Float32 images are taken as [0, 1]. */
+export function maxPixelValue(img: GrayImage): number {
+  if (img.data instanceof Uint8Array) return 255;
+  if (img.data instanceof Uint16Array) return 65535;
+  return 1;
+}
+
+/**
+ * Image -> model input [H, W, C] (row-major, channels last) in the model's input space:
+ * resize (area), scale to [0, 1] by the pixel type's maximum (or the given max), then
+ * x = v * scale + offset, repeated over channels.
+ */
+export function preprocessImage(img: GrayImage, m: Pick<ModelManifest, 'input' | 'preprocessing'>, maxValue = maxPixelValue(img)): Float32Array {
+  const { height, width, channels } = m.input;
+  const resized = img.width === width && img.height === height ? Float32Array.from(img.data) : resizeArea(img.data, img.width, img.height, width, height);
+  const out = new Float32Array(height * width * channels);
+  const { scale, offset } = m.preprocessing;
+  for (let i = 0; i < height * width; i++) {
+    const v = (resized[i] / maxValue) * scale + offset;
+    for (let c = 0; c < channels; c++) out[i * channels + c] = v;
+  }
+  return out;
+}
