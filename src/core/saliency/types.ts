@@ -41,3 +41,17 @@ export interface SaliencyOutput {
   /** Extra facts worth recording (for example target logits at the input and the baselines). */
   info?: Record<string, unknown>;
 }
+
+/** Per-call context of a method: the seeded generator, cancellation and progress between batches. */
+export interface MethodContext {
+  rng: Rng;
+  /** Awaited between batches; throws when the job was cancelled. */
+  checkpoint?: () => Promise<void>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * One saliency method: a pure function of (probe, input, parameters, context). `x` is one example
+ * [H, W, C] in the model's input space, owned by the caller.
+ */
+export type SaliencyMethodFn<P> = (probe: ModelProbe, x: tf.Tensor3D, params: P, ctx: MethodContext) => Promise<SaliencyOutput>;
