@@ -48,6 +48,12 @@ export async function crossCheck(name: BackendName): Promise<{ backend: BackendN
   return { backend: name, result, cpu, maxAbsDiff: Math.max(...result.map((v, i) => Math.abs(v - cpu[i]))) };
 }
 
-export function probe(): Promise<BackendAttempt[]> {
-  return probeBackends(browserLoaders);
+/** Tries every backend, then returns to the active one. */
+export async function probe(): Promise<BackendAttempt[]> {
+  const prev = tf.getBackend();
+  try {
+    return await probeBackends(browserLoaders);
+  } finally {
+    if (prev) await tf.setBackend(prev);
+  }
 }
