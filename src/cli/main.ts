@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { HeatcheckError, exitCodeFor } from './errors';
 import { register as registerBackends } from './commands/backends';
+import { register as registerPhantom } from './commands/phantom';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -23,6 +24,7 @@ const pkg = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'),
 /** Each command lives in src/cli/commands/<name>.ts and exports register(program). One line per command here. */
 const COMMANDS: Array<(p: Command) => void> = [
   registerBackends,
+  registerPhantom,
 ];
 
 export async function main(argv: string[]): Promise<number> {
