@@ -1,0 +1,212 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MethodContext, ModelProbe } from './types';
+import { gaussianArray } from './rng';
+
+/**
+ * The batched gradient engine shared by grad, ig, sg and sig (and XRAI through IG).
+ *
+ * A *path* expands one attributed input x_s into R model inputs ("rows"): the input itself for the
+ * plain gradient, the n interpolants b + a_k (x_s - b) for IG. The engine flattens the rows of all
+ * S inputs (S noisy copies for SmoothGrad, 1 otherwise), sends them to the probe in chunks of
+ * probe.maxBatch (a chunk may span two inputs), sums each input's row gradients on the device and
+ * hands the finished attribution of each input to a reducer. Rows are built with tf ops; nothing is
+ * read back until the caller reads the final tensor.
+ */
+export interface GradientPath {
+  /** Model inputs per attributed input. */
+  readonly rows: number;
+  /** Rows k0..k1-1 for xi ([1, H, W, C]): [k1 - k0, H, W, C]. Called inside tf.tidy. */
+  makeRows(xi: tf.Tensor4D, k0: number, k1: number): tf.Tensor4D;
+  /** The attribution of xi ([1, H, W, C]) from the sum of its rows' gradients. Called inside tf.tidy. */
+  finish(xi: tf.Tensor4D, gradSum: tf.Tensor4D): tf.Tensor4D;
+}
+
+export const gradientPath: GradientPath = {
+  rows: 1,
+  makeRows: (xi) => xi,
+  finish: (_xi, g) => g,
+};
+
+/** alphas = linspace(0, 1, n), both ends included (n = 1: just 0, as NumPy). */
+export function linspaceAlphas(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let k = 0; k < n; k++) a[k] = n === 1 ? 0 : k / (n - 1);
+  return a;
+}
+
+/** IG's path: rows b + a_k (x - b); attribution (x - b) * (1/n) * sum_k grad. `baseline` [1, H, W, C] is owned by the caller. */
+export function integratedGradientsPath(baseline: tf.Tensor4D, steps: number): GradientPath {
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`integrated gradients: steps must be a positive integer, found ${steps}`);
+  const alphas = linspaceAlphas(steps);
+  return {
+    rows: steps,
+    makeRows: (xi, k0, k1) => {
+      const a = tf.tensor4d(alphas.subarray(k0, k1), [k1 - k0, 1, 1, 1]);
+      return baseline.add(a.mul(xi.sub(baseline))) as tf.Tensor4D;
+    },
+    finish: (xi, g) => xi.sub(baseline).mul(g).div(steps) as tf.Tensor4D,
+  };
+}
+
+/** Is this error the backend running out of memory? */
+export function isOutOfMemory(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /out of memory|OOM|Failed to allocate|allocation failed|Cannot allocate|memory access out of bounds|RangeError: Array buffer allocation/i.test(m);
+}
+
+type Settable = ModelProbe & { setMaxBatch?: (n: number) => void };
+
+/**
+ * Runs `path` for S inputs (input(s) makes input s, [1, H, W, C]; the engine disposes it) and calls
+ * onSample(s, attribution) in order of s; onSample must dispose (or keep) the attribution.
+ * Progress counts rows; ctx.checkpoint is awaited after every chunk.
+ */
+export async function runPath(
+  probe: ModelProbe,
+  samples: number,
+  input: (s: number) => tf.Tensor4D,
+  path: GradientPath,
+  ctx: Pick<MethodContext, 'checkpoint' | 'onProgress'>,
+  onSample: (s: number, attribution: tf.Tensor4D) => void,
+): Promise<void> {
+  const R = path.rows;
+  const total = samples * R;
+  const inputs = new Map<number, tf.Tensor4D>();
+  const accs = new Map<number, tf.Tensor4D>();
+  const get = (s: number) => {
+    let t = inputs.get(s);
+    if (!t) {
+      t = input(s);
+      inputs.set(s, t);
+    }
+    return t;
+  };
+  try {
+    let r0 = 0;
+    while (r0 < total) {
+      const B = Math.max(1, probe.maxBatch);
+      const r1 = Math.min(total, r0 + B);
+      const segs: Array<{ s: number; k0: number; k1: number }> = [];
+      for (let s = Math.floor(r0 / R); s <= Math.floor((r1 - 1) / R); s++) {
+        segs.push({ s, k0: Math.max(0, r0 - s * R), k1: Math.min(R, r1 - s * R) });
+      }
+      for (const g of segs) get(g.s);
+      let grads: tf.Tensor4D;
+      try {
+        grads = tf.tidy(() => {
+          const parts = segs.map((g) => path.makeRows(inputs.get(g.s)!, g.k0, g.k1));
+          const batch = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
+          return probe.inputGradients(batch);
+        });
+      } catch (e) {
+        const p = probe as Settable;
+        if (isOutOfMemory(e) && B > 1 && typeof p.setMaxBatch === 'function') {
+          p.setMaxBatch(Math.floor(B / 2));
+          continue;
+        }
+        throw e;
+      }
+      let offset = 0;
+      for (const g of segs) {
+        const len = g.k1 - g.k0;
+        const prev = accs.get(g.s);
+        const next = tf.tidy(() => {
+          const part = grads.slice([offset, 0, 0, 0], [len, -1, -1, -1]).sum(0, true) as tf.Tensor4D;
+          return prev ? (prev.add(part) as tf.Tensor4D) : part;
+        });
+        prev?.dispose();
+        accs.set(g.s, next);
+        offset += len;
+        if (g.k1 === R) {
+          const xi = inputs.get(g.s)!;
+          const attribution = tf.tidy(() => path.finish(xi, next));
+          if (attribution !== next) next.dispose();
+          accs.delete(g.s);
+          xi.dispose();
+          inputs.delete(g.s);
+          onSample(g.s, attribution);
+        }
+      }
+      grads.dispose();
+      r0 = r1;
+      ctx.onProgress?.(r1, total);
+      if (ctx.checkpoint) await ctx.checkpoint();
+    }
+  } finally {
+    for (const t of inputs.values()) t.dispose();
+    for (const t of accs.values()) t.dispose();
+  }
+}
+
+export interface NoiseOptions {
+  samples: number;
+  /** Noise standard deviation as a fraction of max(x) - min(x) (PAIR's stdev_spread). */
+  noise: number;
+  /** Square each sample's attribution before averaging (PAIR's magnitude=True). */
+  square: boolean;
+  rng: () => number;
+}
+
+/**
+ * Attribution of one input [H, W, C] along `path`: plain, or SmoothGrad around it when `noise` is
+ * given (mean over samples of the (squared) attribution at x + eps, eps ~ N(0, sigma^2) from rng,
+ * sigma = noise * (max(x) - min(x))). Returns the raw map read back, [H, W, C] row-major.
+ */
+export async function attribute(
+  probe: ModelProbe,
+  x: tf.Tensor3D,
+  path: GradientPath,
+  ctx: Pick<MethodContext, 'checkpoint' | 'onProgress'>,
+  noise?: NoiseOptions,
+): Promise<Float32Array> {
+  const [h, w, c] = x.shape;
+  const samples = noise ? noise.samples : 1;
+  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`smoothing: samples must be a positive integer, found ${samples}`);
+  // sigma = noise * (max(x) - min(x)), kept on the device.
+  const sigma = noise ? tf.tidy(() => x.max().sub(x.min()).mul(noise.noise)) : null;
+  const input = (_s: number): tf.Tensor4D =>
+    tf.tidy(() => {
+      const xi = x.expandDims(0) as tf.Tensor4D;
+      if (!noise || !sigma) return xi;
+      // Unit normals from the seeded generator in sample order: the same seed gives the same map.
+      return xi.add(tf.tensor4d(gaussianArray(noise.rng, h * w * c), [1, h, w, c]).mul(sigma)) as tf.Tensor4D;
+    });
+  let total: tf.Tensor4D | null = null;
+  try {
+    await runPath(probe, samples, input, path, ctx, (_s, a) => {
+      const prev: tf.Tensor4D | null = total;
+      total = tf.tidy(() => {
+        const v = noise?.square ? a.square() : a;
+        return (prev ? prev.add(v) : v.clone()) as tf.Tensor4D;
+      });
+      prev?.dispose();
+      a.dispose();
+    });
+    const t = total as tf.Tensor4D | null;
+    if (!t) throw new Error('attribute: no sample was computed');
+    const mean = samples === 1 ? t : tf.tidy(() => t.div(samples) as tf.Tensor4D);
+    const out = (await mean.data()) as Float32Array;
+    if (mean !== t) mean.dispose();
+    return out;
+  } finally {
+    (total as tf.Tensor4D | null)?.dispose();
+    sigma?.dispose();
+  }
+}
+
+/** A baseline given as 'black' (input-range minimum), 'white' (maximum) or a number: [1, H, W, C]. */
+export function baselineTensor(probe: ModelProbe, shape: readonly [number, number, number], baseline: 'black' | 'white' | number): tf.Tensor4D {
+  const v = baseline === 'black' ? probe.inputRange[0] : baseline === 'white' ? probe.inputRange[1] : baseline;
+  if (!Number.isFinite(v)) throw new RangeError(`baseline must be 'black', 'white' or a finite number, found ${String(baseline)}`);
+  return tf.fill([1, shape[0], shape[1], shape[2]], v) as tf.Tensor4D;
+}
+
+/** The probe's target at a few inputs ([k, H, W, C], owned by the caller), read back. */
+export async function targetValues(probe: ModelProbe, xs: tf.Tensor4D): Promise<number[]> {
+  const t = probe.target(xs);
+  try {
+    return Array.from(await t.data());
+  } finally {
+    t.dispose();
+  }
+}

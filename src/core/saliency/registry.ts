@@ -1,0 +1,109 @@
+import type { SaliencyMethodFn } from './types';
+import { gradCam, type GradCamParams } from './gradcam';
+import { vanillaGradient, type GradParams } from './grad';
+import { integratedGradients, type IgParams } from './ig';
+import { smoothGrad, type SgParams } from './sg';
+import { smoothIntegratedGradients, type SigParams } from './sig';
+
+/**
+ * The saliency methods by id. A new method is one file plus one entry here.
+ *
+ * Presets (labelled on every result):
+ * - `paper` ("paper defaults"): SPEC section 2, PAIR's defaults — IG 25 steps, SG 25 samples,
+ *   SIG 25 samples x 25 steps, noise 0.15 of the input range, black baseline, XRAI 100 steps.
+ * - `quick` ("quick preview"): IG 8 steps, SG 6 samples, SIG 6 samples x 6 steps, XRAI 16 steps;
+ *   Grad-CAM and the gradient are the same in both (one pass each). About 3-17x cheaper; the maps
+ *   are noisier and not for the trust criteria.
+ */
+export type PresetId = 'paper' | 'quick';
+export const PRESET_LABELS: Record<PresetId, string> = { paper: 'paper defaults', quick: 'quick preview' };
+
+export interface SaliencyMethod<P extends object = Record<string, unknown>> {
+  id: string;
+  label: string;
+  fn: SaliencyMethodFn<P>;
+  /** SPEC section 2's defaults (= presets.paper). */
+  defaults: P;
+  /** The raw map is signed (a diverging view is meaningful). */
+  signed: boolean;
+  presets: Record<PresetId, P>;
+  /** Post-processing SPEC section 3 applies: 'grayscale' or 'minmax' (XRAI). */
+  postprocess: 'grayscale' | 'minmax';
+}
+
+function define<P extends object>(m: SaliencyMethod<P>): SaliencyMethod<Record<string, unknown>> {
+  return m as unknown as SaliencyMethod<Record<string, unknown>>;
+}
+
+export const METHODS: Record<string, SaliencyMethod> = {
+  gradcam: define<GradCamParams>({ id: 'gradcam', label: 'Grad-CAM', fn: gradCam, defaults: {}, signed: false, presets: { paper: {}, quick: {} }, postprocess: 'grayscale' }),
+  grad: define<GradParams>({ id: 'grad', label: 'Gradient', fn: vanillaGradient, defaults: {}, signed: true, presets: { paper: {}, quick: {} }, postprocess: 'grayscale' }),
+  ig: define<IgParams>({
+    id: 'ig',
+    label: 'Integrated Gradients',
+    fn: integratedGradients,
+    defaults: { steps: 25, baseline: 'black' },
+    signed: true,
+    presets: { paper: { steps: 25, baseline: 'black' }, quick: { steps: 8, baseline: 'black' } },
+    postprocess: 'grayscale',
+  }),
+  sg: define<SgParams>({
+    id: 'sg',
+    label: 'SmoothGrad',
+    fn: smoothGrad,
+    defaults: { samples: 25, noise: 0.15 },
+    signed: false,
+    presets: { paper: { samples: 25, noise: 0.15 }, quick: { samples: 6, noise: 0.15 } },
+    postprocess: 'grayscale',
+  }),
+  sig: define<SigParams>({
+    id: 'sig',
+    label: 'Smooth IG',
+    fn: smoothIntegratedGradients,
+    defaults: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' },
+    signed: false,
+    presets: { paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' }, quick: { samples: 6, steps: 6, noise: 0.15, baseline: 'black' } },
+    postprocess: 'grayscale',
+  }),
+  // xrai: added with src/core/saliency/xrai.ts (presets paper { steps: 100 }, quick { steps: 16 }).
+};
+
+/** Method ids in display order: the seed's six first, extras after. */
+export const METHOD_ORDER = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai', 'guided-ig', 'blur-ig', 'occlusion'];
+
+export function methodIds(): string[] {
+  const known = Object.keys(METHODS);
+  return [...METHOD_ORDER.filter((id) => known.includes(id)), ...known.filter((id) => !METHOD_ORDER.includes(id))];
+}
+
+export class SaliencyError extends Error {
+  constructor(public readonly code: string, message: string) {
+    super(message);
+    this.name = 'SaliencyError';
+  }
+}
+
+export function getMethod(id: string): SaliencyMethod {
+  const m = METHODS[id];
+  if (!m) {
+    throw new SaliencyError('BAD_INPUT_METHOD', `saliency method "${id}" is not registered (src/core/saliency/registry.ts); registered: ${methodIds().join(', ')}`);
+  }
+  return m;
+}
+
+/** Unregistered ids among `ids` (for a clear error naming all of them at once). */
+export function unknownMethods(ids: string[]): string[] {
+  return ids.filter((id) => !METHODS[id]);
+}
+
+/** The parameters a run uses: the preset's, then `overrides` for keys the method knows (unknown keys are an error). */
+export function resolveParams(id: string, preset: PresetId = 'paper', overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const m = getMethod(id);
+  const base = m.presets[preset];
+  if (!base) throw new SaliencyError('BAD_INPUT_PRESET', `preset "${preset}" does not exist; use "paper" or "quick"`);
+  const bad = Object.keys(overrides).filter((k) => !(k in m.defaults) && !(id === 'gradcam' && k === 'layer'));
+  if (bad.length) throw new SaliencyError('BAD_INPUT_PARAMS', `method "${id}" has no parameter ${bad.map((k) => `"${k}"`).join(', ')}; it takes ${Object.keys(m.defaults).join(', ') || 'none'}`);
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) out[k] = v;
+  return out;
+}
