@@ -46,7 +46,7 @@ export function specFor(kind: Exclude<AbnormalityKind, 'none'>, bone: Placed, si
         jagFreq: 1 / Math.max(1, R * 0.35),
         shift: rng.sign() * R * rng.range(0.3, 0.75),
         angle: rng.chance(0.55) ? rng.sign() * rng.range(0.07, 0.22) : 0,
-        near: 2.5 * R, far: 7 * R,
+        near: 1.5 * R, far: 4.5 * R,
         seed: (rng.next() * 0xffffffff) >>> 0,
       };
     }

@@ -122,8 +122,8 @@ export function buildAnatomy(part: BodyPart, rng: Rng): Shape[] {
       break;
     }
     case 'hand': {
-      out.push(tissue('wrist', 0.5, 1.2, 0.5, 0.85, 0.16, 0.17));
-      out.push(tissue('palm', 0.5, 0.78, 0.49, 0.5, 0.2 * j(), 0.21 * j()));
+      out.push(tissue('wrist', 0.5, 1.2, 0.5, 0.85, 0.16, 0.17, 0.6));
+      out.push(tissue('palm', 0.5, 0.88, 0.5, 0.7, 0.16 * j(), 0.17 * j(), 0.55));
       out.push(bone('radius', 0.43, 1.2, 0.43, 0.92, 0.03, { flareB: 1.8, cortex: 0.3 }));
       out.push(bone('ulna', 0.57, 1.2, 0.56, 0.93, 0.022, { flareB: 1.3, cortex: 0.3 }));
       carpals(0.5, 0.86, 1.0, rng, out);
@@ -138,14 +138,14 @@ export function buildAnatomy(part: BodyPart, rng: Rng): Shape[] {
         const ux = Math.sin(ang);
         const uy = -Math.cos(ang);
         const total = L.reduce((a, b) => a + b, 0) + 0.036;
-        out.push(tissue(`finger${i + 2}`, bx + ux * L[0] * 0.6, 0.8 + uy * L[0] * 0.6, bx + ux * (total - 0.005), 0.8 + uy * (total - 0.005), 0.034, tipR + 0.006));
+        out.push(tissue(`finger${i + 2}`, bx + ux * L[0] * 0.6, 0.8 + uy * L[0] * 0.6, bx + ux * (total - 0.005), 0.8 + uy * (total - 0.005), 0.036, tipR + 0.007, 2.2));
       });
       const tang = -0.75 * j();
       const tl = [0.13, 0.09, 0.065];
       ray('d1-', 0.39, 0.83, tang, tl, [0.019, 0.016, 0.013], 0.012, out);
       const ux = Math.sin(tang);
       const uy = -Math.cos(tang);
-      out.push(tissue('thumb', 0.39, 0.83, 0.39 + ux * 0.3, 0.83 + uy * 0.3, 0.05, 0.024));
+      out.push(tissue('thumb', 0.39, 0.83, 0.39 + ux * 0.3, 0.83 + uy * 0.3, 0.045, 0.024, 1.8));
       break;
     }
     case 'finger': {

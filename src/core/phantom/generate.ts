@@ -6,7 +6,7 @@ import { buildAnatomy, PHANTOM_PARTS, type BodyPart, type Shape } from './anatom
 import { boneWith, metalAt, specFor, spreadOf, type AbnormalityKind, type AbnormalitySpec } from './abnormality';
 import { drawText, GLYPH_H, GLYPH_W } from './font';
 import { Rng, hashSeed } from './rng';
-import { attenuationLocal, place, radiusAt, Similarity, toLocal, type Placed } from './shapes';
+import { attenuationLocal, place, radiusAt, rowSpan, Similarity, type Placed } from './shapes';
 
 export type { BodyPart } from './anatomy';
 export type { AbnormalityKind } from './abnormality';
@@ -38,6 +38,9 @@ export const DEFAULT_SIZE = 512;
 const ABNORMAL_KINDS = ['fracture', 'hardware', 'lytic'] as const;
 /** A pixel is in the truth mask when the abnormality moved it by at least this much (of full scale). */
 export const MASK_THRESHOLD = 2 / 255;
+/** Attenuation covered by the exposure lookup table (beyond it the curve is flat: metal, saturated). */
+const A_MAX = 8;
+const LUT_N = 8192;
 
 export class PhantomError extends Error {
   constructor(readonly code: 'PHANTOM_BAD_INPUT', message: string) {
@@ -89,7 +92,8 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomOp
   const shapes: Shape[] = buildAnatomy(design.bodyPart, scene);
   let angle = Math.max(-0.4, Math.min(0.4, scene.normal() * 0.16));
   if (scene.chance(0.12)) angle += scene.sign() * Math.PI / 2;
-  const sim = new Similarity(angle, scene.range(0.86, 1.06), scene.chance(0.5), scene.range(-0.04, 0.04), scene.range(-0.04, 0.04));
+  const zoom = design.bodyPart === 'hand' ? 1.22 : 1;
+  const sim = new Similarity(angle, zoom * scene.range(0.86, 1.06), scene.chance(0.5), scene.range(-0.04, 0.04), scene.range(-0.04, 0.04) + (zoom > 1 ? -0.06 : 0));
   const placed: Placed[] = shapes.map((s) => place(s, size, sim));
 
   // --- Acquisition: exposure, heel effect, noise level, collimation, side marker ---
@@ -113,14 +117,18 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomOp
   const cxm = size / 2;
   const ca = Math.cos(colAngle);
   const sa = Math.sin(colAngle);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
+  const m0 = margins[0], m1 = size - margins[1], m2 = margins[2], m3 = size - margins[3];
+  for (let y = 0, j = 0; y < size; y++) {
+    const dy = y + 0.5 - cxm;
+    for (let x = 0; x < size; x++, j++) {
       const dx = x + 0.5 - cxm;
-      const dy = y + 0.5 - cxm;
       const u = ca * dx + sa * dy + cxm;
       const v = -sa * dx + ca * dy + cxm;
-      const inside = Math.min(u - margins[0], size - margins[1] - u, v - margins[2], size - margins[3] - v);
-      colW[y * size + x] = inside >= 1.5 ? 0 : inside <= -1.5 ? 1 : 0.5 - inside / 3;
+      let inside = u - m0;
+      if (m1 - u < inside) inside = m1 - u;
+      if (v - m2 < inside) inside = v - m2;
+      if (m3 - v < inside) inside = m3 - v;
+      colW[j] = inside >= 1.5 ? 0 : inside <= -1.5 ? 1 : 0.5 - inside / 3;
     }
   }
   const fieldX0 = Math.max(0, margins[0]);
@@ -178,28 +186,42 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomOp
     }
   }
 
+  const span = new Int32Array(2);
   for (let i = 0; i < placed.length; i++) {
     if (i === target) continue;
     const p = placed[i];
-    const out = p.kind === 'tissue' ? tissue : boneA;
+    const isTissue = p.kind === 'tissue';
     for (let y = p.y0; y < p.y1; y++) {
-      for (let x = p.x0; x < p.x1; x++) {
-        const [tl, d] = toLocal(p, x + 0.5, y + 0.5);
-        const a = attenuationLocal(p, tl, d);
+      if (!rowSpan(p, y, 0, size, span)) continue;
+      const dy = y + 0.5 - p.ay;
+      for (let x = span[0], j = y * size + span[0]; x < span[1]; x++, j++) {
+        const dx = x + 0.5 - p.ax;
+        const a = attenuationLocal(p, dx * p.ux + dy * p.uy, -dx * p.uy + dy * p.ux);
         if (a === 0) continue;
-        const j = y * size + x;
-        if (p.kind === 'tissue') { if (a > tissue[j]) tissue[j] = a; } else out[j] += a;
+        if (isTissue) { if (a > tissue[j]) tissue[j] = a; } else boneA[j] += a;
       }
     }
   }
   const base = boneA; // reuse: base attenuation without the target bone
   for (let j = 0; j < N; j++) base[j] += tissue[j];
 
+  // Exposure curve 1 - exp(-k a), then gamma, as a lookup table over a in [0, A_MAX] (linear interpolation).
+  const lut = new Float32Array(LUT_N + 2);
+  for (let i = 0; i <= LUT_N + 1; i++) {
+    const e = 1 - Math.exp(-k * (i * A_MAX) / LUT_N);
+    lut[i] = bg + (white - bg) * Math.pow(e, gamma);
+  }
+  const heelX = heelA * hx * 2;
+  const heelY = heelA * hy * 2;
+  const half = size / 2;
   const intensity = (a: number, x: number, y: number, j: number): number => {
-    const heel = 1 + heelA * ((x - size / 2) * hx + (y - size / 2) * hy) * 2;
-    const e = 1 - Math.exp(-k * a * heel);
-    const v = bg + (white - bg) * Math.pow(e < 0 ? 0 : e, gamma);
     if (marker[j]) return markerVal;
+    const heel = 1 + (x - half) * heelX + (y - half) * heelY;
+    let q = (a * heel * LUT_N) / A_MAX;
+    if (q < 0) q = 0;
+    if (q > LUT_N) q = LUT_N;
+    const i = q | 0;
+    const v = lut[i] + (lut[i + 1] - lut[i]) * (q - i);
     const w = colW[j];
     return w === 0 ? v : (1 - w) * v + w * colVal;
   };
@@ -214,9 +236,12 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomOp
     region = { x0: Math.max(0, p.x0 - spread), y0: Math.max(0, p.y0 - spread), x1: Math.min(size, p.x1 + spread), y1: Math.min(size, p.y1 + spread) };
     a1.set(base);
     for (let y = region.y0; y < region.y1; y++) {
-      for (let x = region.x0; x < region.x1; x++) {
-        const [tl, d] = toLocal(p, x + 0.5, y + 0.5);
-        const j = y * size + x;
+      if (!rowSpan(p, y, spread, size, span)) continue;
+      const dy = y + 0.5 - p.ay;
+      for (let x = span[0], j = y * size + span[0]; x < span[1]; x++, j++) {
+        const dx = x + 0.5 - p.ax;
+        const tl = dx * p.ux + dy * p.uy;
+        const d = -dx * p.uy + dy * p.ux;
         a0[j] += attenuationLocal(p, tl, d);
         a1[j] += boneWith(spec, p, tl, d) + metalAt(spec, p, tl, d);
       }
@@ -243,10 +268,15 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomOp
     }
   }
   const image = new Uint8Array(N);
+  // Quantum noise: stronger where fewer photons reach the detector (bright, attenuating regions).
+  // Normal draws come from a per-case table indexed by a fast seeded integer stream.
+  const table = new Float32Array(4096);
+  for (let i = 0; i < table.length; i++) table[i] = noiseRng.normal();
+  let st = ((noiseRng.next() * 4294967296) >>> 0) || 1;
   for (let j = 0; j < N; j++) {
     const v = f[j];
-    // Quantum noise: stronger where fewer photons reach the detector (bright, attenuating regions).
-    const n = noiseRng.normal() * sigma * (0.55 + 0.7 * v);
+    st ^= st << 13; st ^= st >>> 17; st ^= st << 5;
+    const n = table[(st >>> 20) & 4095] * sigma * (0.55 + 0.7 * v);
     const q = Math.round((v + n) * 255);
     image[j] = q < 0 ? 0 : q > 255 ? 255 : q;
   }

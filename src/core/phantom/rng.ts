@@ -105,17 +105,20 @@ export function valueNoise(x: number, y: number, seed: number): number {
   const fy = y - yi;
   const sx = fx * fx * (3 - 2 * fx);
   const sy = fy * fy * (3 - 2 * fy);
-  const h00 = lattice(xi, yi, seed);
-  const h10 = lattice(xi + 1, yi, seed);
-  const h01 = lattice(xi, yi + 1, seed);
-  const h11 = lattice(xi + 1, yi + 1, seed);
+  const hx0 = Math.imul(xi, 0x27d4eb2d);
+  const hx1 = Math.imul(xi + 1, 0x27d4eb2d);
+  const hy0 = Math.imul(yi, 0x165667b1) ^ seed;
+  const hy1 = Math.imul(yi + 1, 0x165667b1) ^ seed;
+  const h00 = lattice(hx0 ^ hy0);
+  const h10 = lattice(hx1 ^ hy0);
+  const h01 = lattice(hx0 ^ hy1);
+  const h11 = lattice(hx1 ^ hy1);
   const a = h00 + (h10 - h00) * sx;
   const b = h01 + (h11 - h01) * sx;
   return a + (b - a) * sy;
 }
 
-function lattice(x: number, y: number, seed: number): number {
-  let h = Math.imul(x, 0x27d4eb2d) ^ Math.imul(y, 0x165667b1) ^ seed;
+function lattice(h: number): number {
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return ((h ^ (h >>> 16)) >>> 0) / 4294967296;

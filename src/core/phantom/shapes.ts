@@ -8,8 +8,8 @@ import type { Shape } from './anatomy';
 
 /** Attenuation coefficients per unit of image width. */
 export const MU_TISSUE = 1.0;
-export const MU_CORTEX = 11.0;
-export const MU_MEDULLA = 3.2;
+export const MU_CORTEX = 13.0;
+export const MU_MEDULLA = 2.6;
 
 /** A shape placed in pixel coordinates, with its axis frame precomputed. */
 export interface Placed extends Shape {
@@ -68,8 +68,10 @@ export function radiusAt(p: Placed, tl: number): number {
   const tc = tl < 0 ? 0 : tl > p.len ? p.len : tl;
   const t = tc / p.len;
   const r = p.ra + (p.rb - p.ra) * t;
-  const ea = tc < p.zone ? (1 - tc / p.zone) ** 2 : 0;
-  const eb = p.len - tc < p.zone ? (1 - (p.len - tc) / p.zone) ** 2 : 0;
+  let ea = 0;
+  let eb = 0;
+  if (tc < p.zone) { ea = 1 - tc / p.zone; ea *= ea; }
+  if (p.len - tc < p.zone) { eb = 1 - (p.len - tc) / p.zone; eb *= eb; }
   return r * (1 + (p.flareA - 1) * ea + (p.flareB - 1) * eb);
 }
 
@@ -80,8 +82,10 @@ export function attenuationLocal(p: Placed, tl: number, d: number): number {
   const t = tc / len;
   if (p.bow !== 0) d -= p.bow * len * 4 * t * (1 - t);
   const r = p.ra + (p.rb - p.ra) * t;
-  const ea = tc < p.zone ? (1 - tc / p.zone) ** 2 : 0;
-  const eb = len - tc < p.zone ? (1 - (len - tc) / p.zone) ** 2 : 0;
+  let ea = 0;
+  let eb = 0;
+  if (tc < p.zone) { ea = 1 - tc / p.zone; ea *= ea; }
+  if (len - tc < p.zone) { eb = 1 - (len - tc) / p.zone; eb *= eb; }
   const R = r * (1 + (p.flareA - 1) * ea + (p.flareB - 1) * eb);
   const over = tl - tc;
   const rho2 = over * over + d * d;
@@ -123,4 +127,41 @@ export class Similarity {
     const s = Math.sin(this.angle) * this.scale;
     return [0.5 + c * u - s * v + this.tx, 0.5 + s * u + c * v + this.ty];
   }
+}
+
+/**
+ * The pixel columns [x0, x1) of row y that can lie within `pad` pixels of the shape's capsule (its
+ * axis swept by its largest radius): the renderer visits only these. Writes into `span`.
+ */
+export function rowSpan(p: Placed, y: number, pad: number, size: number, span: Int32Array): boolean {
+  const rmax = Math.max(p.ra, p.rb) * Math.max(p.flareA, p.flareB) + Math.abs(p.bow) * p.len + pad + 1;
+  const yc = y + 0.5;
+  const dy = p.by - p.ay;
+  let t0: number;
+  let t1: number;
+  if (Math.abs(dy) < 1e-9) {
+    if (Math.abs(yc - p.ay) > rmax) return false;
+    t0 = 0;
+    t1 = 1;
+  } else {
+    const ta = (yc - rmax - p.ay) / dy;
+    const tb = (yc + rmax - p.ay) / dy;
+    t0 = Math.max(0, Math.min(ta, tb));
+    t1 = Math.min(1, Math.max(ta, tb));
+    if (t0 > t1) {
+      // The row misses the swept axis; only the end caps can reach it.
+      const te = t1 < 0 || ta < 0 && tb < 0 ? 0 : 1;
+      const ey = te === 0 ? p.ay : p.by;
+      if (Math.abs(yc - ey) > rmax) return false;
+      t0 = t1 = te;
+    }
+  }
+  const xa = p.ax + (p.bx - p.ax) * t0;
+  const xb = p.ax + (p.bx - p.ax) * t1;
+  const x0 = Math.max(0, Math.floor(Math.min(xa, xb) - rmax));
+  const x1 = Math.min(size, Math.ceil(Math.max(xa, xb) + rmax));
+  if (x0 >= x1) return false;
+  span[0] = x0;
+  span[1] = x1;
+  return true;
 }
