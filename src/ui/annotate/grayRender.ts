@@ -62,3 +62,12 @@ export function paintCanvas(canvas: HTMLCanvasElement, img: Pick<ImageRecord, 'p
   renderGray(img, wl, invert, imageData.data);
   ctx.putImageData(imageData, 0, 0);
 }
+
+/** Smallest and largest pixel value (8-bit images: 0..255). */
+export function pixelRange(img: Pick<ImageRecord, 'pixels'>): { lo: number; hi: number } {
+  if (img.pixels instanceof Uint8Array) return { lo: 0, hi: 255 };
+  let lo = Infinity, hi = -Infinity;
+  const p = img.pixels;
+  for (let i = 0; i < p.length; i++) { const v = p[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  return Number.isFinite(lo) ? { lo, hi: Math.max(hi, lo + 1) } : { lo: 0, hi: 255 };
+}
