@@ -18,8 +18,13 @@ function blockModel() {
   const out = tf.layers.dense({ name: 'logit', units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: inp, outputs: out });
   // Give the batch norms trained-looking statistics so a reset is visible.
+  // Trained-looking biases (the initializers give 0.1 * seed and zeros), so a reset is visible.
   const logit = model.getLayer('logit');
   logit.setWeights([logit.getWeights()[0], tf.tensor1d([0.5])]);
+  for (const n of ['stem_conv', 'dense1_conv', 'trans1_conv']) {
+    const l = model.getLayer(n);
+    l.setWeights([l.getWeights()[0], tf.tensor1d([0.7, -0.7])]);
+  }
   for (const n of ['stem_bn', 'dense1_bn']) model.getLayer(n).setWeights([tf.fill([2], 1.5), tf.fill([2], 0.2), tf.fill([2], -0.3), tf.fill([2], 2)]);
   return model;
 }
@@ -60,7 +65,7 @@ describe('randomizeCascade', () => {
     const trained = Object.fromEntries(names.map((n) => [n, weightsOf(model, n)]));
     const r = randomizeCascade(model, 1, 7);
     expect(r).not.toBe(model);
-    // Touched: logit, trans1 — every weight changed (bias too: constant 0.3 -> zeros).
+    // Touched: logit, trans1 — every weight changed (biases back to their initializers: 0 and 0.3).
     for (const n of ['logit', 'trans1_conv']) {
       const w = weightsOf(r, n);
       w.forEach((arr, i) => expect(arr).not.toEqual(trained[n][i]));
