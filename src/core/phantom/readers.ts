@@ -93,9 +93,9 @@ interface Habit {
 }
 
 const HABITS: Record<ReaderId, Habit> = {
-  R1: { grow: 0.1, shiftX: 0, shiftY: 0, jitter: 0.04 }, // generous
-  R2: { grow: -0.05, shiftX: 0, shiftY: 0, jitter: 0.03 }, // tight
-  R3: { grow: 0.02, shiftX: 0.1, shiftY: 0.07, jitter: 0.04 }, // offset
+  R1: { grow: 0.07, shiftX: 0, shiftY: 0, jitter: 0.035 }, // generous
+  R2: { grow: -0.04, shiftX: 0, shiftY: 0, jitter: 0.03 }, // tight
+  R3: { grow: 0.02, shiftX: 0.08, shiftY: 0.06, jitter: 0.035 }, // offset
 };
 
 function clampBox(b: number[], w: number, h: number): PixelBox | null {
