@@ -11,3 +11,4 @@ declare module 'jpeg-lossless-decoder-js' {
     decode(buffer: ArrayBuffer, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array | Int16Array;
   }
 }
+declare module 'dcmjs' { const dcmjs: unknown; export default dcmjs; }
