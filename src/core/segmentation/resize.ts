@@ -93,7 +93,7 @@ export function resizeBicubicSkimage(
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.length; i++) { const v = image[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
 
-  let src = Float64Array.from(image);
+  let src: Float64Array = Float64Array.from(image);
   const fy = height / outHeight;
   const fx = width / outWidth;
   if (options.antiAliasing ?? true) {
