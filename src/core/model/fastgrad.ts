@@ -6,7 +6,7 @@ import {
   prepareBackpropInputFilters,
   type PreparedBackpropFilters,
 } from './kernels/conv2dBackpropInput';
-import { avgPoolBackprop, maxPoolBackprop, maxPoolForward } from './kernels/poolBackprop';
+import { avgPoolBackprop, maxPoolBackprop } from './kernels/poolBackprop';
 
 /**
  * Input gradients without weight gradients.
@@ -21,7 +21,7 @@ import { avgPoolBackprop, maxPoolBackprop, maxPoolForward } from './kernels/pool
  *    filters prepared once per weight version;
  *  - BatchNormalization (inference): dy * gamma / sqrt(var + eps);
  *  - ReLU and other activations: from the saved output;
- *  - max pooling: one scatter into the forward pass's argmax; average pooling: upsampling
+ *  - max pooling: one scatter to each window's first maximum; average pooling: upsampling
  *    (kernels/poolBackprop); concatenation: slices; Dense: dy W^T; padding: a slice.
  * Layers it does not know are differentiated one by one with tf.grads (their weights are never
  * asked for; fused layers may still compute them internally), so any model works, the known ones fast.
@@ -407,12 +407,10 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
         }
         case 'maxpool': {
           const xin = ins[0] as tf.Tensor4D;
-          if (withBack) {
-            const { y, argmax } = maxPoolForward(xin, o.pool, o.strides, o.padding);
-            step = { out: y, back: (dy) => [maxPoolBackprop(dy as tf.Tensor4D, xin, y, argmax, o.pool, o.strides, o.padding)] };
-          } else {
-            step = { out: tf.maxPool(xin, o.pool, o.strides, o.padding), back: null };
-          }
+          step = {
+            out: tf.maxPool(xin, o.pool, o.strides, o.padding),
+            back: (dy) => [maxPoolBackprop(dy as tf.Tensor4D, xin, null, null, o.pool, o.strides, o.padding)],
+          };
           break;
         }
         case 'avgpool': {

@@ -4,15 +4,15 @@ import * as tf from '@tensorflow/tfjs';
  * Pooling backprops built from fast forward kernels (stock wasm's MaxPoolGrad is ~80x its forward,
  * AvgPoolGrad ~20x).
  *
- * Max pooling: the forward pass runs MaxPoolWithArgmax (one C++ kernel on wasm, which also records
- * where each maximum came from, the first one in window order on ties, as tfjs' own MaxPoolGrad
- * does); the backward pass is one ScatterNd of dy into those positions, duplicates summed.
+ * Max pooling: the first maximum of every window (ArgMax over the stacked window taps, the tie
+ * rule of tfjs' own MaxPoolGrad), then one ScatterNd of dy into those positions, duplicates summed.
  *
  * Average pooling (tfjs averages over in-bounds cells only):
  *  - window == stride, no padding: dx = dy / (kh*kw) repeated over each window (nearest-neighbour resize);
  *  - stride 1, 'same', odd window: the backward window of a cell is its forward window, so
  *    dx = avgPool(dy / cnt) * cnt where cnt is the in-bounds count of each window;
- *  - anything else: stock AvgPoolGrad.
+ *  - anything else: stock AvgPoolGrad on dy rescaled by (kh*kw)/cnt (stock divides by the full
+ *    window everywhere, which is not the derivative of tfjs' avgPool at 'same' borders).
  */
 
 export type PoolPad = 'valid' | 'same' | number;
@@ -21,38 +21,80 @@ function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-export function hasKernel(name: string): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
-}
-
-/** Max pool that also returns flat argmax positions (batch included) when the backend can. */
+/** Max pool forward; kept for symmetry with the backprop (which needs only x). */
 export function maxPoolForward(
   x: tf.Tensor4D,
   filterSize: number | [number, number],
   strides: number | [number, number],
   pad: PoolPad,
-): { y: tf.Tensor4D; argmax: tf.Tensor | null } {
-  if (hasKernel('MaxPoolWithArgmax') && hasKernel('ScatterNd')) {
-    const [y, argmax] = tf.engine().runKernel('MaxPoolWithArgmax', { x }, { filterSize, strides, pad, includeBatchInIndex: true } as never) as unknown as [tf.Tensor4D, tf.Tensor];
-    return { y, argmax };
-  }
+): { y: tf.Tensor4D; argmax: null } {
   return { y: tf.maxPool(x, filterSize, strides, pad), argmax: null };
 }
 
-/** dx of max pooling. With `argmax` (from maxPoolForward): one scatter; otherwise the backend's MaxPoolGrad. */
+/**
+ * Flat position in x (batch included) of the first maximum of every pooling window, in window
+ * order as tfjs' MaxPoolGrad picks it on ties (ReLU zeros make ties common). The window's taps are
+ * strided slices of x (padded with -Infinity for 'same'), stacked on a last axis; ArgMax returns
+ * the first maximal tap, from which the position is a few integer ops.
+ * (Stock wasm's MaxPoolWithArgmax does not break ties this way, hence this.)
+ */
+export function maxPoolArgmax(x: tf.Tensor4D, filterSize: number | [number, number], strides: number | [number, number], pad: PoolPad): tf.Tensor {
+  const [kh, kw] = pair(filterSize);
+  const [sh, sw] = pair(strides);
+  const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
+  const { top, left } = info.padInfo;
+  const [n, h, w, c] = x.shape;
+  const oh = info.outHeight;
+  const ow = info.outWidth;
+  return tf.tidy(() => {
+    const needH = (oh - 1) * sh + kh;
+    const needW = (ow - 1) * sw + kw;
+    const bottom = Math.max(0, needH - top - h);
+    const right = Math.max(0, needW - left - w);
+    const xp = top || left || bottom || right
+      ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], -Infinity)
+      : x;
+    const taps: tf.Tensor[] = [];
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        taps.push(tf.stridedSlice(xp, [0, a, b, 0], [n, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1, c], [1, sh, sw, 1]));
+      }
+    }
+    const k = tf.argMax(tf.stack(taps, 4), 4); // [N, OH, OW, C] int32, first maximum
+    // Position of tap k of window (n, i, j, c): ((n*H + i*sh - top + k/kw)*W + j*sw - left + k%kw)*C + c.
+    const int = (v: number) => tf.scalar(v, 'int32');
+    const kRow = tf.floorDiv(k, int(kw));
+    const kCol = tf.sub(k, tf.mul(kRow, int(kw)));
+    const base = windowBase(n, h, w, c, oh, ow, sh, sw, top, left);
+    return tf.add(base, tf.mul(tf.add(tf.mul(kRow, int(w)), kCol), int(c)));
+  });
+}
+
+/** ((n*H + i*sh - top)*W + j*sw - left)*C + c for every window, int32 [N, OH, OW, C]. */
+function windowBase(n: number, h: number, w: number, c: number, oh: number, ow: number, sh: number, sw: number, top: number, left: number): tf.Tensor {
+  const out = new Int32Array(n * oh * ow * c);
+  let q = 0;
+  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) {
+    const p = ((b * h + i * sh - top) * w + j * sw - left) * c;
+    for (let ch = 0; ch < c; ch++) out[q++] = p + ch;
+  }
+  return tf.tensor4d(out, [n, oh, ow, c], 'int32');
+}
+
+/** dx of max pooling: dy scattered to each window's first maximum (one ScatterNd, duplicates summed). */
 export function maxPoolBackprop(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
-  y: tf.Tensor4D,
-  argmax: tf.Tensor | null,
+  _y: tf.Tensor4D | null,
+  _argmax: tf.Tensor | null,
   filterSize: number | [number, number],
   strides: number | [number, number],
   pad: PoolPad,
 ): tf.Tensor4D {
-  if (argmax) {
-    return tf.tidy(() => tf.scatterND(argmax.reshape([-1, 1]), dy.reshape([-1]), [x.size]).reshape(x.shape) as tf.Tensor4D);
-  }
-  return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize, strides, pad } as never) as tf.Tensor4D;
+  return tf.tidy(() => {
+    const idx = maxPoolArgmax(x, filterSize, strides, pad);
+    return tf.scatterND(idx.reshape([-1, 1]), dy.reshape([-1]), [x.size]).reshape(x.shape) as tf.Tensor4D;
+  });
 }
 
 /** In-bounds cell count of every pooling window, [1, OH, OW, 1]. */
@@ -99,5 +141,11 @@ export function avgPoolBackprop(
       return tf.mul(tf.avgPool(tf.div(dy, cnt) as tf.Tensor4D, [kh, kw], 1, 'same'), cnt) as tf.Tensor4D;
     });
   }
-  return tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, { filterSize: [kh, kw], strides: [sh, sw], pad } as never) as tf.Tensor4D;
+  // Stock AvgPoolGrad spreads dy[o] / (kh*kw) over the window; scaling dy by (kh*kw)/cnt[o] first
+  // makes that the count-aware derivative.
+  return tf.tidy(() => {
+    const cnt = windowCounts(h, w, oh, ow, kh, kw, sh, sw, top, left);
+    const scaled = tf.div(tf.mul(dy, kh * kw), cnt);
+    return tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: x }, { filterSize: [kh, kw], strides: [sh, sw], pad } as never) as tf.Tensor4D;
+  });
 }
