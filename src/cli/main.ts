@@ -5,6 +5,7 @@ import path from 'node:path';
 import { HeatcheckError, exitCodeFor } from './errors';
 import { register as registerBackends } from './commands/backends';
 import { register as registerPhantom } from './commands/phantom';
+import { register as registerMaps } from './commands/maps';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -25,6 +26,7 @@ const pkg = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'),
 const COMMANDS: Array<(p: Command) => void> = [
   registerBackends,
   registerPhantom,
+  registerMaps,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -120,7 +120,7 @@ export function cloneModel(model: tf.LayersModel): tf.LayersModel {
   const cls = model.constructor as unknown as {
     fromConfig(cls: unknown, config: unknown, customObjects?: unknown, fastWeightInit?: boolean): tf.LayersModel;
   };
-  const copy = tf.tidy(() => cls.fromConfig(model.constructor, model.getConfig(), {}, true));
+  const copy = cls.fromConfig(model.constructor, model.getConfig(), {}, true);
   for (const l of model.layers) {
     if (l.weights.length) copy.getLayer(l.name).setWeights(l.getWeights());
   }

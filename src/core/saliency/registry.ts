@@ -4,6 +4,7 @@ import { vanillaGradient, type GradParams } from './grad';
 import { integratedGradients, type IgParams } from './ig';
 import { smoothGrad, type SgParams } from './sg';
 import { smoothIntegratedGradients, type SigParams } from './sig';
+import { xrai, type XraiParams } from './xrai';
 
 /**
  * The saliency methods by id. A new method is one file plus one entry here.
@@ -29,6 +30,8 @@ export interface SaliencyMethod<P extends object = Record<string, unknown>> {
   presets: Record<PresetId, P>;
   /** Post-processing SPEC section 3 applies: 'grayscale' or 'minmax' (XRAI). */
   postprocess: 'grayscale' | 'minmax';
+  /** Draws noise from the seed (SmoothGrad family). Unseeded methods ignore the seed, and cache keys drop it. Default true. */
+  seeded?: boolean;
 }
 
 function define<P extends object>(m: SaliencyMethod<P>): SaliencyMethod<Record<string, unknown>> {
@@ -36,8 +39,8 @@ function define<P extends object>(m: SaliencyMethod<P>): SaliencyMethod<Record<s
 }
 
 export const METHODS: Record<string, SaliencyMethod> = {
-  gradcam: define<GradCamParams>({ id: 'gradcam', label: 'Grad-CAM', fn: gradCam, defaults: {}, signed: false, presets: { paper: {}, quick: {} }, postprocess: 'grayscale' }),
-  grad: define<GradParams>({ id: 'grad', label: 'Gradient', fn: vanillaGradient, defaults: {}, signed: true, presets: { paper: {}, quick: {} }, postprocess: 'grayscale' }),
+  gradcam: define<GradCamParams>({ id: 'gradcam', label: 'Grad-CAM', fn: gradCam, defaults: {}, signed: false, presets: { paper: {}, quick: {} }, postprocess: 'grayscale', seeded: false }),
+  grad: define<GradParams>({ id: 'grad', label: 'Gradient', fn: vanillaGradient, defaults: {}, signed: true, presets: { paper: {}, quick: {} }, postprocess: 'grayscale', seeded: false }),
   ig: define<IgParams>({
     id: 'ig',
     label: 'Integrated Gradients',
@@ -46,6 +49,7 @@ export const METHODS: Record<string, SaliencyMethod> = {
     signed: true,
     presets: { paper: { steps: 25, baseline: 'black' }, quick: { steps: 8, baseline: 'black' } },
     postprocess: 'grayscale',
+    seeded: false,
   }),
   sg: define<SgParams>({
     id: 'sg',
@@ -65,7 +69,16 @@ export const METHODS: Record<string, SaliencyMethod> = {
     presets: { paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' }, quick: { samples: 6, steps: 6, noise: 0.15, baseline: 'black' } },
     postprocess: 'grayscale',
   }),
-  // xrai: added with src/core/saliency/xrai.ts (presets paper { steps: 100 }, quick { steps: 16 }).
+  xrai: define<XraiParams>({
+    id: 'xrai',
+    label: 'XRAI',
+    fn: xrai,
+    defaults: { steps: 100, algorithm: 'full', baselines: 'range' },
+    signed: false,
+    presets: { paper: { steps: 100, algorithm: 'full', baselines: 'range' }, quick: { steps: 16, algorithm: 'full', baselines: 'range' } },
+    postprocess: 'minmax',
+    seeded: false,
+  }),
 };
 
 /** Method ids in display order: the seed's six first, extras after. */
@@ -81,6 +94,11 @@ export class SaliencyError extends Error {
     super(message);
     this.name = 'SaliencyError';
   }
+}
+
+/** Does the method use the seed? */
+export function isSeeded(m: SaliencyMethod): boolean {
+  return m.seeded !== false;
 }
 
 export function getMethod(id: string): SaliencyMethod {

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../main';
+import { readNpy } from '../../core/io/npy';
+import { readStudyFolder } from '../studyFolder';
+import { preprocessImage } from '../../core/model/preprocess';
+import { parseShard } from './maps';
+
+let root: string;
+let modelDir: string;
+let model: tf.LayersModel;
+const manifest = { id: 'tiny-s1', architecture: 'tiny', family: 'tiny', input: { height: 16, width: 16, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } };
+
+/** Runs the CLI in this process; returns the exit code and the JSON it printed. */
+async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(args);
+    return { code, json: out.trim() ? JSON.parse(out) : {} };
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'heatcheck-maps-'));
+  // A tiny model folder: model.json + weights.bin + manifest.json.
+  const inp = tf.input({ shape: [16, 16, 1] });
+  let h = tf.layers.conv2d({ name: 'stem_conv', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(inp) as tf.SymbolicTensor;
+  h = tf.layers.globalAveragePooling2d({ name: 'head_gap' }).apply(h) as tf.SymbolicTensor;
+  model = tf.model({ inputs: inp, outputs: tf.layers.dense({ name: 'logit', units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), biasInitializer: tf.initializers.constant({ value: 0.3 }) }).apply(h) as tf.SymbolicTensor });
+  modelDir = path.join(root, 'tiny-s1');
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(modelDir, { recursive: true });
+    writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+    writeFileSync(path.join(modelDir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  writeFileSync(path.join(modelDir, 'manifest.json'), JSON.stringify(manifest));
+  expect((await cli(['phantom', '--out', path.join(root, 'study'), '--count', '4', '--seed', '3', '--size', '48'])).code).toBe(0);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('heatcheck maps', () => {
+  it('writes OUT/<case>/<model>/<method>.npy and index.json for a shard, quick preset', async () => {
+    const out = path.join(root, 'out');
+    const { code, json } = await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'gradcam,grad,ig,sg,sig', '--out', out, '--preset', 'quick', '--shard', '1/2', '--seed', '5']);
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ maps: 10, cases: 2, backend: 'wasm', preset: 'quick' });
+    const study = readStudyFolder(path.join(root, 'study'));
+    const ids = study.cases.map((c) => c.id);
+    // Shard 1/2: cases 1 and 3.
+    const idx = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
+    expect(idx.map((e) => e.case)).toEqual([ids[1], ids[1], ids[1], ids[1], ids[1], ids[3], ids[3], ids[3], ids[3], ids[3]]);
+    for (const e of idx) {
+      const arr = readNpy(new Uint8Array(readFileSync(path.join(out, String(e.case), 'tiny-s1', `${e.method}.npy`))));
+      expect(arr.shape).toEqual([16, 16]);
+      expect(arr.data).toBeInstanceOf(Float32Array);
+      expect(Math.min(...(arr.data as Float32Array))).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...(arr.data as Float32Array))).toBeLessThanOrEqual(1);
+      expect(e).toMatchObject({ model: 'tiny-s1', backend: 'wasm', seed: 5 });
+      expect(typeof e.ms).toBe('number');
+    }
+    // Target logit at the input and at the black baseline, checked against model.predict.
+    const c = study.cases[1];
+    const x = tf.tensor4d(preprocessImage(study.loadImage(c), manifest), [1, 16, 16, 1]);
+    const fx = (model.predict(x) as tf.Tensor).dataSync()[0];
+    const fb = (model.predict(tf.fill([1, 16, 16, 1], -1)) as tf.Tensor).dataSync()[0];
+    const ig = idx.find((e) => e.case === c.id && e.method === 'ig')!;
+    expect(ig.parameters).toEqual({ steps: 8, baseline: 'black' });
+    expect(ig.targetLogit as number).toBeCloseTo(fx, 4);
+    expect((ig.baselineLogits as Record<string, number>).black).toBeCloseTo(fb, 4);
+    expect(idx.find((e) => e.method === 'grad')!.baselineLogits).toBeUndefined();
+    expect(idx.find((e) => e.method === 'sig')!.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
+
+    // Shard 0/2 into the same folder: index.json keeps shard 1's entries.
+    expect((await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', out, '--shard', '0/2'])).code).toBe(0);
+    const idx2 = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
+    expect(idx2.length).toBe(12);
+  });
+
+  it('--raw writes H x W x C; --ig-steps and --samples reach the methods that have them', async () => {
+    const out = path.join(root, 'raw');
+    const study = path.join(root, 'study');
+    const first = readStudyFolder(study).cases[0].id;
+    const { code } = await cli(['maps', '--study', study, '--models', modelDir, '--methods', 'ig,sg,grad', '--out', out, '--raw', '--ig-steps', '3', '--samples', '2', '--cases', first]);
+    expect(code).toBe(0);
+    const idx = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
+    expect(idx.map((e) => [e.method, e.parameters])).toEqual([
+      ['ig', { steps: 3, baseline: 'black' }],
+      ['sg', { samples: 2, noise: 0.15 }],
+      ['grad', {}],
+    ]);
+    const arr = readNpy(new Uint8Array(readFileSync(path.join(out, first, 'tiny-s1', 'ig.npy'))));
+    expect(arr.shape).toEqual([16, 16, 1]);
+    // Raw IG is signed and its sum approaches f(x) - f(b) (3 steps: loosely).
+    expect(existsSync(path.join(out, first, 'tiny-s1', 'sg.npy'))).toBe(true);
+  });
+
+  it('names every unregistered method in one clear error', async () => {
+    const { code, json } = await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad,nope,xyz', '--out', path.join(root, 'bad')]);
+    expect(code).not.toBe(0);
+    expect(json.code).toBe('BAD_INPUT_METHOD');
+    expect(String(json.message)).toContain('nope, xyz');
+  });
+
+  it('parses --shard', () => {
+    expect(parseShard('2/5')).toEqual({ i: 2, n: 5 });
+    expect(() => parseShard('5/5')).toThrowError(expect.objectContaining({ code: 'USAGE_BAD_OPTION' }));
+  });
+});

@@ -1,0 +1,197 @@
+import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { HeatcheckError } from '../errors';
+import { log, printJson } from '../output';
+import { initNodeBackend } from '../nodeBackend';
+import { loadModelDir } from '../modelDir';
+import { readStudyFolder } from '../studyFolder';
+import { writeNpy } from '../../core/io/npy';
+import { preprocessImage } from '../../core/model/preprocess';
+import { createTfProbe } from '../../core/model/probe';
+import { getMethod, methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
+import { runSaliency, targetAt } from '../../core/saliency/run';
+
+/**
+ * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
+ * Writes OUT/<case>/<model-id>/<method>.npy (float32; --raw: H x W x C before any reduction, else
+ * the 2-D post-processed map) and OUT/index.json with one entry per map.
+ */
+export interface MapsIndexEntry {
+  case: string;
+  model: string;
+  method: string;
+  preset: PresetId;
+  parameters: Record<string, unknown>;
+  seed: number;
+  backend: string;
+  ms: number;
+  /** Target (abnormal logit) at the input. */
+  targetLogit: number;
+  /** IG family: the target logit at each baseline. */
+  baselineLogits?: Record<string, number>;
+  file: string;
+  shape: number[];
+  raw: boolean;
+  modelHash: string;
+}
+
+export interface MapsOptions {
+  study: string;
+  models: string;
+  methods?: string;
+  out: string;
+  raw?: boolean;
+  igSteps?: string;
+  samples?: string;
+  seed?: string;
+  cases?: string;
+  shard?: string;
+  preset?: string;
+}
+
+const list = (s: string | undefined) => (s ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+function intOption(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new HeatcheckError('USAGE_BAD_OPTION', `--${name} must be an integer >= ${min}, found "${raw}".`);
+  return v;
+}
+
+/** "--shard i/n": every n-th case starting at i (0 <= i < n). */
+export function parseShard(raw: string | undefined): { i: number; n: number } {
+  if (raw === undefined) return { i: 0, n: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const i = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || i >= n) throw new HeatcheckError('USAGE_BAD_OPTION', `--shard takes i/n with 0 <= i < n (for example 0/4), found "${raw}".`);
+  return { i, n };
+}
+
+/** The parameter overrides --ig-steps and --samples make for one method (only the keys it has). */
+export function overridesFor(method: string, igSteps?: number, samples?: number): Record<string, unknown> {
+  const d = getMethod(method).defaults;
+  const o: Record<string, unknown> = {};
+  if (igSteps !== undefined && 'steps' in d) o.steps = igSteps;
+  if (samples !== undefined && 'samples' in d) o.samples = samples;
+  return o;
+}
+
+export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: number; cases: number; models: string[]; methods: string[]; backend: string; preset: PresetId; shard: string; seconds: number }> {
+  const t0 = Date.now();
+  const methods = o.methods ? list(o.methods) : methodIds();
+  if (!methods.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--methods is empty; give ids such as gradcam,grad,ig,sg,sig,xrai');
+  const missing = unknownMethods(methods);
+  if (missing.length) {
+    throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not registered in this build; available: ${methodIds().join(', ')}`, { missing });
+  }
+  const preset = (o.preset ?? 'paper') as PresetId;
+  if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
+  const igSteps = intOption('ig-steps', o.igSteps, 1);
+  const samples = intOption('samples', o.samples, 1);
+  const seed = intOption('seed', o.seed, 0) ?? 0;
+  const shard = parseShard(o.shard);
+  const modelDirs = list(o.models);
+  if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
+
+  const study = readStudyFolder(o.study);
+  let cases = study.cases;
+  const wanted = list(o.cases);
+  if (wanted.length) {
+    const ids = new Set(cases.map((c) => c.id));
+    const absent = wanted.filter((id) => !ids.has(id));
+    if (absent.length) throw new HeatcheckError('NOT_FOUND_CASE', `case${absent.length > 1 ? 's' : ''} ${absent.join(', ')} not in ${path.join(o.study, 'cases.csv')}`);
+    cases = cases.filter((c) => wanted.includes(c.id));
+  }
+  cases = cases.filter((_c, k) => k % shard.n === shard.i);
+
+  const backend = await initNodeBackend('wasm');
+  const models = [];
+  for (const d of modelDirs) models.push(await loadModelDir(d));
+  const out = path.resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const entries: MapsIndexEntry[] = [];
+  for (const c of cases) {
+    const img = study.loadImage(c);
+    for (const lm of models) {
+      const probe = createTfProbe(lm.model, lm.manifest);
+      const { height, width, channels } = lm.manifest.input;
+      const x = tf.tensor3d(preprocessImage(img, lm.manifest), [height, width, channels]);
+      try {
+        const targetLogit = await targetAt(probe, x);
+        const dir = path.join(out, c.id, lm.manifest.id);
+        mkdirSync(dir, { recursive: true });
+        for (const method of methods) {
+          const r = await runSaliency(probe, x, { method, preset, params: overridesFor(method, igSteps, samples), seed }, {}, { targetLogit });
+          const file = path.join(dir, `${method}.npy`);
+          const shape = o.raw ? r.output.rawShape : [r.output.height, r.output.width];
+          writeFileSync(file, writeNpy(o.raw ? r.output.raw : r.output.map, shape));
+          entries.push({
+            case: c.id,
+            model: lm.manifest.id,
+            method,
+            preset,
+            parameters: r.params,
+            seed,
+            backend: r.backend,
+            ms: Math.round(r.ms * 10) / 10,
+            targetLogit,
+            ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
+            file: path.relative(out, file),
+            shape,
+            raw: !!o.raw,
+            modelHash: lm.weightsHash,
+          });
+          log(`maps: ${c.id} ${lm.manifest.id} ${method} ${r.ms.toFixed(0)} ms`);
+        }
+      } finally {
+        x.dispose();
+        probe.dispose();
+      }
+    }
+  }
+  for (const lm of models) lm.model.dispose();
+  writeIndex(out, entries);
+  return { out: o.out, maps: entries.length, cases: cases.length, models: models.map((m) => m.manifest.id), methods, backend: backend.active, preset, shard: `${shard.i}/${shard.n}`, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Writes OUT/index.json, keeping entries of other shards already there (same case/model/method: replaced). */
+function writeIndex(out: string, entries: MapsIndexEntry[]): void {
+  const file = path.join(out, 'index.json');
+  const key = (e: MapsIndexEntry) => `${e.case}\u0000${e.model}\u0000${e.method}`;
+  const mine = new Set(entries.map(key));
+  let kept: MapsIndexEntry[] = [];
+  if (existsSync(file)) {
+    try {
+      const prev = JSON.parse(readFileSync(file, 'utf8')) as { maps?: MapsIndexEntry[] };
+      kept = (prev.maps ?? []).filter((e) => !mine.has(key(e)));
+    } catch {
+      throw new HeatcheckError('BAD_INPUT_INDEX', `${file} exists but is not valid JSON; move it away and run again`);
+    }
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ maps: [...kept, ...entries] }, null, 1) + '\n');
+  renameSync(tmp, file);
+}
+
+export function register(program: Command): void {
+  program
+    .command('maps')
+    .description('saliency maps for a study folder: OUT/<case>/<model-id>/<method>.npy and OUT/index.json')
+    .requiredOption('--study <dir>', 'study folder (cases.csv, images/)')
+    .requiredOption('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json)')
+    .option('--methods <ids>', 'method ids, comma-separated (default: every registered method)')
+    .requiredOption('--out <dir>', 'output folder (created)')
+    .option('--raw', 'write the raw attribution H x W x C instead of the 2-D post-processed map')
+    .option('--ig-steps <n>', 'interpolation steps of the IG family (ig, sig, xrai)')
+    .option('--samples <n>', 'noise samples of the SmoothGrad family (sg, sig)')
+    .option('--seed <s>', 'seed of the noise (default 0)')
+    .option('--cases <ids>', 'only these case ids, comma-separated')
+    .option('--shard <i/n>', 'every n-th case starting at i')
+    .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples)', 'paper')
+    .action(async (o: MapsOptions) => {
+      printJson(await runMaps(o));
+    });
+}
