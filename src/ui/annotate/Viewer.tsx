@@ -28,6 +28,7 @@ export function Viewer({ image, boxes, color, others, outline, tool }: ViewerPro
   const space = useRef(false);
   const stage = useEditor((s) => s.stage);
   const cursor = useEditor((s) => s.cursor);
+  const view = useEditor((s) => s.view);
 
   // stage size follows the container; the fitted view refits
   useEffect(() => {
@@ -94,6 +95,8 @@ export function Viewer({ image, boxes, color, others, outline, tool }: ViewerPro
       ref={ref}
       className="viewer"
       data-testid="viewer"
+      data-view={`${view.scale},${view.x},${view.y}`}
+      data-consensus-segments={outline ? outline.length : 0}
       style={{ cursor }}
       onPointerDown={(e) => {
         if (e.button === 1) e.preventDefault();
