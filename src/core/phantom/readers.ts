@@ -139,3 +139,27 @@ export function simulateReaders(cases: PhantomCase[], seed: number): ReaderBoxes
   });
   return out;
 }
+
+/** Run-length code of a 0/1 mask: lengths of alternating runs, starting with a run of zeros. */
+export function maskToRuns(mask: Uint8Array): number[] {
+  const runs: number[] = [];
+  let cur = 0;
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const v = mask[i] ? 1 : 0;
+    if (v === cur) n++;
+    else { runs.push(n); cur = v; n = 1; }
+  }
+  runs.push(n);
+  return runs;
+}
+
+export function runsToMask(runs: number[], length: number): Uint8Array {
+  const m = new Uint8Array(length);
+  let pos = 0;
+  runs.forEach((n, k) => {
+    if (k % 2 === 1) m.fill(1, pos, Math.min(length, pos + n));
+    pos += n;
+  });
+  return m;
+}

@@ -1,5 +1,6 @@
 import { cancelJob } from '../jobs';
 import * as backend from './backend';
+import * as phantom from './phantom';
 
 /**
  * The compute worker's API. Each concern is one module under src/worker/api and one line here.
@@ -9,6 +10,7 @@ export const computeApi = {
   initBackend: backend.initBackend,
   crossCheckBackend: backend.crossCheck,
   probeBackends: backend.probe,
+  generateDemoCase: phantom.generateDemoCase,
   cancel: (jobId: string) => cancelJob(jobId),
   ping: () => 'pong' as const,
 };
