@@ -6,6 +6,7 @@ import { HeatcheckError, exitCodeFor } from './errors';
 import { register as registerBackends } from './commands/backends';
 import { register as registerPhantom } from './commands/phantom';
 import { register as registerMaps } from './commands/maps';
+import { register as registerMetric } from './commands/metric';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -27,6 +28,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerBackends,
   registerPhantom,
   registerMaps,
+  registerMetric,
 ];
 
 export async function main(argv: string[]): Promise<number> {
