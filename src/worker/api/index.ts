@@ -1,6 +1,7 @@
 import { cancelJob } from '../jobs';
 import * as backend from './backend';
 import * as phantom from './phantom';
+import * as importer from './importer';
 
 /**
  * The compute worker's API. Each concern is one module under src/worker/api and one line here.
@@ -11,6 +12,7 @@ export const computeApi = {
   crossCheckBackend: backend.crossCheck,
   probeBackends: backend.probe,
   generateDemoCase: phantom.generateDemoCase,
+  decodeImportBatch: importer.decodeImportBatch,
   cancel: (jobId: string) => cancelJob(jobId),
   ping: () => 'pong' as const,
 };
