@@ -1,0 +1,198 @@
+/**
+ * Saliency speed (printed, not asserted): `npx tsx bench/saliency.ts [--node-only | --browser-only]`.
+ *
+ * For each demo model (public/models/<id>/): ms per example of one forward pass and of one
+ * input-gradient pass at the probe's batch size, their ratio, and ms per case of every registered
+ * method with the paper preset — in Node on wasm, then in Chromium (/usr/bin/chromium through
+ * Playwright, against the built app and window.__heatcheck) on wasm, webgl and WebGPU
+ * (SwiftShader, --enable-unsafe-webgpu).
+ *
+ * To keep the run short, a method whose estimated time (gradient evaluations x measured ms per
+ * gradient) exceeds BENCH_BUDGET_S (default 45 s) is not run: its cell shows the estimate, marked
+ * "~". BENCH_BUDGET_S=1e9 measures everything. One case per model (BENCH_CASES to change).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initNodeBackend } from '../src/cli/nodeBackend';
+import { loadModelDir } from '../src/cli/modelDir';
+import { createTfProbe } from '../src/core/model/probe';
+import { preprocessImage } from '../src/core/model/preprocess';
+import { generatePhantomCase } from '../src/core/phantom/generate';
+import { METHODS, methodIds } from '../src/core/saliency/registry';
+import { runSaliency } from '../src/core/saliency/run';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUDGET_S = Number(process.env.BENCH_BUDGET_S ?? 45);
+const CASES = Number(process.env.BENCH_CASES ?? 1);
+const args = process.argv.slice(2);
+
+/** Gradient evaluations per case for a method's parameters (Grad-CAM: one head gradient, counted as 1). */
+function gradientEvaluations(id: string, p: Record<string, unknown>): number {
+  const steps = Number(p.steps ?? 1);
+  const samples = Number(p.samples ?? 1);
+  if (id === 'ig') return steps;
+  if (id === 'sg') return samples;
+  if (id === 'sig') return samples * steps;
+  if (id === 'xrai') return 2 * steps;
+  return 1;
+}
+
+interface Row { env: string; model: string; maxBatch: number; forwardMs: number; gradientMs: number; ratio: number; methods: Record<string, string> }
+
+function modelDirs(): string[] {
+  const d = path.join(root, 'public', 'models');
+  if (!existsSync(d)) return [];
+  return readdirSync(d).filter((n) => existsSync(path.join(d, n, 'model.json'))).sort().map((n) => path.join(d, n));
+}
+
+const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+
+async function nodeBench(): Promise<Row[]> {
+  await initNodeBackend('wasm');
+  const rows: Row[] = [];
+  for (const dir of modelDirs()) {
+    const lm = await loadModelDir(dir);
+    const probe = createTfProbe(lm.model, lm.manifest);
+    const [h, w, c] = probe.inputShape;
+    const B = probe.maxBatch;
+    const xb = tf.randomUniform([B, h, w, c], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const time = async (f: () => tf.Tensor, reps = 2) => {
+      const warm = f();
+      await warm.data();
+      warm.dispose();
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        const r = f();
+        await r.data();
+        r.dispose();
+      }
+      return (performance.now() - t0) / reps / B;
+    };
+    const forwardMs = await time(() => probe.target(xb));
+    const gradientMs = await time(() => probe.inputGradients(xb));
+    xb.dispose();
+    const methods: Record<string, string> = {};
+    for (const id of methodIds()) {
+      const p = METHODS[id].presets.paper;
+      const est = gradientEvaluations(id, p) * gradientMs;
+      if (est > BUDGET_S * 1000) {
+        methods[id] = `~${fmt(est)}`;
+        continue;
+      }
+      let total = 0;
+      for (let k = 0; k < CASES; k++) {
+        const img = generatePhantomCase(7, k, { size: 512 });
+        const x = preprocessImage({ width: img.width, height: img.height, data: img.image }, lm.manifest);
+        const r = await runSaliency(probe, x, { method: id, preset: 'paper', seed: k });
+        total += r.ms;
+      }
+      methods[id] = fmt(total / CASES);
+    }
+    rows.push({ env: 'node wasm', model: lm.manifest.id, maxBatch: B, forwardMs, gradientMs, ratio: gradientMs / forwardMs, methods });
+    probe.dispose();
+    lm.model.dispose();
+    printRows(rows.slice(-1), true);
+  }
+  return rows;
+}
+
+/** The same in Chromium: builds the app if needed, serves dist/, drives window.__heatcheck. */
+async function browserBench(): Promise<Row[]> {
+  const { chromium } = await import('@playwright/test');
+  if (!existsSync(path.join(root, 'dist', 'index.html'))) {
+    console.log('building the app (vite build)…');
+    spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' });
+  }
+  const port = 4190 + Math.floor(Math.random() * 50);
+  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore', detached: true });
+  const rows: Row[] = [];
+  try {
+    const base = `http://127.0.0.1:${port}/`;
+    for (let i = 0; i < 60; i++) {
+      try {
+        if ((await fetch(base)).ok) break;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const ids = modelDirs().map((d) => path.basename(d));
+    for (const backend of ['wasm', 'webgl', 'webgpu']) {
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: backend === 'webgpu' ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : [] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${base}?backend=${backend}#/data`);
+        await page.getByTestId('backend-badge').waitFor();
+        const active = await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]')?.getAttribute('data-backend') || null, null, { timeout: 120_000 }).then((h) => h.jsonValue());
+        if (active !== backend) {
+          console.log(`chromium ${backend}: the app started ${active} instead; skipped`);
+          continue;
+        }
+        // A demo case's image hash (the demo study is generated into IndexedDB at start).
+        const imageHash = await page.waitForFunction(() => new Promise<string | null>((res) => {
+          const r = indexedDB.open('heatcheck');
+          r.onsuccess = () => {
+            const db = r.result;
+            if (!db.objectStoreNames.contains('cases')) { db.close(); res(null); return; }
+            const g = db.transaction('cases').objectStore('cases').getAll();
+            g.onsuccess = () => { db.close(); const c = (g.result as Array<{ imageHash: string }>)[0]; res(c ? c.imageHash : null); };
+            g.onerror = () => { db.close(); res(null); };
+          };
+          r.onerror = () => res(null);
+        }), null, { timeout: 180_000 }).then((h) => h.jsonValue() as Promise<string>);
+        for (const modelId of ids) {
+          const t = await page.evaluate((m) => (window.__heatcheck!.probeTiming as (m: string, r: number) => Promise<{ ok: boolean; value?: { maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }; message?: string }>)(m, 2), modelId);
+          if (!t.ok || !t.value) {
+            console.log(`chromium ${backend} ${modelId}: ${t.message}`);
+            continue;
+          }
+          const methods: Record<string, string> = {};
+          for (const id of methodIds()) {
+            const est = gradientEvaluations(id, METHODS[id].presets.paper) * t.value.gradientMs;
+            if (est > BUDGET_S * 1000) {
+              methods[id] = `~${fmt(est)}`;
+              continue;
+            }
+            const r = await page.evaluate(
+              (req) => (window.__heatcheck!.computeMap as (r: unknown) => Promise<{ ok: boolean; value?: { ms: number }; message?: string }>)(req),
+              { imageHash, modelId, method: id, preset: 'paper', seed: 1, noCache: true },
+            );
+            methods[id] = r.ok && r.value ? fmt(r.value.ms) : `error: ${r.message}`;
+          }
+          rows.push({ env: `chromium ${backend}`, model: modelId, ...t.value, methods });
+          printRows(rows.slice(-1), true);
+        }
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    if (server.pid) process.kill(-server.pid);
+  }
+  return rows;
+}
+
+let printedHeader = false;
+function printRows(rows: Row[], progress = false): void {
+  const ids = methodIds();
+  const head = ['environment', 'model', 'batch', 'fwd ms/ex', 'grad ms/ex', 'grad/fwd', ...ids];
+  if (!progress || !printedHeader) {
+    console.log(`| ${head.join(' | ')} |`);
+    console.log(`|${head.map(() => '---').join('|')}|`);
+    printedHeader = progress;
+  }
+  for (const r of rows) {
+    console.log(`| ${[r.env, r.model, r.maxBatch, r.forwardMs.toFixed(1), r.gradientMs.toFixed(1), r.ratio.toFixed(1), ...ids.map((id) => r.methods[id] ?? '-')].join(' | ')} |`);
+  }
+}
+
+const t0 = Date.now();
+console.log(`paper preset, ${CASES} case(s) per model, budget ${BUDGET_S} s per method (~ = estimated from the measured gradient time, not run)`);
+const all: Row[] = [];
+if (!args.includes('--browser-only')) all.push(...(await nodeBench()));
+if (!args.includes('--node-only')) all.push(...(await browserBench()));
+console.log('\nall:');
+printedHeader = false;
+printRows(all);
+console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
