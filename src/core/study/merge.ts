@@ -9,7 +9,8 @@ import type { AnnotationRec, CaseRec, ImageRec, ReaderRec, ResultRec, SettingRec
  * - a conflict otherwise: listed with both versions, and only written once the user chose (never
  *   overwritten silently).
  * New cases come with their images when the file embeds them; annotations of cases that are neither
- * here nor embedded are listed as missing. Settings and results are only added where absent.
+ * here nor embedded are listed as missing. A project file also brings its settings and reader list
+ * (a reader's export only adds missing readers); results are only added where absent (same key, same result).
  */
 export interface LocalProject {
   studies: StudyRec[];
@@ -96,7 +97,8 @@ export function planMerge(local: LocalProject, incoming: ProjectFile, source = '
     if (!plan.studies.some((s) => s.id === id)) plan.studies.push({ id, name: id, source: 'import', createdAt: Date.parse(incoming.exportedAt) || 0 });
   }
   const localReaders = new Set(local.readers.map((r) => r.id));
-  for (const r of incoming.readers) if (!localReaders.has(r.id)) plan.readers.push({ ...r });
+  // A project file brings its reader list (names, order); a reader's export only adds who is missing.
+  for (const r of incoming.readers) if (incoming.kind === 'project' || !localReaders.has(r.id)) plan.readers.push({ ...r });
   const localAnn = new Map(local.annotations.map((a) => [conflictKey(a.readerId, a.caseId), a]));
   const missing = new Set<string>();
   for (const pa of incoming.annotations) {
@@ -121,7 +123,8 @@ export function planMerge(local: LocalProject, incoming: ProjectFile, source = '
     }
   }
   plan.missingCases = [...missing].map((hash) => ({ hash, name: caseNameOfHash.get(hash) ?? hash.slice(0, 12) }));
-  for (const [key, value] of Object.entries(incoming.settings ?? {})) if (!local.settingKeys.has(key)) plan.settings.push({ key, value: decodeStoredValue(value) });
+  // A project file brings its settings; otherwise only missing keys are added.
+  for (const [key, value] of Object.entries(incoming.settings ?? {})) if (incoming.kind === 'project' || !local.settingKeys.has(key)) plan.settings.push({ key, value: decodeStoredValue(value) });
   for (const r of incoming.results) if (!local.resultKeys.has(r.key)) plan.results.push({ key: r.key, kind: r.kind, createdAt: r.createdAt, value: decodeStoredValue(r.value) });
   return plan;
 }
