@@ -106,6 +106,11 @@ for name, h, w, c, kind, scale, sigma, min_size in FZ:
         'segments': int(labels.max()) + 1,
     })
 
+# The CLI reads any float .npy NumPy writes: one case again as big-endian float64.
+c0 = next(c for c in manifest['felzenszwalb'] if c['name'] == 'g40x40_s100')
+np.save(os.path.join(OUT, 'cli_g40x40_f8be.npy'), np.load(os.path.join(OUT, c0['image'])).astype('>f8'))
+manifest['cli'] = {'image': 'cli_g40x40_f8be.npy', 'same_as': c0['name']}
+
 # ---- PAIR XRAI _normalize_image + resize (bicubic, anti-aliasing) -------------------------
 def normalize_image(im, value_range, resize_shape=None):
     """PAIR saliency v0.2 xrai._normalize_image, verbatim in behaviour."""

@@ -7,6 +7,7 @@ import { register as registerBackends } from './commands/backends';
 import { register as registerPhantom } from './commands/phantom';
 import { register as registerMaps } from './commands/maps';
 import { register as registerMetric } from './commands/metric';
+import { register as registerSegment } from './commands/segment';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -29,6 +30,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerPhantom,
   registerMaps,
   registerMetric,
+  registerSegment,
 ];
 
 export async function main(argv: string[]): Promise<number> {
