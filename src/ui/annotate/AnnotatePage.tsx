@@ -11,7 +11,8 @@ import { annotateShortcuts } from './hotkeys';
 import { loadImage, loadStudyCases } from './caseData';
 import { ALL_CASES, filterCases, nextUnfinished, readerOrder, type WorklistFilter } from './worklist';
 import { readerColor } from './colors';
-import { caseConsensus } from './agreement';
+import { caseAgreement, caseConsensus } from './agreement';
+import type { ReaderAgreement } from '../../core/annotation';
 import { useBoxTool } from './useBoxTool';
 import { Viewer } from './Viewer';
 import { Worklist } from './Worklist';
@@ -108,12 +109,19 @@ export function AnnotatePage() {
 
   const caseRecords = current ? readerIds.map((r) => entries[keyOf(r, current.id)]?.record).filter((r): r is AnnotationRecord => Boolean(r)) : [];
   const sig = caseRecords.map((r) => idOf(r)).join(',');
-  const consensus = useMemo(() => {
-    if (blinded || !current) return null;
+  const counted = useMemo(() => {
     const byReader: Record<string, Box[]> = {};
     for (const r of caseRecords) if (r.status !== 'unread') byReader[r.readerId] = r.boxes;
-    return caseConsensus(byReader, current.width, current.height, quorum);
-  }, [sig, blinded, quorum, current?.id]);
+    return byReader;
+  }, [sig]);
+  // the consensus outline is live (cheap); the agreement figures follow a moment later
+  const consensus = useMemo(() => (blinded || !current ? null : caseConsensus(counted, current.width, current.height, quorum)), [counted, blinded, quorum, current?.id]);
+  const [agreement, setAgreement] = useState<{ agreement: ReaderAgreement | null; ms: number; sig: string } | null>(null);
+  useEffect(() => {
+    if (blinded || !current) return;
+    const t = setTimeout(() => setAgreement({ ...caseAgreement(counted, current.width, current.height, quorum), sig: `${current.id}|${sig}|${quorum}` }), 40);
+    return () => clearTimeout(t);
+  }, [counted, blinded, quorum, current?.id]);
   const others: OtherReader[] = blinded || !current ? [] : caseRecords.filter((r) => r.readerId !== reader && r.boxes.length).map((r) => ({ readerId: r.readerId, color: colors[r.readerId], boxes: r.boxes }));
 
   const tool = useBoxTool(reader, current?.id ?? null, image);
@@ -264,6 +272,7 @@ export function AnnotatePage() {
         range={range}
         coordinator={!blinded}
         consensus={consensus}
+        agreement={agreement && current && agreement.sig === `${current.id}|${sig}|${quorum}` ? agreement : null}
         quorum={quorum}
         readerNames={names}
         colors={colors}

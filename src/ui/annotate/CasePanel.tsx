@@ -1,6 +1,7 @@
 import type { AnnotationRecord, Box, CaseRecord, ImageRecord } from '../../state/db';
 import { editorStore, useEditor, type WindowLevel } from './editorStore';
 import type { CaseConsensus } from './agreement';
+import type { ReaderAgreement } from '../../core/annotation';
 import { CONSENSUS_COLOR } from './colors';
 
 export interface CasePanelProps {
@@ -11,6 +12,7 @@ export interface CasePanelProps {
   range: { lo: number; hi: number } | null;
   coordinator: boolean;
   consensus: CaseConsensus | null;
+  agreement: { agreement: ReaderAgreement | null; ms: number } | null;
   quorum: number;
   readerNames: Record<string, string>;
   colors: Record<string, string>;
@@ -100,29 +102,29 @@ export function CasePanel(p: CasePanelProps) {
             <input type="number" min={1} max={9} value={p.quorum} onChange={(e) => p.onQuorum(Number(e.target.value) || 2)} aria-label="Consensus quorum" />
           </label>
           <p className="muted small">Readers counted: those who have started or answered this case ({p.consensus?.readers.map((r) => p.readerNames[r] ?? r).join(', ') || 'none'}). <span style={{ color: CONSENSUS_COLOR }}>━</span> consensus (≥ {p.quorum}).</p>
-          {p.consensus?.agreement ? (
+          {p.agreement?.agreement ? (
             <>
               <table className="agree">
                 <thead><tr><th>Pair</th><th>IoU</th><th>Dice</th></tr></thead>
                 <tbody>
-                  {p.consensus.agreement.pairs.map((x) => (
+                  {p.agreement.agreement.pairs.map((x) => (
                     <tr key={`${x.a}-${x.b}`}><td>{p.readerNames[x.a] ?? x.a} · {p.readerNames[x.b] ?? x.b}</td><td>{fmt(x.iou)}</td><td>{fmt(x.dice)}</td></tr>
                   ))}
-                  <tr className="mean"><td>Mean</td><td data-testid="mean-iou">{fmt(p.consensus.agreement.meanIoU)}</td><td>{fmt(p.consensus.agreement.meanDice)}</td></tr>
+                  <tr className="mean"><td>Mean</td><td data-testid="mean-iou">{fmt(p.agreement.agreement.meanIoU)}</td><td>{fmt(p.agreement.agreement.meanDice)}</td></tr>
                 </tbody>
               </table>
-              <p>Fleiss' κ (pixels, this case): <b data-testid="fleiss">{fmt(p.consensus.agreement.fleissKappa)}</b></p>
+              <p>Fleiss' κ (pixels, this case): <b data-testid="fleiss">{fmt(p.agreement.agreement.fleissKappa)}</b></p>
               <table className="agree">
                 <thead><tr><th>Reader</th><th title="against the consensus of the other readers">vs others IoU</th><th>Dice</th><th title="consensus including the reader (optimistic)">incl. self IoU</th></tr></thead>
                 <tbody>
-                  {p.consensus.agreement.readers.map((r) => (
-                    <tr key={r}><td><span className="swatch" style={{ background: p.colors[r] }} />{p.readerNames[r] ?? r}</td><td>{fmt(p.consensus!.agreement!.vsOthers[r]?.iou)}</td><td>{fmt(p.consensus!.agreement!.vsOthers[r]?.dice)}</td><td>{fmt(p.consensus!.agreement!.vsAllIncludingSelf[r]?.iou)}</td></tr>
+                  {p.agreement.agreement.readers.map((r) => (
+                    <tr key={r}><td><span className="swatch" style={{ background: p.colors[r] }} />{p.readerNames[r] ?? r}</td><td>{fmt(p.agreement!.agreement!.vsOthers[r]?.iou)}</td><td>{fmt(p.agreement!.agreement!.vsOthers[r]?.dice)}</td><td>{fmt(p.agreement!.agreement!.vsAllIncludingSelf[r]?.iou)}</td></tr>
                   ))}
                 </tbody>
               </table>
-              <p className="muted small">Recomputed in {(p.consensus.msConsensus + p.consensus.msAgreement).toFixed(1)} ms (consensus {p.consensus.msConsensus.toFixed(1)} ms).</p>
+              <p className="muted small" data-testid="recompute-ms">Consensus {p.consensus?.msConsensus.toFixed(2)} ms; agreement {p.agreement.ms.toFixed(1)} ms.</p>
             </>
-          ) : <p className="muted small">Agreement needs at least two readers on this case.</p>}
+          ) : (p.consensus?.readers.length ?? 0) < 2 ? <p className="muted small">Agreement needs at least two readers on this case.</p> : <p className="muted small">Computing agreement…</p>}
         </section>
       )}
     </aside>

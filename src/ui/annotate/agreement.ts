@@ -1,38 +1,72 @@
-import { consensusFromBoxes, rasterizeBoxes, readerAgreement, type ReaderAgreement } from '../../core/annotation';
+import { consensusFromBoxes, coveredRange, rasterizeBoxes, readerAgreement, type ReaderAgreement } from '../../core/annotation';
 import type { BoxCoords } from '../../core/study/types';
 import type { Box } from '../../state/db';
+import { fleissKappaBinary } from '../../core/metrics/fleiss';
 import { boxesRegion, maskOutline } from './outline';
+
+export const toCoords = (boxes: Box[]): BoxCoords[] => boxes.map((b) => [b.x0, b.y0, b.x1, b.y1]);
+
+/**
+ * The consensus outline of one case, in image pixel edges. Core decides which pixels a box covers
+ * (coveredRange, the pixel-centre rule) and which are in the consensus (consensusFromBoxes); the
+ * mask is computed on the grid of the covered ranges' own ends (every pixel of a grid cell has the
+ * same coverage), so the cost depends on the number of boxes, not on the image size. The result is
+ * exactly the outline of core's full-resolution consensus mask (tested).
+ */
+export function consensusOutline(lists: BoxCoords[][], width: number, height: number, quorum: number): number[][] {
+  const ranges = lists.map((l) => l.map((b) => [coveredRange(b[0], b[2], width), coveredRange(b[1], b[3], height)] as const).filter(([x, y]) => x[1] > x[0] && y[1] > y[0]));
+  const xs = [...new Set(ranges.flat().flatMap(([x]) => x))].sort((a, b) => a - b);
+  const ys = [...new Set(ranges.flat().flatMap(([, y]) => y))].sort((a, b) => a - b);
+  if (xs.length < 2 || ys.length < 2) return [];
+  const ix = new Map(xs.map((v, i) => [v, i]));
+  const iy = new Map(ys.map((v, i) => [v, i]));
+  const cells = ranges.map((l) => l.map(([x, y]): BoxCoords => [ix.get(x[0])!, iy.get(y[0])!, ix.get(x[1])!, iy.get(y[1])!]));
+  const gw = xs.length - 1, gh = ys.length - 1;
+  const mask = consensusFromBoxes(cells, gw, gh, quorum);
+  return maskOutline(mask, gw, gh).map(([a, b, c, d]) => [xs[a], ys[b], xs[c], ys[d]]);
+}
+
+/**
+ * Reader agreement of one case from core. Every mask is empty outside the boxes' bounding region, so
+ * core works on that region only and the figures that count the whole image are completed here:
+ * the pixels outside are "nobody" pixels (added to pixelCounts[0] before core's Fleiss' kappa) and
+ * pixel error is rescaled to the whole image. Equal to the full-resolution computation (tested).
+ */
+export function caseAgreement(boxesByReader: Record<string, Box[]>, width: number, height: number, quorum: number): { agreement: ReaderAgreement | null; ms: number } {
+  const t0 = performance.now();
+  const readers = Object.keys(boxesByReader).sort();
+  if (readers.length < 2) return { agreement: null, ms: 0 };
+  let reg = boxesRegion(readers.flatMap((r) => boxesByReader[r]), width, height);
+  if (reg.c1 <= reg.c0 || reg.r1 <= reg.r0) reg = { c0: 0, r0: 0, c1: 1, r1: 1 };
+  const rw = reg.c1 - reg.c0, rh = reg.r1 - reg.r0;
+  const masks: Record<string, Uint8Array> = {};
+  for (const r of readers) masks[r] = rasterizeBoxes(boxesByReader[r].map((b): BoxCoords => [b.x0 - reg.c0, b.y0 - reg.r0, b.x1 - reg.c0, b.y1 - reg.r0]), rw, rh);
+  const a = readerAgreement(masks, Math.max(1, Math.min(quorum, 255)));
+  const hist = [...a.pixelCounts];
+  hist[0] += width * height - rw * rh;
+  const scale = (rw * rh) / (width * height);
+  const agreement: ReaderAgreement = {
+    ...a,
+    pairs: a.pairs.map((p) => ({ ...p, pixelError: p.pixelError * scale })),
+    meanPixelError: a.meanPixelError * scale,
+    pixelCounts: hist,
+    fleissKappa: fleissKappaBinary([{ raters: readers.length, hist }]),
+  };
+  return { agreement, ms: performance.now() - t0 };
+}
 
 export interface CaseConsensus {
   readers: string[];
   quorum: number;
-  /** Consensus outline in image pixel edges (from core's consensus mask). */
   outline: number[][];
-  agreement: ReaderAgreement | null;
-  /** Milliseconds spent on consensus + outline, and on the agreement figures. */
   msConsensus: number;
-  msAgreement: number;
 }
 
-const coords = (boxes: Box[]): BoxCoords[] => boxes.map((b) => [b.x0, b.y0, b.x1, b.y1]);
-
-/** Consensus mask (core), its outline (display) and the reader agreement (core) of one case. */
-export function caseConsensus(boxesByReader: Record<string, Box[]>, width: number, height: number, quorum: number, withAgreement = true): CaseConsensus {
-  const readers = Object.keys(boxesByReader).sort();
+/** Consensus (live, cheap) of one case: who counts, and the outline. */
+export function caseConsensus(boxesByReader: Record<string, Box[]>, width: number, height: number, quorum: number): CaseConsensus {
   const t0 = performance.now();
-  const lists = readers.map((r) => coords(boxesByReader[r]));
+  const readers = Object.keys(boxesByReader).sort();
   const q = Math.max(1, Math.min(quorum, 255));
-  let outline: number[][] = [];
-  if (readers.length >= q && readers.length > 0) {
-    const mask = consensusFromBoxes(lists, width, height, q);
-    outline = maskOutline(mask, width, height, boxesRegion(readers.flatMap((r) => boxesByReader[r]), width, height));
-  }
-  const t1 = performance.now();
-  let agreement: ReaderAgreement | null = null;
-  if (withAgreement && readers.length >= 2) {
-    const masks: Record<string, Uint8Array> = {};
-    for (const [i, r] of readers.entries()) masks[r] = rasterizeBoxes(lists[i], width, height);
-    agreement = readerAgreement(masks, q);
-  }
-  return { readers, quorum: q, outline, agreement, msConsensus: t1 - t0, msAgreement: performance.now() - t1 };
+  const outline = readers.length >= q ? consensusOutline(readers.map((r) => toCoords(boxesByReader[r])), width, height, q) : [];
+  return { readers, quorum: q, outline, msConsensus: performance.now() - t0 };
 }

@@ -10,24 +10,32 @@ export function maskOutline(mask: Uint8Array, width: number, height: number, reg
   const r0 = Math.max(0, region.r0), r1 = Math.min(height, region.r1);
   const segs: number[][] = [];
   if (c1 <= c0 || r1 <= r0) return segs;
-  const at = (x: number, y: number) => x >= c0 && x < c1 && y >= r0 && y < r1 && mask[y * width + x] !== 0;
-  // vertical edges at x = c0..c1, runs along y tracked per column
-  const open = new Int32Array(c1 - c0 + 1).fill(-1);
-  for (let y = r0; y <= r1; y++) {
-    for (let x = c0; x <= c1; x++) {
-      const edge = y < r1 && at(x - 1, y) !== at(x, y);
-      const k = x - c0;
-      if (edge && open[k] < 0) open[k] = y;
-      else if (!edge && open[k] >= 0) { segs.push([x, open[k], x, y]); open[k] = -1; }
+  const w = c1 - c0;
+  // a copy of the region with a one-pixel empty border, so the scans below need no bounds checks
+  const W = w + 2, H = r1 - r0 + 2;
+  const m = new Uint8Array(W * H);
+  for (let y = r0; y < r1; y++) {
+    const src = y * width + c0, dst = (y - r0 + 1) * W + 1;
+    for (let x = 0; x < w; x++) m[dst + x] = mask[src + x] !== 0 ? 1 : 0;
+  }
+  // vertical edges at x = c0 + k (k = 0..w), runs along y tracked per column
+  const open = new Int32Array(w + 1).fill(-1);
+  for (let j = 1; j < H; j++) {
+    const row = j * W;
+    for (let k = 0; k <= w; k++) {
+      const edge = j < H - 1 && m[row + k] !== m[row + k + 1];
+      if (edge) { if (open[k] < 0) open[k] = j - 1; }
+      else if (open[k] >= 0) { segs.push([c0 + k, r0 + open[k], c0 + k, r0 + j - 1]); open[k] = -1; }
     }
   }
-  // horizontal edges at y = r0..r1, runs along x
-  for (let y = r0; y <= r1; y++) {
+  // horizontal edges at y = r0 + j - 1 (between padded rows j-1 and j), runs along x
+  for (let j = 1; j < H; j++) {
+    const up = (j - 1) * W + 1, dn = j * W + 1;
     let start = -1;
-    for (let x = c0; x <= c1; x++) {
-      const edge = x < c1 && at(x, y - 1) !== at(x, y);
-      if (edge && start < 0) start = x;
-      else if (!edge && start >= 0) { segs.push([start, y, x, y]); start = -1; }
+    for (let k = 0; k <= w; k++) {
+      const edge = k < w && m[up + k] !== m[dn + k];
+      if (edge) { if (start < 0) start = k; }
+      else if (start >= 0) { segs.push([c0 + start, r0 + j - 1, c0 + k, r0 + j - 1]); start = -1; }
     }
   }
   return segs;
