@@ -8,7 +8,7 @@ import { pixelHash } from '../core/study/hash';
 
 let n = 0;
 const freshDb = () => { const name = `ie-test-${Date.now()}-${n++}`; return () => openDatabase(name); };
-const png = (values: number[], w = values.length) => new Blob([encodePng({ width: w, height: values.length / w, data: Uint8Array.from(values), channels: 1, depth: 8 })]);
+const png = (values: number[], w = values.length) => new Blob([encodePng({ width: w, height: values.length / w, data: Uint8Array.from(values), channels: 1, depth: 8 }) as Uint8Array<ArrayBuffer>]);
 const src = (path: string, file: Blob): ImportSource => ({ path, file });
 
 describe('import into IndexedDB', () => {
