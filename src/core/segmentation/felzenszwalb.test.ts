@@ -35,6 +35,10 @@ describe('argsortNonNegative', () => {
     const v = new Float64Array([3.5, 0, 1e-300, 2, 2, 1e300, 0.5, 7e-10]);
     expect(Array.from(argsortNonNegative(v))).toEqual([1, 2, 7, 6, 3, 4, 0, 5]);
   });
+  it('orders values that only float64 tells apart (same float32 key)', () => {
+    const v = new Float64Array([1 + 2 ** -40, 1, 1 + 2 ** -41, 0.5, 1 + 2 ** -40]);
+    expect(Array.from(argsortNonNegative(v))).toEqual([3, 1, 2, 0, 4]);
+  });
 });
 
 describe('felzenszwalb: parity with skimage.segmentation.felzenszwalb', () => {

@@ -144,32 +144,38 @@ export function buildEdges(sm: Float64Array, width: number, height: number, chan
 }
 
 /**
- * Indices that sort non-negative float64 values ascending (stable): an LSD radix sort on the IEEE
- * bits, which order like the values when the sign bit is clear. Four passes of 16 bits.
+ * Indices that sort non-negative float64 values ascending (stable). An LSD radix sort (3 passes of
+ * 11 bits) on the float32-rounded values, whose IEEE bits order like the values when the sign bit
+ * is clear and never reverse the float64 order (rounding is monotone); then an insertion pass puts
+ * values that share a float32 key into float64 order (runs are short: a few equal keys at most).
  */
 export function argsortNonNegative(values: Float64Array): Uint32Array {
   const n = values.length;
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const keys = new Float32Array(values);
+  const bits = new Uint32Array(keys.buffer);
   let idx = new Uint32Array(n);
   let tmp = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  const count = new Uint32Array(65536);
-  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  const loWord = little ? 0 : 1;
-  const hiWord = 1 - loWord;
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? loWord : hiWord;
-    const shift = pass % 2 === 0 ? 0 : 16;
+  const count = new Uint32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[(bits[2 * i + word] >>> shift) & 0xffff]++;
-    if (n === 0 || count[(bits[2 * idx[0] + word] >>> shift) & 0xffff] === n) continue; // all equal
+    for (let i = 0; i < n; i++) count[(bits[i] >>> shift) & 0x7ff]++;
+    if (n === 0 || count[(bits[0] >>> shift) & 0x7ff] === n) continue; // all equal in this digit
     let sum = 0;
-    for (let d = 0; d < 65536; d++) { const c = count[d]; count[d] = sum; sum += c; }
+    for (let d = 0; d < 2048; d++) { const c = count[d]; count[d] = sum; sum += c; }
     for (let i = 0; i < n; i++) {
       const j = idx[i];
-      tmp[count[(bits[2 * j + word] >>> shift) & 0xffff]++] = j;
+      tmp[count[(bits[j] >>> shift) & 0x7ff]++] = j;
     }
     const t = idx; idx = tmp; tmp = t;
+  }
+  // Stable insertion sort by the float64 values (only moves within runs of equal float32 keys).
+  for (let i = 1; i < n; i++) {
+    const j0 = idx[i];
+    const v = values[j0];
+    let k = i - 1;
+    while (k >= 0 && values[idx[k]] > v) { idx[k + 1] = idx[k]; k--; }
+    idx[k + 1] = j0;
   }
   return idx;
 }
