@@ -55,6 +55,27 @@ describe('heatcheck phantom', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('writes the same bytes with worker threads (--jobs 2) as in one thread', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'phantom-jobs-'));
+    const orig = process.stdout.write.bind(process.stdout);
+    const origErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      for (const j of ['1', '2']) expect(await main(['phantom', '--out', path.join(dir, j), '--count', '9', '--seed', '4', '--size', '48', '--jobs', j])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+      process.stderr.write = origErr;
+    }
+    const list = (root: string, sub = ''): string[] => readdirSync(path.join(root, sub), { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? list(root, path.join(sub, e.name)) : [path.join(sub, e.name)])).sort();
+    const files = list(path.join(dir, '1'));
+    expect(list(path.join(dir, '2'))).toEqual(files);
+    expect(files.filter((f) => f.startsWith('images')).length).toBe(9);
+    for (const f of files) expect(readFileSync(path.join(dir, '2', f)).equals(readFileSync(path.join(dir, '1', f)))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('rejects a bad count with a usage error', async () => {
     const errs: string[] = [];
     const orig = process.stderr.write.bind(process.stderr);
