@@ -16,6 +16,8 @@
 import { overlapMetrics } from '../metrics/segmentation';
 import { fleissKappaBinary } from '../metrics/fleiss';
 import { coverageCounts } from './consensus';
+import { boxCells, popcount } from './cells';
+import type { BoxCoords } from '../study/types';
 import { words } from '../metrics/maskWords';
 
 /**
@@ -181,5 +183,80 @@ export function pooledReaderAgreement(perCase: readonly ReaderAgreement[]): Pool
     pooledFleissKappa: fleissKappaBinary(perCase.map((c) => ({ raters: c.readers.length, hist: c.pixelCounts }))),
     vsOthers: { iou: mean(vo.map((v) => v.iou)), dice: mean(vo.map((v) => v.dice)) },
     vsAllIncludingSelf: { iou: mean(va.map((v) => v.iou)), dice: mean(va.map((v) => v.dice)) },
+  };
+}
+
+/**
+ * readerAgreement computed from each finished reader's boxes through the box cells (cells.ts):
+ * exact pixel counts from cell areas, no per-pixel pass; the same result as readerAgreement of the
+ * rasterised masks. At most 32 readers.
+ */
+export function readerAgreementFromBoxes(boxesByReader: Record<string, readonly BoxCoords[]>, width: number, height: number, quorum = 2): ReaderAgreement {
+  const readers = Object.keys(boxesByReader).sort();
+  const k = readers.length;
+  const cells = boxCells(readers.map((r) => boxesByReader[r]), width, height);
+  const { xs, ys, cover } = cells;
+  const nx = xs.length - 1;
+  const n = width * height;
+  const size = new Float64Array(k);
+  const inter = new Float64Array(k * k);
+  const hist = new Array<number>(k + 1).fill(0);
+  const qOthers = Math.min(quorum, Math.max(1, k - 1));
+  const oBoth = new Float64Array(k);
+  const oCons = new Float64Array(k);
+  let allCons = 0;
+  const aBoth = new Float64Array(k);
+  for (let j = 0; j < ys.length - 1; j++) {
+    const h = ys[j + 1] - ys[j];
+    for (let c = 0; c < nx; c++) {
+      const area = h * (xs[c + 1] - xs[c]);
+      const v = cover[j * nx + c];
+      const cnt = popcount(v);
+      hist[cnt] += area;
+      if (v === 0) continue;
+      const inAll = cnt >= quorum;
+      if (inAll) allCons += area;
+      for (let a = 0; a < k; a++) {
+        const ia = (v >>> a) & 1;
+        if (ia) {
+          size[a] += area;
+          for (let b = a + 1; b < k; b++) if ((v >>> b) & 1) inter[a * k + b] += area;
+          if (inAll) aBoth[a] += area;
+        }
+        if (cnt - ia >= qOthers) {
+          oCons[a] += area;
+          if (ia) oBoth[a] += area;
+        }
+      }
+    }
+  }
+  const ratio = (both: number, sa: number, sb: number) => {
+    const union = sa + sb - both;
+    return { iou: union === 0 ? 1 : both / union, dice: sa + sb === 0 ? 1 : (2 * both) / (sa + sb) };
+  };
+  const pairs: PairAgreement[] = [];
+  for (let a = 0; a < k; a++) {
+    for (let b = a + 1; b < k; b++) {
+      const both = inter[a * k + b];
+      pairs.push({ a: readers[a], b: readers[b], ...ratio(both, size[a], size[b]), pixelError: n === 0 ? NaN : (size[a] + size[b] - 2 * both) / n });
+    }
+  }
+  const vsOthers: ReaderAgreement['vsOthers'] = {};
+  const vsAll: ReaderAgreement['vsAllIncludingSelf'] = {};
+  for (let a = 0; a < k; a++) {
+    if (k > 1) vsOthers[readers[a]] = ratio(oBoth[a], size[a], oCons[a]);
+    vsAll[readers[a]] = ratio(aBoth[a], size[a], allCons);
+  }
+  return {
+    readers,
+    quorum,
+    pairs,
+    meanIoU: mean(pairs.map((p) => p.iou)),
+    meanDice: mean(pairs.map((p) => p.dice)),
+    meanPixelError: mean(pairs.map((p) => p.pixelError)),
+    fleissKappa: k >= 2 ? fleissKappaBinary([{ raters: k, hist }]) : NaN,
+    pixelCounts: hist,
+    vsOthers,
+    vsAllIncludingSelf: vsAll,
   };
 }

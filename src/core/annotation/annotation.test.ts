@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rasterizeBoxes, coveredRange } from './rasterise';
 import { consensusMask, consensusFromBoxes } from './consensus';
-import { readerAgreement, pooledReaderAgreement } from './agreement';
+import { readerAgreement, readerAgreementFromBoxes, pooledReaderAgreement } from './agreement';
 import type { BoxCoords } from '../study/types';
 
 const on = (m: Uint8Array, w: number) => Array.from(m.keys()).filter((i) => m[i]).map((i) => [i % w, Math.floor(i / w)]);
@@ -152,5 +152,39 @@ describe('word-at-a-time paths agree with a plain per-pixel computation', () => 
       const cons = consensusMask(masks, quorum);
       for (let i = 0; i < W * H; i++) expect(cons[i]).toBe(masks.filter((m) => m[i]).length >= quorum ? 1 : 0);
     }
+  });
+});
+
+describe('readerAgreementFromBoxes (box cells) equals readerAgreement of the rasterised masks', () => {
+  it('random boxes, 2 to 5 readers, quorums 1 to 3, fractional edges', () => {
+    let s = 777;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    const W = 53, H = 41;
+    for (let trial = 0; trial < 30; trial++) {
+      const k = 2 + (trial % 4);
+      const boxes: Record<string, BoxCoords[]> = {};
+      for (let r = 0; r < k; r++) boxes[`R${r}`] = Array.from({ length: trial % 3 }, () => [rnd() * W, rnd() * H, rnd() * W, rnd() * H] as BoxCoords);
+      const quorum = 1 + (trial % 3);
+      const masks = Object.fromEntries(Object.entries(boxes).map(([r, b]) => [r, rasterizeBoxes(b, W, H)]));
+      const want = readerAgreement(masks, quorum);
+      const got = readerAgreementFromBoxes(boxes, W, H, quorum);
+      expect(got.pixelCounts).toEqual(want.pixelCounts);
+      expect(got.pairs.length).toBe(want.pairs.length);
+      got.pairs.forEach((p, i) => {
+        expect(p.iou).toBeCloseTo(want.pairs[i].iou, 12);
+        expect(p.pixelError).toBeCloseTo(want.pairs[i].pixelError, 12);
+      });
+      if (Number.isNaN(want.fleissKappa)) expect(got.fleissKappa).toBeNaN();
+      else expect(got.fleissKappa).toBeCloseTo(want.fleissKappa, 12);
+      for (const r of want.readers) {
+        expect(got.vsOthers[r]).toEqual(want.vsOthers[r]);
+        expect(got.vsAllIncludingSelf[r]).toEqual(want.vsAllIncludingSelf[r]);
+      }
+    }
+  });
+  it('the hand-worked 4x4 case', () => {
+    const a = readerAgreementFromBoxes({ R1: [[0, 0, 2, 2]], R2: [[1, 0, 3, 2]], R3: [] }, 4, 4);
+    expect(a.fleissKappa).toBeCloseTo(0.1, 12);
+    expect(a.meanIoU).toBeCloseTo(1 / 9, 12);
   });
 });

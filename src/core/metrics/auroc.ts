@@ -7,6 +7,7 @@
  * `rankingUndefinedReason` says which.
  */
 import { assertSameLength, MetricError } from './errors';
+import { sortFloat64 } from './sort';
 
 /** Scores split by label and sorted ascending (shared by AUROC and AUPRC). */
 export interface SortedClasses {
@@ -24,13 +25,13 @@ export function splitSorted(scores: ArrayLike<number>, labels: ArrayLike<number>
   let a = 0;
   let b = 0;
   for (let i = 0; i < n; i++) {
-    const s = scores[i];
+    const s = scores[i] + 0; // -0 -> +0
     if (s !== s) throw new MetricError('BAD_INPUT_NAN', `auroc/auprc: the map holds NaN at pixel ${i}; expected finite scores`);
     if (labels[i] !== 0) pos[a++] = s;
     else neg[b++] = s;
   }
-  pos.sort();
-  neg.sort();
+  sortFloat64(pos);
+  sortFloat64(neg);
   return { pos, neg };
 }
 

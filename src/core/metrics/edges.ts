@@ -16,13 +16,23 @@ function reflect(i: number, n: number): number {
 
 export function sobelMagnitude(image: ArrayLike<number>, height: number, width: number): Float64Array {
   if (image.length !== height * width) throw new MetricError('BAD_INPUT_SHAPE', `sobel: expected ${height}x${width} = ${height * width} values, found ${image.length}`);
+  // Copy into a frame padded by one pixel with 'reflect' borders, then a branch-free 3x3 pass.
+  const pw = width + 2;
+  const p = new Float64Array((height + 2) * pw);
+  for (let r = -1; r <= height; r++) {
+    const sr = reflect(r, height) * width;
+    const o = (r + 1) * pw;
+    for (let c = -1; c <= width; c++) p[o + c + 1] = +image[sr + reflect(c, width)];
+  }
   const out = new Float64Array(height * width);
-  const at = (r: number, c: number) => +image[reflect(r, height) * width + reflect(c, width)];
   for (let r = 0; r < height; r++) {
+    const up = r * pw;
+    const mid = up + pw;
+    const dn = mid + pw;
     for (let c = 0; c < width; c++) {
-      const a = at(r - 1, c - 1), b = at(r - 1, c), d = at(r - 1, c + 1);
-      const e = at(r, c - 1), f = at(r, c + 1);
-      const g = at(r + 1, c - 1), h = at(r + 1, c), k = at(r + 1, c + 1);
+      const a = p[up + c], b = p[up + c + 1], d = p[up + c + 2];
+      const e = p[mid + c], f = p[mid + c + 2];
+      const g = p[dn + c], h = p[dn + c + 1], k = p[dn + c + 2];
       // Derivative across rows (smoothed along columns) and across columns (smoothed along rows).
       const gr = (g + 2 * h + k - (a + 2 * b + d)) / 4;
       const gc = (d + 2 * f + k - (a + 2 * e + g)) / 4;

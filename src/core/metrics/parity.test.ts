@@ -155,3 +155,16 @@ describe('resampling vs torch interpolate (bilinear align_corners=False, nearest
     });
   }
 });
+
+describe('sortFloat64 (radix) agrees with the built-in sort', () => {
+  it('large arrays with negatives, zeros of both signs, ties and extremes', async () => {
+    const { sortFloat64 } = await import('./sort');
+    const { mulberry32 } = await import('./prng');
+    const r = mulberry32(9);
+    const a = new Float64Array(5000).map((_, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -1e-300 : i % 13 === 0 ? 1e300 : (r() - 0.5) * 10 ** Math.floor(r() * 8 - 4)));
+    a[17] = -Number.MAX_VALUE;
+    a[18] = Number.MIN_VALUE;
+    const want = Array.from(a).sort((x, y) => x - y);
+    expect(Array.from(sortFloat64(a.slice()))).toEqual(want);
+  });
+});

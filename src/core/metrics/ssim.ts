@@ -39,7 +39,8 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, height: number,
   const C1 = (K1 * R) * (K1 * R);
   const C2 = (K2 * R) * (K2 * R);
 
-  // Horizontal window sums for every row, only for the columns kept (pad .. width-pad-1).
+  // Products once, then sliding window sums: horizontal (per row, kept columns only), then
+  // vertical (a running sum down each kept column). Float64 throughout.
   const ow = width - 2 * pad;
   const oh = height - 2 * pad;
   const hx = new Float64Array(height * ow);
@@ -50,47 +51,72 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, height: number,
   for (let r = 0; r < height; r++) {
     const base = r * width;
     const ob = r * ow;
-    for (let c = 0; c < ow; c++) {
-      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-      const s0 = base + c;
-      for (let k = 0; k < win; k++) {
-        const x = +a[s0 + k];
-        const y = +b[s0 + k];
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
-        sxy += x * y;
-      }
+    let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (let k = 0; k < win; k++) {
+      const x = +a[base + k];
+      const y = +b[base + k];
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      syy += y * y;
+      sxy += x * y;
+    }
+    for (let c = 0; ; c++) {
       hx[ob + c] = sx;
       hy[ob + c] = sy;
       hxx[ob + c] = sxx;
       hyy[ob + c] = syy;
       hxy[ob + c] = sxy;
+      if (c + 1 >= ow) break;
+      const xo = +a[base + c];
+      const yo = +b[base + c];
+      const xn = +a[base + c + win];
+      const yn = +b[base + c + win];
+      sx += xn - xo;
+      sy += yn - yo;
+      sxx += xn * xn - xo * xo;
+      syy += yn * yn - yo * yo;
+      sxy += xn * yn - xo * yo;
+    }
+  }
+  const vx0 = new Float64Array(ow);
+  const vy0 = new Float64Array(ow);
+  const vxx = new Float64Array(ow);
+  const vyy = new Float64Array(ow);
+  const vxy = new Float64Array(ow);
+  for (let k = 0; k < win; k++) {
+    const o = k * ow;
+    for (let c = 0; c < ow; c++) {
+      vx0[c] += hx[o + c];
+      vy0[c] += hy[o + c];
+      vxx[c] += hxx[o + c];
+      vyy[c] += hyy[o + c];
+      vxy[c] += hxy[o + c];
     }
   }
   let total = 0;
   for (let r = 0; r < oh; r++) {
     for (let c = 0; c < ow; c++) {
-      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-      for (let k = 0; k < win; k++) {
-        const o = (r + k) * ow + c;
-        sx += hx[o];
-        sy += hy[o];
-        sxx += hxx[o];
-        syy += hyy[o];
-        sxy += hxy[o];
-      }
-      const ux = sx / NP;
-      const uy = sy / NP;
-      const vx = covNorm * (sxx / NP - ux * ux);
-      const vy = covNorm * (syy / NP - uy * uy);
-      const vxy = covNorm * (sxy / NP - ux * uy);
+      const ux = vx0[c] / NP;
+      const uy = vy0[c] / NP;
+      const vx = covNorm * (vxx[c] / NP - ux * ux);
+      const vy = covNorm * (vyy[c] / NP - uy * uy);
+      const vxy_ = covNorm * (vxy[c] / NP - ux * uy);
       const A1 = 2 * ux * uy + C1;
-      const A2 = 2 * vxy + C2;
+      const A2 = 2 * vxy_ + C2;
       const B1 = ux * ux + uy * uy + C1;
       const B2 = vx + vy + C2;
       total += (A1 * A2) / (B1 * B2);
+    }
+    if (r + 1 >= oh) break;
+    const oOld = r * ow;
+    const oNew = (r + win) * ow;
+    for (let c = 0; c < ow; c++) {
+      vx0[c] += hx[oNew + c] - hx[oOld + c];
+      vy0[c] += hy[oNew + c] - hy[oOld + c];
+      vxx[c] += hxx[oNew + c] - hxx[oOld + c];
+      vyy[c] += hyy[oNew + c] - hyy[oOld + c];
+      vxy[c] += hxy[oNew + c] - hxy[oOld + c];
     }
   }
   return total / (oh * ow);
