@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { initNodeBackend } from '../../cli/nodeBackend';
+import { loadModelDir } from '../../cli/modelDir';
+import { createTfProbe } from '../model/probe';
+import { preprocessImage } from '../model/preprocess';
+import { generatePhantomCase } from '../phantom/generate';
+import { integratedGradientsRaw } from './ig';
+
+/**
+ * IG completeness on the demo models (issue 4): the sum of the raw IG map is within 2 % of
+ * f(x) - f(b) at 200 steps. 200 input gradients per model take minutes on wasm in Node, so this runs
+ * when HEATCHECK_SLOW=1 (the analytic and small-model completeness tests always run).
+ */
+const slow = process.env.HEATCHECK_SLOW === '1';
+const dirs = ['public/models/densenet-compact-s1', 'public/models/inception-compact-s1'].filter((d) => existsSync(`${d}/model.json`));
+
+describe.skipIf(!slow || dirs.length === 0)('IG completeness on the demo models (HEATCHECK_SLOW=1)', () => {
+  for (const dir of dirs) {
+    it(`${dir}: |sum(IG) - (f(x) - f(b))| <= 2 % of |f(x) - f(b)| at 200 steps`, async () => {
+      await initNodeBackend('wasm');
+      const lm = await loadModelDir(dir);
+      const probe = createTfProbe(lm.model, lm.manifest);
+      // An abnormal phantom case, so f(x) - f(b) is not tiny.
+      const c = generatePhantomCase(11, 1, { size: 256 });
+      const { height, width, channels } = lm.manifest.input;
+      const x = tf.tensor3d(preprocessImage({ width: c.width, height: c.height, data: c.image }, lm.manifest), [height, width, channels]);
+      const raw = await integratedGradientsRaw(probe, x, { steps: 200, baseline: 'black' });
+      // f from the model itself (model.predict), not the probe.
+      const fx = (lm.model.predict(x.expandDims(0)) as tf.Tensor).dataSync()[0];
+      const fb = (lm.model.predict(tf.fill([1, height, width, channels], lm.manifest.inputRange[0])) as tf.Tensor).dataSync()[0];
+      let sum = 0;
+      for (const v of raw) sum += v;
+      console.log(`${dir}: sum(IG) ${sum.toFixed(5)}, f(x) - f(b) ${(fx - fb).toFixed(5)}, relative gap ${(Math.abs(sum - (fx - fb)) / Math.abs(fx - fb) * 100).toFixed(3)} %`);
+      expect(Math.abs(fx - fb)).toBeGreaterThan(1e-3);
+      expect(Math.abs(sum - (fx - fb))).toBeLessThanOrEqual(0.02 * Math.abs(fx - fb));
+      x.dispose();
+    }, 1_800_000);
+  }
+});
