@@ -126,7 +126,7 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     fromTargetSym = column;
   } else {
     const kind = manifest.output.kind;
-    if (outClass === 'Activation' && (outAct === kind || (kind === 'sigmoid' && outAct === 'sigmoid') || (kind === 'softmax' && outAct === 'softmax'))) {
+    if (outClass === 'Activation' && outAct === kind) {
       targetSym = nodeOf(output).inputTensors[0];
       fromTargetSym = column;
     } else if (outClass === 'Dense' && (outAct === 'sigmoid' || outAct === 'softmax')) {
