@@ -18,7 +18,11 @@ export const EXIT_CODES: Record<string, number> = {
   BACKEND: 5,
 };
 
+/** The exit code of an error code: exact match first, then the longest family prefix (NOT_FOUND_MODEL -> NOT_FOUND). */
 export function exitCodeFor(code: string): number {
-  const family = code.split('_')[0];
-  return EXIT_CODES[code] ?? EXIT_CODES[family] ?? 1;
+  if (EXIT_CODES[code] !== undefined) return EXIT_CODES[code];
+  const family = Object.keys(EXIT_CODES)
+    .filter((f) => code.startsWith(f + '_'))
+    .sort((a, b) => b.length - a.length)[0];
+  return family ? EXIT_CODES[family] : 1;
 }
