@@ -95,7 +95,6 @@ async function browserBench() {
     await waitFor(base);
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.goto(`${base}#/annotate`);
-    await page.getByText('No cases to read yet').waitFor({ timeout: 60_000 });
     await seedStudy(page, { n: 1, size: SIZE, studyId: 'bench2048' });
     await page.reload();
     await page.getByTestId('case-name').waitFor();

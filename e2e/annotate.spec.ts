@@ -1,6 +1,5 @@
 import { test, expect, openApp } from './fixtures';
 import type { Page } from '@playwright/test';
-import { seedStudy } from './annotateSeed';
 
 /**
  * The annotation workspace in real Chromium with real IndexedDB. Coordinates are checked against
@@ -10,15 +9,29 @@ import { seedStudy } from './annotateSeed';
 type V = { s: number; x: number; y: number };
 type B = { id: string; x0: number; y0: number; x1: number; y1: number };
 
-async function setup(page: Page): Promise<string[]> {
+interface DemoCase { id: string; label: 0 | 1 | null; boxes: Record<string, B[]> }
+
+/** Opens the app on the demo study (generated on first start) and lists its cases with the simulated readers' boxes. */
+async function setup(page: Page): Promise<DemoCase[]> {
   await page.setViewportSize({ width: 1400, height: 860 });
   await openApp(page, { hash: 'annotate' });
-  await expect(page.getByText('No cases to read yet')).toBeVisible(); // the app has opened its database
-  const ids = await seedStudy(page, { n: 12, size: 512 });
-  await page.reload();
-  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[0]);
-  await expect(page.getByTestId('case-name')).toHaveText('case 1');
-  return ids;
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', /^demo:/, { timeout: 170_000 });
+  await expect(page.getByTestId('progress')).toContainText('/ 40 done');
+  return page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((res, rej) => { const q = indexedDB.open('heatcheck'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+    const all = <T,>(store: string) => new Promise<T[]>((res, rej) => { const q = db.transaction(store).objectStore(store).getAll(); q.onsuccess = () => res(q.result as T[]); q.onerror = () => rej(q.error); });
+    const cases = (await all<{ id: string; studyId: string; label: 0 | 1 | null; order: number }>('cases')).filter((c) => c.studyId === 'demo').sort((a, b) => a.order - b.order);
+    const anns = await all<{ readerId: string; caseId: string; boxes: B[] }>('annotations');
+    db.close();
+    return cases.map((c) => ({ id: c.id, label: c.label, boxes: Object.fromEntries(anns.filter((a) => a.caseId === c.id).map((a) => [a.readerId, a.boxes])) }));
+  });
+}
+/** A demo case where no simulated reader drew a box (a normal case). */
+const clean = (cases: DemoCase[]) => cases.filter((c) => Object.values(c.boxes).every((b) => b.length === 0));
+async function openCase(page: Page, id: string) {
+  await page.locator(`li[data-case="${id}"] button`).click();
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', id);
+  await page.mouse.move(0, 0);
 }
 async function view(page: Page): Promise<V> {
   const [s, x, y] = (await page.getByTestId('viewer').getAttribute('data-view'))!.split(',').map(Number);
@@ -54,7 +67,8 @@ async function stored(page: Page, reader: string, caseId: string): Promise<{ box
 const coords = (b: B) => [b.x0, b.y0, b.x1, b.y1];
 
 test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and redo store exact image coordinates', async ({ page }) => {
-  const [c1] = await setup(page);
+  const c1 = clean(await setup(page))[0].id;
+  await openCase(page, c1);
   const o = await origin(page);
   let v = await view(page);
   expect(v.s).toBeGreaterThan(1); // 512 px image fitted into a larger viewer
@@ -149,34 +163,51 @@ test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and red
 });
 
 test('@annotate switching reader keeps blinding; the consensus contour appears once two readers agree', async ({ page }) => {
-  const [c1] = await setup(page);
+  const cases = await setup(page);
+  // a demo case the simulated readers marked: each reader sees only their own boxes
+  const marked = cases.find((c) => c.boxes.R1?.length && c.boxes.R2?.length)!;
+  await openCase(page, marked.id);
+  const listed = () => page.getByTestId('box-list').locator('button').evaluateAll((els) => els.map((e) => e.getAttribute('data-coords')));
+  expect(await listed()).toEqual(marked.boxes.R1.map((b) => coords(b).join(',')));
+  await page.getByTestId('reader-select').selectOption('R2');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', 'R2');
+  expect(await listed()).toEqual(marked.boxes.R2.map((b) => coords(b).join(',')));
+  await expect(page.getByTestId('agreement')).toHaveCount(0);
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-consensus-segments', '0');
+  await page.screenshot({ path: '/tmp/annotate-demo-blinded-r2.png' });
+  await page.getByTestId('mode-coordinator').click();
+  await expect(page.getByTestId('viewer')).not.toHaveAttribute('data-consensus-segments', '0');
+  await expect(page.getByTestId('fleiss')).not.toHaveText('–');
+  await page.screenshot({ path: '/tmp/annotate-demo-coordinator.png' });
+  await page.getByTestId('mode-blinded').click();
+
+  // a clean case: R1 draws, one reader is no consensus; R2 draws overlapping: the intersection (4 sides)
+  const c1 = clean(cases)[1].id;
+  await page.getByTestId('reader-select').selectOption('R1');
+  await openCase(page, c1);
   const o = await origin(page);
   const v = await view(page);
   await drag(page, scr(v, o, 100, 100), scr(v, o, 220, 200));
   await saved(page);
-
-  // coordinator view with one reader: no consensus yet
   await page.getByTestId('mode-coordinator').click();
-  await expect(page.getByTestId('agreement')).toContainText('at least two readers');
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-consensus-segments', '0');
   await page.getByTestId('mode-blinded').click();
 
-  // R2 sees none of R1's boxes
   await page.getByTestId('reader-select').selectOption('R2');
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', 'R2');
-  await expect(page.getByTestId('box-list').locator('button')).toHaveCount(0);
-  await expect(page.getByTestId('agreement')).toHaveCount(0);
+  await expect(page.getByTestId('box-list').locator('button')).toHaveCount(0); // R1's box stays hidden
   await page.screenshot({ path: '/tmp/annotate-blinded-r2.png' });
-
-  // R2 draws an overlapping box: with two readers the >= 2 consensus is the intersection (4 sides)
   await drag(page, scr(v, o, 150, 140), scr(v, o, 260, 240));
   await saved(page);
   expect((await stored(page, 'R2', c1))!.boxes).toHaveLength(1);
   expect((await stored(page, 'R1', c1))!.boxes).toHaveLength(1);
   await page.getByTestId('mode-coordinator').click();
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-consensus-segments', '4');
-  await expect(page.getByTestId('mean-iou')).not.toHaveText('–');
-  await expect(page.getByTestId('fleiss')).not.toHaveText('–');
+  // hand-worked: 120x100 and 110x100 boxes overlapping in 70x60 -> IoU 4200 / 18800
+  const r1 = (await stored(page, 'R1', c1))!.boxes[0], r2 = (await stored(page, 'R2', c1))!.boxes[0];
+  const inter = Math.max(0, Math.min(r1.x1, r2.x1) - Math.max(r1.x0, r2.x0)) * Math.max(0, Math.min(r1.y1, r2.y1) - Math.max(r1.y0, r2.y0));
+  const area = (b: B) => (b.x1 - b.x0) * (b.y1 - b.y0);
+  await expect(page.getByTestId('agreement')).toContainText((inter / (area(r1) + area(r2) - inter)).toFixed(3));
   await page.screenshot({ path: '/tmp/annotate-coordinator-consensus.png' });
   // the contour toggles off and on
   await page.keyboard.press('c');
@@ -193,7 +224,8 @@ test('@annotate switching reader keeps blinding; the consensus contour appears o
 });
 
 test('@annotate a reload restores every box exactly; a second tab sees the edits and its own are seen here', async ({ page, context }) => {
-  const [c1] = await setup(page);
+  const c1 = clean(await setup(page))[2].id;
+  await openCase(page, c1);
   const o = await origin(page);
   const v = await view(page);
   await drag(page, scr(v, o, 40, 40), scr(v, o, 90, 120));
@@ -229,8 +261,18 @@ test('@annotate a reload restores every box exactly; a second tab sees the edits
 });
 
 test('@annotate ten cases with the keyboard only: answers, progress and navigation', async ({ page }) => {
-  const ids = await setup(page);
-  const at = () => page.getByTestId('page-annotate').getAttribute('data-case');
+  const cases = await setup(page);
+  // a new reader (not simulated) starts with an empty worklist
+  await page.goto('./#/data');
+  await page.getByRole('button', { name: 'Add a reader' }).click();
+  await expect(page.locator('[data-reader="R4"]')).toBeVisible();
+  await page.locator('[data-reader="R4"]').getByRole('button', { name: /Read as/ }).click();
+  await page.goto('./#/annotate');
+  await page.reload();
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', 'R4');
+  await expect(page.getByTestId('progress')).toContainText('0 / 40 done');
+  const ids = cases.map((c) => c.id);
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[0]);
   await page.keyboard.press('?');
   await expect(page.getByTestId('hotkey-overlay')).toBeVisible();
   await page.screenshot({ path: '/tmp/annotate-hotkeys.png' });
@@ -240,23 +282,27 @@ test('@annotate ten cases with the keyboard only: answers, progress and navigati
   await page.keyboard.press('d');
   await expect(page.getByTestId('toast')).toContainText('No abnormality found');
   for (let k = 0; k < 10; k++) {
-    expect(await at()).toBe(ids[k]);
+    await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[k]);
     if (k % 3 === 2) { // look around first
       await page.keyboard.press('+');
       await page.keyboard.press('i');
       await page.keyboard.press('r');
     }
+    if (k === 4) await page.screenshot({ path: '/tmp/annotate-keyboard-walk-mid.png' });
     await page.keyboard.press('0'); // no abnormality found, then on to the next unfinished case
-    await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[k + 1]);
   }
-  await expect(page.getByTestId('progress')).toContainText('10 / 12 done');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[10]);
+  await expect(page.getByTestId('progress')).toContainText('10 / 40 done');
   await page.keyboard.press('p');
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[9]);
   await expect(page.getByTestId('case-status')).toHaveAttribute('data-status', 'no-finding');
+  await page.keyboard.press('0'); // withdraw the answer
+  await expect(page.getByTestId('progress')).toContainText('9 / 40 done');
   await page.keyboard.press('u');
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', ids[10]);
   await saved(page);
-  for (const id of ids.slice(0, 10)) expect((await stored(page, 'R1', id))!.status).toBe('no-finding');
-  expect(await stored(page, 'R1', ids[10])).toBeUndefined(); // unread stays distinct from "no abnormality found"
+  for (const id of ids.slice(0, 9)) expect((await stored(page, 'R4', id))!.status).toBe('no-finding');
+  expect((await stored(page, 'R4', ids[9]))!.status).toBe('in-progress');
+  expect(await stored(page, 'R4', ids[10])).toBeUndefined(); // unread stays distinct from "no abnormality found"
   await page.screenshot({ path: '/tmp/annotate-keyboard-walk.png' });
 });

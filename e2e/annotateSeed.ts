@@ -2,11 +2,13 @@ import type { Page } from '@playwright/test';
 
 /**
  * Writes a small synthetic study straight into the app's IndexedDB (for the benchmark and as a
- * fallback when no demo study is available): `n` cases of `size` x `size` 8-bit images (a soft
+ * 2048 px case the demo does not have): `n` cases of `size` x `size` 8-bit images (a soft
  * gradient with a bright disc), readers R1-R3. The app must have opened its database first.
  */
 export async function seedStudy(page: Page, opts: { n?: number; size?: number; studyId?: string } = {}): Promise<string[]> {
   return page.evaluate(async ({ n, size, studyId }) => {
+    // wait until the app has created its database (opening it here first would create it empty)
+    for (let i = 0; i < 600 && !(await indexedDB.databases()).some((d) => d.name === 'heatcheck' && (d.version ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 50));
     const db: IDBDatabase = await new Promise((res, rej) => {
       const r = indexedDB.open('heatcheck');
       r.onsuccess = () => res(r.result);

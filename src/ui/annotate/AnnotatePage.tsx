@@ -2,13 +2,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { appStore, useApp } from '../../state/appStore';
 import { annotationsStore, keyOf, useAnnotations } from '../../state/annotations';
 import { persistCurrentReader, readersStore, useReaders } from '../../state/readers';
-import type { AnnotationRecord, Box, CaseRecord, ImageRecord, ReadStatus, StudyRecord } from '../../state/db';
+import type { AnnotationRecord, Box, ImageRecord, ReadStatus } from '../../state/db';
 import { EmptyState } from '../common/EmptyState';
 import { useShortcuts } from '../common/shortcuts';
 import { editorStore, fitView, useEditor, zoomAbout } from './editorStore';
 import { defaultWindow, pixelRange } from './grayRender';
 import { annotateShortcuts } from './hotkeys';
-import { loadImage, loadStudyCases } from './caseData';
+import { loadImage } from './caseData';
+import { useStudy } from '../../state/study';
 import { ALL_CASES, filterCases, nextUnfinished, readerOrder, type WorklistFilter } from './worklist';
 import { readerColor } from './colors';
 import { caseAgreement, caseConsensus } from './agreement';
@@ -48,21 +49,23 @@ export function AnnotatePage() {
   const overlay = useEditor((s) => s.overlay);
   const showConsensus = useEditor((s) => s.showConsensus);
   const toast = useEditor((s) => s.toast);
-  const [data, setData] = useState<{ study: StudyRecord | null; cases: CaseRecord[] } | null>(null);
+  const study = useStudy((s) => s.currentStudy);
+  const cases = useStudy((s) => s.cases);
+  const ready = useStudy((s) => s.ready);
+  const progress = useStudy((s) => s.progress);
+  const studyError = useStudy((s) => s.error);
+  const data = ready ? { study, cases } : null;
   const [loadError, setLoadError] = useState<string | null>(null);
   const [caseId, setCaseId] = useState<string | null>(caseFromHash);
   const [filter, setFilter] = useState<WorklistFilter>(ALL_CASES);
   const [image, setImage] = useState<ImageRecord | null>(null);
   const ann = annotationsStore();
 
-  useEffect(() => {
-    void readersStore.getState().load();
-    loadStudyCases().then(setData, (e: Error) => setLoadError(e.message));
-  }, []);
-  useEffect(() => { void ann.getState().loadReader(reader).catch(() => {}); }, [reader, ann]);
+  // readers again once the study is ready (the demo writes its simulated R1-R3)
+  useEffect(() => { void readersStore.getState().load(); }, [ready, study?.id]);
+  useEffect(() => { void ann.getState().loadReader(reader).catch(() => {}); }, [reader, ann, ready, study?.id]);
 
   const prefs = prefsMap[reader] ?? { shuffle: false, seed: 1 };
-  const cases = data?.cases ?? [];
   const ordered = useMemo(() => readerOrder(cases, reader, prefs), [cases, reader, prefs]);
   const shown = useMemo(() => filterCases(ordered, filter), [ordered, filter]);
   const bodyParts = useMemo(() => [...new Set(cases.map((c) => c.bodyPart).filter((b): b is string => Boolean(b)))].sort(), [cases]);
@@ -262,7 +265,7 @@ export function AnnotatePage() {
           <span>{names[reader] ?? reader}{blinded ? ' · blinded' : ' · coordinator view'}</span>
         </div>
         {toast && <div className="toast" role="status" data-testid="toast">{toast.text}</div>}
-        {!data && <div className="viewer-loading">Loading the study…</div>}
+        {!data && <div className="viewer-loading" data-testid="study-loading">{studyError ? studyError.message : progress ? `${progress.message}: ${progress.done} / ${progress.total}` : 'Loading the study…'}</div>}
       </div>
       <CasePanel
         caseRec={current}
