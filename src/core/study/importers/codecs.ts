@@ -63,7 +63,11 @@ export async function decodeWithCodec(name: CodecName, cls: string, frame: Uint8
     const info = dec.getFrameInfo();
     const out = dec.getDecodedBuffer();
     return { info: { ...info }, bytes: new Uint8Array(out) }; // copy out of wasm memory
+  } catch (e) {
+    // A codec that failed on a damaged stream may be left in a bad state: the next file gets a fresh instance.
+    cache.delete(name);
+    throw e;
   } finally {
-    dec.delete();
+    try { dec.delete(); } catch { /* the instance is gone with its module */ }
   }
 }
