@@ -1,6 +1,7 @@
 import { isBackendName, type BackendName } from '../../core/model/backendNames';
 import { appStore } from '../../state/appStore';
 import { compute } from '../../worker/client';
+import './saliencyHook';
 
 export const FORCED_BACKEND_KEY = 'heatcheck.backend';
 

@@ -1,6 +1,7 @@
 import { cancelJob } from '../jobs';
 import * as backend from './backend';
 import * as phantom from './phantom';
+import * as saliency from './saliency';
 import * as importer from './importer';
 
 /**
@@ -13,6 +14,10 @@ export const computeApi = {
   probeBackends: backend.probe,
   generateDemoCase: phantom.generateDemoCase,
   decodeImportBatch: importer.decodeImportBatch,
+  computeMap: saliency.computeMap,
+  saliencyMethods: saliency.saliencyMethods,
+  randomizationSteps: saliency.randomizationSteps,
+  probeTiming: saliency.probeTiming,
   cancel: (jobId: string) => cancelJob(jobId),
   ping: () => 'pong' as const,
 };

@@ -1,0 +1,78 @@
+import { test, expect, openApp } from './fixtures';
+
+/**
+ * Every registered saliency method on one demo case with a demo model, in real Chromium on wasm,
+ * through the worker (window.__heatcheck.computeMap, the same path as the UI): shapes, values in
+ * [0, 1], the backend recorded, and the IndexedDB cache answering the second call.
+ */
+const MODEL = 'densenet-compact-s1';
+
+interface Summary {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  len?: number;
+  min?: number;
+  max?: number;
+  finite?: boolean;
+  width?: number;
+  height?: number;
+  backend?: string;
+  cached?: boolean;
+  presetLabel?: string;
+  method?: string;
+  params?: Record<string, unknown>;
+  sum?: number;
+  targetLogit?: number;
+}
+
+test('computes every method (quick preview) on a demo case, caches it, records wasm', async ({ page, watch }) => {
+  void watch;
+  test.setTimeout(900_000);
+  await openApp(page, { backend: 'wasm' });
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
+
+  // The demo study is generated into IndexedDB at start; take the first case's image hash.
+  let imageHash = '';
+  await expect.poll(async () => {
+    imageHash = await page.evaluate(() => new Promise<string>((res) => {
+      const r = indexedDB.open('heatcheck');
+      r.onsuccess = () => {
+        const db = r.result;
+        const g = db.transaction('cases').objectStore('cases').get('demo:case-0001');
+        g.onsuccess = () => { db.close(); res((g.result as { imageHash?: string } | undefined)?.imageHash ?? ''); };
+        g.onerror = () => { db.close(); res(''); };
+      };
+      r.onerror = () => res('');
+    }));
+    return imageHash;
+  }, { timeout: 120_000 }).not.toBe('');
+
+  const methods = await page.evaluate(() => (window.__heatcheck!.saliencyMethods as () => Promise<Array<{ id: string }>>)());
+  const ids = methods.map((m) => m.id);
+  expect(ids).toEqual(expect.arrayContaining(['gradcam', 'grad', 'ig', 'sg', 'sig']));
+
+  const run = (method: string) => page.evaluate(async (req) => {
+    const r = await (window.__heatcheck!.computeMap as (q: unknown) => Promise<{ ok: boolean; code?: string; message?: string; value?: Record<string, unknown> & { map: Float32Array } }>)(req);
+    if (!r.ok || !r.value) return { ok: false, code: r.code, message: r.message };
+    const v = r.value;
+    let min = Infinity, max = -Infinity, sum = 0, finite = true;
+    for (const x of v.map) { min = Math.min(min, x); max = Math.max(max, x); sum += x; if (!Number.isFinite(x)) finite = false; }
+    return { ok: true, len: v.map.length, min, max, sum, finite, width: v.width, height: v.height, backend: v.backend, cached: v.cached, presetLabel: v.presetLabel, method: v.method, params: v.params, targetLogit: v.targetLogit } as Record<string, unknown>;
+  }, { imageHash, modelId: MODEL, method, preset: 'quick', seed: 3 }) as unknown as Promise<Summary>;
+
+  for (const id of ids) {
+    const first = await run(id);
+    expect(first, `${id}: ${first.message ?? ''}`).toMatchObject({ ok: true, method: id, width: 128, height: 128, len: 128 * 128, backend: 'wasm', cached: false, presetLabel: 'quick preview', finite: true });
+    expect(first.min!).toBeGreaterThanOrEqual(0);
+    expect(first.max!).toBeLessThanOrEqual(1);
+    expect(first.max!).toBeGreaterThan(0);
+    expect(Number.isFinite(first.targetLogit)).toBe(true);
+    const second = await run(id);
+    expect(second).toMatchObject({ ok: true, cached: true, backend: 'wasm', sum: first.sum, params: first.params });
+  }
+
+  // An unknown method is a reply with a code, not a thrown error.
+  const bad = await run('nope');
+  expect(bad).toMatchObject({ ok: false, code: 'BAD_INPUT_METHOD' });
+});

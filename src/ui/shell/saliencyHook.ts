@@ -1,0 +1,18 @@
+import { compute, newJobId } from '../../worker/client';
+import type { ComputeMapRequest } from '../../worker/api/saliency';
+
+/**
+ * Console / e2e / bench hooks onto the worker's saliency API (window.__heatcheck). They run the same
+ * code as the UI: maps are cached in IndexedDB like any other.
+ */
+declare global {
+  interface Window { __heatcheck?: Record<string, unknown> }
+}
+
+window.__heatcheck = {
+  ...(window.__heatcheck ?? {}),
+  computeMap: (request: ComputeMapRequest) => compute().computeMap(newJobId('map'), request),
+  saliencyMethods: () => compute().saliencyMethods(),
+  randomizationSteps: (modelId: string) => compute().randomizationSteps(modelId),
+  probeTiming: (modelId: string, reps?: number) => compute().probeTiming(modelId, reps),
+};

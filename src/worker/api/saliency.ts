@@ -1,0 +1,238 @@
+import * as tf from '@tensorflow/tfjs';
+import { openDatabase } from '../../state/db';
+import { getResult, putResult, resultKey } from '../../state/results';
+import { preprocessImage } from '../../core/model/preprocess';
+import { createTfProbe, type TfProbe } from '../../core/model/probe';
+import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
+import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
+import { runSaliency } from '../../core/saliency/run';
+import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
+import { activeBackend } from './backend';
+import { loadModelFromFiles, shardPaths, type LoadedModel } from '../../core/model/load';
+
+/**
+ * Saliency maps in the worker: read the image from IndexedDB, preprocess with the model's
+ * manifest, run the method with progress per batch and cancellation, cache the result in the
+ * `results` store under (image hash, weights hash, method, parameters, seed, backend,
+ * randomization step) so nothing is computed twice.
+ */
+export interface ComputeMapRequest {
+  /** sha256 of the image pixels (key of the `images` store). */
+  imageHash: string;
+  modelId: string;
+  method: string;
+  preset: PresetId;
+  /** Overrides of the preset's parameters. */
+  params?: Record<string, unknown>;
+  /** Noise seed (SmoothGrad family) and seed of the randomization. Default 0. */
+  seed?: number;
+  /** Cascading randomization step (SPEC 5.2): blocks 0..step re-initialised. null/undefined: the trained model. */
+  randomizationStep?: number | null;
+  /** Also return (and cache) the raw attribution [H, W, C]. */
+  includeRaw?: boolean;
+  /** Skip the cache read (the result is still written). For benchmarks. */
+  noCache?: boolean;
+}
+
+export interface ComputeMapResult {
+  key: string;
+  /** Post-processed 2-D map in [0, 1], row-major height x width. */
+  map: Float32Array;
+  raw?: Float32Array;
+  rawShape: [number, number, number];
+  width: number;
+  height: number;
+  method: string;
+  methodLabel: string;
+  signed: boolean;
+  preset: PresetId;
+  presetLabel: string;
+  params: Record<string, unknown>;
+  seed: number;
+  backend: string;
+  ms: number;
+  modelId: string;
+  modelHash: string;
+  imageHash: string;
+  randomizationStep: number | null;
+  /** The abnormal logit at the input (of the randomized model when randomizationStep is set). */
+  targetLogit: number;
+  baselineLogits?: Record<string, number>;
+  info: Record<string, unknown>;
+  createdAt: number;
+  cached: boolean;
+}
+
+/**
+ * Where models come from. Default: the app's own public/models/<id>/ (model.json, shards,
+ * manifest.json), fetched once per id. The worker's model module (src/worker/api/models.ts,
+ * getLoadedModel) takes over with setModelSource(getLoadedModel), so each model is held once.
+ */
+export type ModelSource = (modelId: string) => Promise<LoadedModel>;
+
+const fetched = new Map<string, Promise<LoadedModel>>();
+export const fetchAppModel: ModelSource = (id) => {
+  let p = fetched.get(id);
+  if (!p) {
+    p = (async () => {
+      // The worker's script lives in <app>/assets/ (built) or <app>/src/worker/ (dev); models in <app>/models/<id>/.
+      const root = self.location.href.replace(/\/(assets|src)\/[^?#]*([?#].*)?$/, '/');
+      const base = new URL(`models/${encodeURIComponent(id)}/`, root);
+      const get = async (f: string) => {
+        const r = await fetch(new URL(f, base));
+        if (!r.ok) throw Object.assign(new Error(`model "${id}": ${new URL(f, base).pathname} answered ${r.status}; is the model in public/models/${id}/ or imported?`), { code: 'NOT_FOUND_MODEL' });
+        return r;
+      };
+      const modelJson = await (await get('model.json')).json();
+      const manifest = await (await get('manifest.json')).json();
+      const shards = new Map<string, Uint8Array>();
+      for (const s of shardPaths(modelJson, id)) shards.set(s, new Uint8Array(await (await get(s)).arrayBuffer()));
+      return loadModelFromFiles({ source: `models/${id}`, modelJson, shards, manifest });
+    })();
+    p.catch(() => fetched.delete(id));
+    fetched.set(id, p);
+  }
+  return p;
+};
+
+let getLoadedModel: ModelSource = fetchAppModel;
+
+export function setModelSource(source: ModelSource): void {
+  getLoadedModel = source;
+  while (probes.length) {
+    const old = probes.pop()!;
+    old.probe.dispose();
+    if (old.owned) old.model.dispose();
+  }
+}
+
+interface ProbeEntry { key: string; probe: TfProbe; model: tf.LayersModel; owned: boolean }
+const probes: ProbeEntry[] = [];
+const KEEP_PROBES = 3;
+
+/** The probe of a model (or of its randomized copy), cached; randomized copies beyond the last few are disposed. */
+async function probeFor(modelId: string, step: number | null, seed: number): Promise<{ probe: TfProbe; modelHash: string; manifest: LoadedModel['manifest'] }> {
+  const loaded = await getLoadedModel(modelId);
+  const key = `${modelId}|${loaded.weightsHash}|${step ?? 'trained'}|${step == null ? '' : seed}`;
+  let e = probes.find((p) => p.key === key);
+  if (!e) {
+    const model = step == null ? loaded.model : randomizeCascade(loaded.model, step, seed);
+    e = { key, model, owned: step != null, probe: createTfProbe(model, loaded.manifest) };
+    probes.unshift(e);
+    while (probes.length > KEEP_PROBES) {
+      const old = probes.pop()!;
+      old.probe.dispose();
+      if (old.owned) old.model.dispose();
+    }
+  }
+  return { probe: e.probe, modelHash: loaded.weightsHash, manifest: loaded.manifest };
+}
+
+export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequest, onProgress?: ProgressFn): Promise<ComputeMapResult> {
+  const m = getMethod(request.method);
+  const preset = request.preset ?? 'paper';
+  const params = resolveParams(request.method, preset, request.params ?? {});
+  const seed = request.seed ?? 0;
+  const step = request.randomizationStep ?? null;
+  const backend = await activeBackend();
+  const { probe, modelHash, manifest } = await probeFor(request.modelId, step, seed);
+  const key = resultKey({
+    imageHash: request.imageHash,
+    modelHash,
+    method: m.id,
+    params,
+    seed: isSeeded(m) || step != null ? seed : null,
+    backend,
+    randomizationStep: step,
+  });
+  const label = { preset, presetLabel: PRESET_LABELS[preset] };
+  if (!request.noCache) {
+    const hit = await getResult<Omit<ComputeMapResult, 'cached'>>(key);
+    if (hit && (!request.includeRaw || hit.raw)) return { ...hit, ...label, seed, cached: true };
+  }
+  const db = await openDatabase();
+  const img = await db.get('images', request.imageHash);
+  if (!img) throw Object.assign(new Error(`image ${request.imageHash.slice(0, 12)}… is not in this browser's storage; import the study again`), { code: 'NOT_FOUND_IMAGE' });
+  const input = preprocessImage({ width: img.width, height: img.height, data: img.pixels }, manifest);
+  const job = makeJobContext(jobId, onProgress);
+  await job.checkpoint();
+  const run = await runSaliency(probe, input, { method: m.id, preset, params, seed }, {
+    checkpoint: () => job.checkpoint(),
+    onProgress: (done, total) => job.progress({ done, total, message: `${m.label}: ${done}/${total}` }),
+  });
+  const result: ComputeMapResult = {
+    key,
+    map: run.output.map,
+    ...(request.includeRaw ? { raw: run.output.raw } : {}),
+    rawShape: run.output.rawShape,
+    width: run.output.width,
+    height: run.output.height,
+    method: m.id,
+    methodLabel: m.label,
+    signed: m.signed,
+    ...label,
+    params,
+    seed,
+    backend,
+    ms: run.ms,
+    modelId: request.modelId,
+    modelHash,
+    imageHash: request.imageHash,
+    randomizationStep: step,
+    targetLogit: run.targetLogit,
+    ...(run.baselineLogits ? { baselineLogits: run.baselineLogits } : {}),
+    info: run.output.info ?? {},
+    createdAt: Date.now(),
+    cached: false,
+  };
+  const { cached: _c, ...stored } = result;
+  await putResult(key, 'saliency', stored);
+  return result;
+}
+
+/** Worker API: one map, as a Reply ({ok: false, code, message} on errors, CANCELLED on cancel). */
+export function computeMap(jobId: string, request: ComputeMapRequest, onProgress?: ProgressFn): Promise<Reply<ComputeMapResult>> {
+  return reply(() => computeMapUnwrapped(jobId, request, onProgress));
+}
+
+/** The registered methods with their presets, for the UI. */
+export function saliencyMethods(): Array<{ id: string; label: string; signed: boolean; seeded: boolean; postprocess: string; presets: Record<PresetId, Record<string, unknown>> }> {
+  return methodIds().map((id) => {
+    const m = METHODS[id];
+    return { id, label: m.label, signed: m.signed, seeded: isSeeded(m), postprocess: m.postprocess, presets: m.presets };
+  });
+}
+
+/** The cascading randomization steps of a model (output back to input). */
+export async function randomizationSteps(modelId: string): Promise<Reply<CascadeStep[]>> {
+  return reply(async () => cascadeSteps((await getLoadedModel(modelId)).model));
+}
+
+/** Bench: ms per example of one forward pass and of one input-gradient pass at the probe's batch size. */
+export async function probeTiming(modelId: string, reps = 3): Promise<Reply<{ backend: string; maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }>> {
+  return reply(async () => {
+    const { probe } = await probeFor(modelId, null, 0);
+    const [h, w, c] = probe.inputShape;
+    const B = probe.maxBatch;
+    const x = tf.randomUniform([B, h, w, c], probe.inputRange[0], probe.inputRange[1], 'float32', 1) as tf.Tensor4D;
+    const time = async (f: () => tf.Tensor) => {
+      const warm = f();
+      await warm.data();
+      warm.dispose();
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        const r = f();
+        await r.data();
+        r.dispose();
+      }
+      return (performance.now() - t0) / reps / B;
+    };
+    try {
+      const forwardMs = await time(() => probe.target(x));
+      const gradientMs = await time(() => probe.inputGradients(x));
+      return { backend: await activeBackend(), maxBatch: B, forwardMs, gradientMs, ratio: gradientMs / forwardMs };
+    } finally {
+      x.dispose();
+    }
+  });
+}
