@@ -8,6 +8,8 @@ import { register as registerPhantom } from './commands/phantom';
 import { register as registerMaps } from './commands/maps';
 import { register as registerMetric } from './commands/metric';
 import { register as registerSegment } from './commands/segment';
+import { register as registerEvaluate } from './commands/evaluate';
+import { register as registerPredict } from './commands/predict';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -31,6 +33,8 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerMaps,
   registerMetric,
   registerSegment,
+  registerEvaluate,
+  registerPredict,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -158,7 +158,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
 }
 
 /** Writes OUT/index.json, keeping entries of other shards already there (same case/model/method: replaced). */
-function writeIndex(out: string, entries: MapsIndexEntry[]): void {
+export function writeIndex(out: string, entries: MapsIndexEntry[]): void {
   const file = path.join(out, 'index.json');
   const key = (e: MapsIndexEntry) => `${e.case}\u0000${e.model}\u0000${e.method}`;
   const mine = new Set(entries.map(key));

@@ -1,0 +1,229 @@
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { HeatcheckError } from '../errors';
+import { log, printJson } from '../output';
+import { initNodeBackend } from '../nodeBackend';
+import { loadModelDir } from '../modelDir';
+import { readStudyFolder } from '../studyFolder';
+import { readNpy, writeNpy } from '../../core/io/npy';
+import { methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
+import type { SaliencyRun } from '../../core/saliency/run';
+import type { BoxCoords } from '../../core/study/types';
+import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
+import type { StepPlan } from '../../core/trust/plan';
+import { writeIndex, type MapsIndexEntry } from './maps';
+
+/**
+ * `heatcheck evaluate`: the headless trust report (issue 5). Reads a study folder and model
+ * folders, computes the maps that --maps does not already hold (and writes them there, in the
+ * `maps` command's layout), runs the cascading randomization and the four criteria, and writes
+ * the report JSON to --out. stdout: a short summary; progress on stderr.
+ */
+export interface EvaluateOptions {
+  study: string;
+  models: string;
+  out: string;
+  maps?: string;
+  cases?: string;
+  preset?: string;
+  methods?: string;
+  seed?: string;
+  quorum?: string;
+  caseSet?: string;
+  randomizationSteps?: string;
+  randomizationCases?: string;
+  randomizationSeed?: string;
+  resamples?: string;
+}
+
+const list = (s: string | undefined) => (s ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+function intOption(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new HeatcheckError('USAGE_BAD_OPTION', `--${name} must be an integer >= ${min}, found "${raw}".`);
+  return v;
+}
+
+/** JSON with object keys sorted, for comparing parameters. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Does an index.json entry hold the map this key asks for? */
+export function entryMatches(e: MapsIndexEntry, k: MapKey): boolean {
+  return (
+    e.case === k.caseId &&
+    e.model === k.modelId &&
+    e.method === k.method &&
+    !e.raw &&
+    e.modelHash === k.modelHash &&
+    canonical(e.parameters) === canonical(k.parameters) &&
+    (!k.seeded || e.seed === k.seed)
+  );
+}
+
+/** The --maps folder as a MapStore: reads index.json once, writes new maps as .npy and index.json on flush. */
+export function folderMapStore(dir: string): MapStore & { flush(): void; written: number } {
+  const out = path.resolve(dir);
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, 'index.json');
+  let entries: MapsIndexEntry[] = [];
+  if (existsSync(file)) {
+    try {
+      entries = (JSON.parse(readFileSync(file, 'utf8')) as { maps?: MapsIndexEntry[] }).maps ?? [];
+    } catch {
+      throw new HeatcheckError('BAD_INPUT_INDEX', `${file} exists but is not valid JSON; move it away and run again`);
+    }
+  }
+  const fresh: MapsIndexEntry[] = [];
+  const store = {
+    written: 0,
+    get(k: MapKey) {
+      const e = entries.find((x) => entryMatches(x, k));
+      if (!e || e.shape.length !== 2) return null;
+      const f = path.join(out, e.file);
+      if (!existsSync(f)) return null;
+      const a = readNpy(new Uint8Array(readFileSync(f)), f);
+      if (a.shape.length !== 2) return null;
+      return { map: Float32Array.from(a.data as ArrayLike<number>), height: a.shape[0], width: a.shape[1] };
+    },
+    put(k: MapKey, r: SaliencyRun) {
+      const rel = path.join(k.caseId, k.modelId, `${k.method}.npy`);
+      mkdirSync(path.join(out, k.caseId, k.modelId), { recursive: true });
+      const shape = [r.output.height, r.output.width];
+      writeFileSync(path.join(out, rel), writeNpy(r.output.map, shape));
+      const e: MapsIndexEntry = {
+        case: k.caseId,
+        model: k.modelId,
+        method: k.method,
+        preset: k.preset,
+        parameters: r.params,
+        seed: k.seed,
+        backend: r.backend,
+        ms: Math.round(r.ms * 10) / 10,
+        targetLogit: r.targetLogit,
+        ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
+        file: rel,
+        shape,
+        raw: false,
+        modelHash: k.modelHash,
+      };
+      fresh.push(e);
+      entries = [...entries.filter((x) => !(x.case === e.case && x.model === e.model && x.method === e.method)), e];
+      store.written++;
+    },
+    flush() {
+      if (fresh.length) writeIndex(out, fresh.splice(0));
+    },
+  };
+  return store;
+}
+
+export function parseSteps(raw: string | undefined, preset: PresetId): StepPlan {
+  if (raw === undefined) return preset === 'quick' ? { count: 3 } : 'all';
+  if (raw === 'all') return 'all';
+  const n = intOption('randomization-steps', raw, 1)!;
+  return { count: n };
+}
+
+export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  const preset = (o.preset ?? 'paper') as PresetId;
+  if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
+  const methods = o.methods ? list(o.methods) : methodIds();
+  const missing = unknownMethods(methods);
+  if (missing.length) throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not registered; available: ${methodIds().join(', ')}`, { missing });
+  const caseSetRaw = o.caseSet ?? 'all';
+  if (caseSetRaw !== 'all' && caseSetRaw !== 'correct') throw new HeatcheckError('USAGE_BAD_OPTION', `--case-set is "all" (every abnormal case with a consensus) or "correct" (only those the model gets right at 0.5), found "${caseSetRaw}".`);
+  const nCases = intOption('cases', o.cases, 1);
+  const seed = intOption('seed', o.seed, 0) ?? 0;
+  const quorum = intOption('quorum', o.quorum, 1) ?? 2;
+  const steps = parseSteps(o.randomizationSteps, preset);
+  const rCases = intOption('randomization-cases', o.randomizationCases, 2);
+  const rSeed = intOption('randomization-seed', o.randomizationSeed, 0) ?? 0;
+  const resamples = intOption('resamples', o.resamples, 10) ?? 1000;
+  const modelDirs = list(o.models);
+  if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
+
+  const study = readStudyFolder(o.study);
+  const chosen = nCases === undefined ? study.cases : study.cases.slice(0, nCases);
+  const cases: TrustCaseInput[] = chosen.map((c) => {
+    const readers: Record<string, BoxCoords[]> = {};
+    for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
+    return { id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => study.loadImage(c), readers };
+  });
+  const backend = await initNodeBackend('wasm');
+  const models = [];
+  for (const d of modelDirs) models.push(await loadModelDir(d));
+  const ids = models.map((m) => m.manifest.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new HeatcheckError('BAD_INPUT_MODELS', `two model folders have the manifest id "${dup}"; every model needs its own id`);
+  const store = o.maps ? folderMapStore(o.maps) : undefined;
+  let report;
+  try {
+    report = await evaluateTrust(cases, models, {
+      methods,
+      preset,
+      seed,
+      quorum,
+      caseSet: caseSetRaw === 'correct' ? 'correct-at-0.5' : 'all-abnormal',
+      randomization: { steps, cases: rCases ?? (preset === 'quick' ? 6 : cases.length), seed: rSeed },
+      stats: { resamples },
+      store,
+      onProgress: log,
+    });
+  } finally {
+    store?.flush();
+    for (const m of models) m.model.dispose();
+  }
+  const full = {
+    ...report,
+    study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `first ${nCases} in folder order`, readers: Object.keys(study.readers).sort() },
+    maps: o.maps ? { dir: path.resolve(o.maps), reused: report.timings.trainedMapsReused, computed: report.timings.trainedMapsComputed } : null,
+    models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
+    backendDetail: backend,
+    command: { preset, cases: nCases ?? null, methods, seed, quorum, caseSet: caseSetRaw, randomizationSteps: o.randomizationSteps ?? null, randomizationCases: rCases ?? null, randomizationSeed: rSeed, resamples },
+    wallSeconds: (Date.now() - t0) / 1000,
+  };
+  const outFile = path.resolve(o.out);
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  const tmp = `${outFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(full, null, 1) + '\n');
+  renameSync(tmp, outFile);
+  return {
+    out: o.out,
+    cases: cases.length,
+    models: ids,
+    preset,
+    backend: report.backend,
+    table: Object.fromEntries(report.methods.map((m) => [m, { ...Object.fromEntries(Object.entries(report.criteria[m]).map(([c, cell]) => [c, cell.pass])), trustworthy: report.verdict[m].trustworthy }])),
+    seconds: full.wallSeconds,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description('the trust report: four criteria per method, verdicts, reader agreement, classifier AUROC; writes --out (JSON)')
+    .requiredOption('--study <dir>', 'study folder (cases.csv, images/, readers/)')
+    .requiredOption('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json)')
+    .requiredOption('--out <file>', 'report file (JSON)')
+    .option('--maps <dir>', 'map folder (the maps command\'s layout): reuse matching maps, write new ones there')
+    .option('--cases <n>', 'only the first N cases (folder order)')
+    .option('--preset <p>', 'paper (SPEC defaults, every cascade step) or quick (fewer steps and samples, 3 cascade steps, 6 randomization cases)', 'paper')
+    .option('--methods <ids>', 'method ids, comma-separated (default: every registered method)')
+    .option('--seed <s>', 'seed of the maps\' noise (default 0)')
+    .option('--quorum <q>', 'consensus quorum among the readers who read a case (default 2)')
+    .option('--case-set <s>', 'localization cases: all (abnormal with a consensus) or correct (also classified right at 0.5)', 'all')
+    .option('--randomization-steps <n>', 'cascade steps to visit: all, or N evenly spaced ending at the fully randomized model')
+    .option('--randomization-cases <n>', 'randomize on the first N cases (default: quick 6, paper all)')
+    .option('--randomization-seed <s>', 'seed of the re-initialisation and of the threshold pairs (default 0)')
+    .option('--resamples <n>', 'bootstrap resamples (default 1000)')
+    .action(async (o: EvaluateOptions) => {
+      printJson(await runEvaluate(o));
+    });
+}
