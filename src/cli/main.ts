@@ -9,7 +9,6 @@ import { register as registerMaps } from './commands/maps';
 import { register as registerMetric } from './commands/metric';
 import { register as registerSegment } from './commands/segment';
 import { register as registerEvaluate } from './commands/evaluate';
-import { register as registerPredict } from './commands/predict';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -34,7 +33,6 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerMetric,
   registerSegment,
   registerEvaluate,
-  registerPredict,
 ];
 
 export async function main(argv: string[]): Promise<number> {
