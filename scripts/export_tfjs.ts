@@ -153,6 +153,7 @@ async function main() {
     params: model.countParams(),
     ...extra,
     exportParity: { backend: tf.getBackend(), cases: xin.shape[0], ...parity },
+    weightsBytes: weights.byteLength,
     weightsSha256: await sha256Hex(weights),
   };
   mkdirSync(out, { recursive: true });

@@ -3,8 +3,8 @@
     npm run train:demo            (= python3 scripts/train_demo.py; use Debian's /usr/bin/python3)
     /usr/bin/python3 scripts/train_demo.py --only densenet-compact-s1 --epochs 4
 
-1. Phantom studies from the project's own generator: a training set (seed 1001, 2000 cases) and a
-   held-out test set with a seed never used for training (seed 2002, 400 cases), both 512 px,
+1. Phantom studies from the project's own generator: a training set (seed 1001, 600 cases) and a
+   held-out test set with a seed never used for training (seed 2002, 200 cases), both 512 px,
    written by `npx heatcheck phantom`.
 2. Preprocessed by the app's own preprocessImage (scripts/prepare_training_set.ts: area resize to
    128 px, x = v / 255 * 2 - 1), so training and inference see identical inputs.
@@ -40,8 +40,8 @@ MODELS = [
     {'id': 'inception-compact-s1', 'arch': 'inception-compact', 'seed': 1, 'name': 'Inception-compact, seed 1'},
     {'id': 'inception-compact-s2', 'arch': 'inception-compact', 'seed': 2, 'name': 'Inception-compact, seed 2'},
 ]
-TRAIN_SEED, TRAIN_COUNT = 1001, 2000
-TEST_SEED, TEST_COUNT = 2002, 400
+TRAIN_SEED, TRAIN_COUNT = 1001, 600
+TEST_SEED, TEST_COUNT = 2002, 200
 SIZE = 128
 PARITY_CASES = 4
 FIXTURES = os.path.join(ROOT, 'src', 'core', 'model', 'architectures', 'fixtures')
@@ -56,10 +56,26 @@ def run(cmd, **kw):
     return r.stdout
 
 
+def study_dir(work, seed, count):
+    return os.path.join(work, f'phantom-s{seed}-n{count}')
+
+
+def generate(work, sets):
+    """Writes the phantom study folders that are missing, in parallel (one process per set)."""
+    procs = []
+    for seed, count in sets:
+        d = study_dir(work, seed, count)
+        if not os.path.exists(os.path.join(d, 'cases.csv')):
+            cmd = ['npx', 'heatcheck', 'phantom', '--out', d, '--count', str(count), '--seed', str(seed), '--size', '512']
+            print('$', ' '.join(cmd), flush=True)
+            procs.append((cmd, subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)))
+    for cmd, p in procs:
+        if p.wait() != 0:
+            raise SystemExit(f'failed: {" ".join(cmd)}')
+
+
 def study(work, seed, count):
-    d = os.path.join(work, f'phantom-s{seed}-n{count}')
-    if not os.path.exists(os.path.join(d, 'cases.csv')):
-        run(['npx', 'heatcheck', 'phantom', '--out', d, '--count', str(count), '--seed', str(seed), '--size', '512'])
+    d = study_dir(work, seed, count)
     x, y = os.path.join(d, f'X{SIZE}.npy'), os.path.join(d, f'y{SIZE}.npy')
     if not os.path.exists(x):
         run(['npx', 'tsx', 'scripts/prepare_training_set.ts', '--study', d, '--size', str(SIZE), '--out', x, '--labels', y])
@@ -165,7 +181,7 @@ def write_index():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--only', action='append', help='model id(s) to train (default: all four)')
-    ap.add_argument('--epochs', type=int, default=12)
+    ap.add_argument('--epochs', type=int, default=20)
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--work', default=os.path.join(ROOT, '.cache', 'train_demo'))
     ap.add_argument('--train-count', type=int, default=TRAIN_COUNT, help='smoke tests only; the shipped models use the default')
@@ -177,6 +193,7 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     os.makedirs(FIXTURES, exist_ok=True)
     t0 = time.time()
+    generate(a.work, [(TRAIN_SEED, a.train_count), (TEST_SEED, a.test_count)])
     Xtr, ytr = study(a.work, TRAIN_SEED, a.train_count)
     Xte, yte = study(a.work, TEST_SEED, a.test_count)
     np.save(os.path.join(FIXTURES, 'parity-inputs.npy'), Xte[:PARITY_CASES].astype('<f4'))

@@ -9,6 +9,7 @@ import { register as registerMaps } from './commands/maps';
 import { register as registerMetric } from './commands/metric';
 import { register as registerSegment } from './commands/segment';
 import { register as registerEvaluate } from './commands/evaluate';
+import { register as registerPredict } from './commands/predict';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -33,6 +34,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerMetric,
   registerSegment,
   registerEvaluate,
+  registerPredict,
 ];
 
 export async function main(argv: string[]): Promise<number> {

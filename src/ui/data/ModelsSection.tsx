@@ -1,9 +1,163 @@
-/** Data page section: Models. */
-export function ModelsSection() {
+import { useEffect, useRef, useState } from 'react';
+import { useStore } from 'zustand';
+import { modelsStore, useModels } from '../../state/models';
+import { studyStore } from '../../state/study';
+import type { ImportFile, ImportForm, ModelSummary } from '../../worker/api/models';
+
+const kb = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
+
+const DEFAULT_FORM: ImportForm = { name: '', height: 128, width: 128, channels: 1, scale: 2, offset: -1, outputKind: 'logit', outputIndex: 0 };
+
+/** Reads the input shape a model.json declares (first InputLayer's batch_input_shape), if any. */
+function declaredInput(modelJsonText: string): { height: number; width: number; channels: number } | null {
+  try {
+    const mj = JSON.parse(modelJsonText) as { modelTopology?: { config?: { layers?: Array<{ class_name: string; config: { batch_input_shape?: Array<number | null> } }> } } };
+    const inp = mj.modelTopology?.config?.layers?.find((l) => l.class_name === 'InputLayer')?.config.batch_input_shape;
+    if (inp && inp.length === 4 && inp.slice(1).every((v) => typeof v === 'number')) return { height: inp[1]!, width: inp[2]!, channels: inp[3]! };
+  } catch { /* the import reports a bad model.json */ }
+  return null;
+}
+
+function ModelRow({ m, caseHash }: { m: ModelSummary; caseHash: string | null }) {
+  const pred = useModels((s) => s.predictions[m.id]);
+  const [busy, setBusy] = useState(false);
+  const man = m.manifest;
+  const t = man.training;
+  const predicted = pred && pred.imageHash === caseHash ? pred : null;
   return (
-    <section className="data-section" aria-labelledby="data-models">
+    <tr data-testid="model-row" data-model-id={m.id} data-source={m.source}>
+      <td>
+        <b>{man.name ?? m.id}</b>
+        <div className="muted"><code>{m.id}</code>{m.source === 'import' ? ' (imported)' : ' (demo)'}</div>
+      </td>
+      <td>{man.architecture}{man.params ? <div className="muted">{(Number(man.params) / 1e3).toFixed(0)}k params</div> : null}</td>
+      <td>{man.input.height}x{man.input.width}x{man.input.channels}<div className="muted">x = v x {man.preprocessing.scale} + {man.preprocessing.offset}; {man.output.kind}[{man.output.index}]</div></td>
+      <td>{man.seed ?? '—'}</td>
+      <td>{t ? <>{t.setSize} phantoms (seed {t.setSeed}){t.epochs ? `, ${t.epochs} epochs` : ''}{t.seconds ? `, ${Math.round(t.seconds)} s` : ''}</> : '—'}</td>
+      <td data-testid="model-auroc">{man.heldOutTest ? man.heldOutTest.auroc.toFixed(3) : '—'}{man.heldOutTest && <div className="muted">{man.heldOutTest.size} cases, seed {man.heldOutTest.seed}</div>}</td>
+      <td><code title={man.weightsSha256}>{man.weightsSha256.slice(0, 12)}…</code><div className="muted">{kb(m.weightsBytes)}; Grad-CAM: <code>{man.gradcamLayer ?? '—'}</code></div></td>
+      <td>
+        <button disabled={!caseHash || busy} data-testid="model-predict" onClick={async () => {
+          if (!caseHash) return;
+          setBusy(true);
+          await modelsStore().getState().predict(m.id, caseHash);
+          setBusy(false);
+        }}>Predict</button>
+        {predicted && (
+          <div data-testid="model-prediction" data-logit={predicted.logit} data-probability={predicted.probability}>
+            logit {predicted.logit.toFixed(4)}, p = {predicted.probability.toFixed(3)} <span className="muted">({predicted.backend}, {predicted.ms.toFixed(0)} ms)</span>
+          </div>
+        )}
+        {m.source === 'import' && (
+          <button className="link" data-testid="model-delete" onClick={() => { if (confirm(`Remove the imported model "${man.name ?? m.id}" from this browser?`)) void modelsStore().getState().remove(m.id); }}>Remove</button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function ImportModelForm() {
+  const importing = useModels((s) => s.importing);
+  const importError = useModels((s) => s.importError);
+  const lastImported = useModels((s) => s.lastImported);
+  const [files, setFiles] = useState<File[]>([]);
+  const [form, setForm] = useState<ImportForm>(DEFAULT_FORM);
+  const filesRef = useRef<HTMLInputElement>(null);
+  const folderRef = useRef<HTMLInputElement>(null);
+  const num = (k: keyof ImportForm) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: Number(e.target.value) });
+
+  const choose = async (list: FileList | null) => {
+    const fs = Array.from(list ?? []);
+    setFiles(fs);
+    const mj = fs.find((f) => f.name === 'model.json');
+    if (mj) {
+      const inp = declaredInput(await mj.text());
+      if (inp) setForm((f) => ({ ...f, ...inp }));
+    }
+  };
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const payload: ImportFile[] = await Promise.all(files.map(async (f) => ({ name: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: await f.arrayBuffer() })));
+    const ok = await modelsStore().getState().importFiles(payload, form);
+    if (ok) {
+      setFiles([]);
+      setForm(DEFAULT_FORM);
+      if (filesRef.current) filesRef.current.value = '';
+      if (folderRef.current) folderRef.current.value = '';
+    }
+  };
+  return (
+    <form className="model-import" data-testid="model-import" onSubmit={(e) => void submit(e)}>
+      <h3>Import your own model</h3>
+      <p className="muted">A TF.js LayersModel: <code>model.json</code> with its weight shards (<code>*.bin</code>). It stays in this browser.</p>
+      <div className="model-import-files">
+        <label className="file-button">Choose files…
+          <input ref={filesRef} type="file" multiple accept=".json,.bin" data-testid="model-files" onChange={(e) => void choose(e.target.files)} />
+        </label>
+        <label className="file-button">Choose a folder…
+          <input ref={folderRef} type="file" multiple data-testid="model-folder" {...{ webkitdirectory: '', directory: '' }} onChange={(e) => void choose(e.target.files)} />
+        </label>
+        <span data-testid="model-files-chosen">{files.length ? files.map((f) => f.name).join(', ') : 'no files chosen'}</span>
+      </div>
+      <fieldset>
+        <legend>Input and preprocessing</legend>
+        <label>Name <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="my model" aria-label="Model name" /></label>
+        <label>Height <input type="number" min={1} value={form.height} onChange={num('height')} aria-label="Input height" /></label>
+        <label>Width <input type="number" min={1} value={form.width} onChange={num('width')} aria-label="Input width" /></label>
+        <label>Channels <input type="number" min={1} max={4} value={form.channels} onChange={num('channels')} aria-label="Input channels" /></label>
+        <label>Scale <input type="number" step="any" value={form.scale} onChange={num('scale')} aria-label="Scale" /></label>
+        <label>Offset <input type="number" step="any" value={form.offset} onChange={num('offset')} aria-label="Offset" /></label>
+        <p className="muted">The model sees x = pixel / max x scale + offset (scale 2, offset -1: [-1, 1]; scale 1, offset 0: [0, 1]), after an area resize to its input size.</p>
+      </fieldset>
+      <fieldset>
+        <legend>Which output means "abnormal"</legend>
+        <label>Output <select value={form.outputKind} onChange={(e) => setForm({ ...form, outputKind: e.target.value as ImportForm['outputKind'] })} aria-label="Output kind">
+          <option value="logit">single logit (linear unit)</option>
+          <option value="sigmoid">sigmoid unit (probability)</option>
+          <option value="softmax">softmax, class index</option>
+        </select></label>
+        <label>Index <input type="number" min={0} value={form.outputIndex} onChange={num('outputIndex')} aria-label="Output index" /></label>
+      </fieldset>
+      <button type="submit" disabled={!files.length || importing} data-testid="model-import-submit">{importing ? 'Checking the model…' : 'Import model'}</button>
+      {importError && <p className="error-text" role="alert" data-testid="model-import-error" data-code={importError.code}>{importError.message}</p>}
+      {lastImported && !importError && <p role="status" data-testid="model-import-done">Imported as <code>{lastImported}</code>.</p>}
+    </form>
+  );
+}
+
+/** Data page section: Models (the demo models with their figures, imported models, import form, a quick prediction). */
+export function ModelsSection() {
+  const status = useModels((s) => s.status);
+  const models = useModels((s) => s.models);
+  const error = useModels((s) => s.error);
+  const predictError = useModels((s) => s.predictError);
+  const cases = useStore(studyStore(), (s) => s.cases);
+  const [caseId, setCaseId] = useState<string>('');
+  useEffect(() => { void modelsStore().getState().refresh(); }, []);
+  const current = cases.find((c) => c.id === caseId) ?? cases[0] ?? null;
+  return (
+    <section className="data-section models-section" aria-labelledby="data-models" data-testid="models-section">
       <h2 id="data-models">Models</h2>
-      <p className="muted">The demo models and your own TF.js models.</p>
+      <p className="muted">
+        The demo models were trained on synthetic phantoms (<code>npm run train:demo</code>, PyTorch, exported to TF.js); AUROC is on a held-out
+        phantom set made with a seed never used in training. Imported models are listed beside them.
+      </p>
+      {status === 'loading' && !models.length && <p role="status">Loading models…</p>}
+      {error && <p className="error-text" role="alert" data-code={error.code}>{error.message}</p>}
+      <div className="models-predict-case">
+        <label>Predict on case{' '}
+          <select value={current?.id ?? ''} onChange={(e) => setCaseId(e.target.value)} data-testid="models-case" aria-label="Case to predict on" disabled={!cases.length}>
+            {cases.slice(0, 500).map((c) => <option key={c.id} value={c.id}>{c.name}{c.label === 1 ? ' (abnormal)' : c.label === 0 ? ' (normal)' : ''}</option>)}
+          </select>
+        </label>
+        {!cases.length && <span className="muted"> (no study loaded)</span>}
+        {predictError && <p className="error-text" role="alert">{predictError}</p>}
+      </div>
+      <table className="models-table" data-testid="models-table">
+        <thead><tr><th>Model</th><th>Architecture</th><th>Input</th><th>Seed</th><th>Training set</th><th>Held-out AUROC</th><th>Weights</th><th></th></tr></thead>
+        <tbody>{models.map((m) => <ModelRow key={m.id} m={m} caseHash={current?.imageHash ?? null} />)}</tbody>
+      </table>
+      <ImportModelForm />
     </section>
   );
 }

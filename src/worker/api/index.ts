@@ -3,6 +3,8 @@ import * as backend from './backend';
 import * as phantom from './phantom';
 import * as saliency from './saliency';
 import * as importer from './importer';
+import * as trust from './trust';
+import * as models from './models';
 
 /**
  * The compute worker's API. Each concern is one module under src/worker/api and one line here.
@@ -18,6 +20,13 @@ export const computeApi = {
   saliencyMethods: saliency.saliencyMethods,
   randomizationSteps: saliency.randomizationSteps,
   probeTiming: saliency.probeTiming,
+  listModels: models.listModels,
+  predict: models.predict,
+  importModel: models.importModel,
+  deleteModel: models.deleteModel,
+  evaluateTrust: trust.evaluateTrust,
+  updateTrustReaders: trust.updateTrustReaders,
+  currentTrustReport: trust.currentTrustReport,
   cancel: (jobId: string) => cancelJob(jobId),
   ping: () => 'pong' as const,
 };

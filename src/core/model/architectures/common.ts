@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
  * Concatenate, GlobalAveragePooling2D, Dense.
  */
 export type Tensor = tf.SymbolicTensor;
+type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 
 /** BatchNorm settings used by every architecture here and mirrored in the torch script. */
 export const BN_EPSILON = 1e-3;
@@ -24,10 +25,10 @@ export class Seeds {
     this.n += 1;
     return (this.base * 1009 + this.n * 7919) % 2147483647;
   }
-  glorot(): tf.initializers.Initializer {
+  glorot(): Initializer {
     return tf.initializers.glorotUniform({ seed: this.next() });
   }
-  heNormal(): tf.initializers.Initializer {
+  heNormal(): Initializer {
     return tf.initializers.heNormal({ seed: this.next() });
   }
 }

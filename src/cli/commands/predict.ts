@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
+import { HeatcheckError } from '../errors';
+import { printJson, log } from '../output';
+import { initNodeBackend } from '../nodeBackend';
+import { loadModelDir } from '../modelDir';
+import { readStudyFolder } from '../studyFolder';
+import { preprocessImage } from '../../core/model/preprocess';
+import { abnormalScore } from '../../core/model/abnormal';
+import { auroc } from '../../core/metrics/auroc';
+import type { BackendName } from '../../core/model/backendNames';
+
+export interface Prediction { id: string; logit: number; probability: number; label: 0 | 1 | null }
+
+/** Runs a model folder over a study folder; one prediction per case, in cases.csv order. */
+export async function predictStudy(studyDir: string, modelDir: string, batch = 16): Promise<{ predictions: Prediction[]; modelId: string; weightsHash: string }> {
+  const study = readStudyFolder(studyDir);
+  const { manifest, model, weightsHash } = await loadModelDir(modelDir);
+  const { height, width, channels } = manifest.input;
+  const per = height * width * channels;
+  const predictions: Prediction[] = [];
+  try {
+    for (let i = 0; i < study.cases.length; i += batch) {
+      const cases = study.cases.slice(i, i + batch);
+      const x = new Float32Array(cases.length * per);
+      cases.forEach((c, j) => x.set(preprocessImage(study.loadImage(c), manifest), j * per));
+      const out = tf.tidy(() => {
+        const y = model.predict(tf.tensor4d(x, [cases.length, height, width, channels])) as tf.Tensor;
+        return y.reshape([cases.length, -1]).arraySync() as number[][];
+      });
+      cases.forEach((c, j) => predictions.push({ id: c.id, label: c.label, ...abnormalScore(out[j], manifest.output) }));
+    }
+  } finally {
+    model.dispose();
+  }
+  return { predictions, modelId: manifest.id, weightsHash };
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('run a model over a study folder; writes id,logit,probability per case')
+    .requiredOption('--study <dir>', 'study folder (cases.csv + images/)')
+    .requiredOption('--model <dir>', 'model folder (model.json + weight shards + manifest.json)')
+    .requiredOption('--out <file>', 'CSV to write: id,logit,probability')
+    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--batch <n>', 'cases per model call', '16')
+    .action(async (o: { study: string; model: string; out: string; backend: string; batch: string }) => {
+      if (o.backend !== 'wasm' && o.backend !== 'cpu') throw new HeatcheckError('USAGE_BAD_OPTION', `--backend must be wasm or cpu, found "${o.backend}".`);
+      const batch = Number(o.batch);
+      if (!Number.isInteger(batch) || batch < 1) throw new HeatcheckError('USAGE_BAD_OPTION', `--batch must be a positive integer, found "${o.batch}".`);
+      const choice = await initNodeBackend(o.backend as BackendName);
+      const t0 = performance.now();
+      const { predictions, modelId, weightsHash } = await predictStudy(o.study, o.model, batch);
+      const ms = performance.now() - t0;
+      const csv = ['id,logit,probability', ...predictions.map((p) => `${p.id},${p.logit},${p.probability}`)].join('\n') + '\n';
+      writeFileSync(o.out, csv);
+      const labelled = predictions.filter((p) => p.label !== null);
+      const both = new Set(labelled.map((p) => p.label)).size === 2;
+      const a = both ? auroc(labelled.map((p) => p.logit), labelled.map((p) => p.label as number)) : null;
+      log(`predict: ${predictions.length} cases in ${(ms / 1000).toFixed(1)} s`);
+      printJson({
+        n: predictions.length,
+        labelled: labelled.length,
+        auroc: a,
+        backend: choice.active,
+        model: modelId,
+        weightsSha256: weightsHash,
+        out: o.out,
+        seconds: Math.round(ms) / 1000,
+      });
+    });
+}

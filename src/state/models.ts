@@ -1,0 +1,87 @@
+import { createStore, useStore } from 'zustand';
+import type { ImportFile, ImportForm, ModelSummary, Prediction } from '../worker/api/models';
+
+/**
+ * Models on the Data page: the list (demo + imported, from the worker), the import in progress
+ * and its error, and the last predictions. The worker owns the models; this store holds what
+ * the UI shows. Actions beside the state; the worker is passed in (tests give their own).
+ */
+export interface ModelsWorker {
+  listModels(): Promise<{ ok: true; value: ModelSummary[] } | { ok: false; code: string; message: string }>;
+  importModel(files: ImportFile[], form: ImportForm): Promise<{ ok: true; value: ModelSummary } | { ok: false; code: string; message: string }>;
+  deleteModel(id: string): Promise<{ ok: true; value: true } | { ok: false; code: string; message: string }>;
+  predict(modelId: string, imageHash: string): Promise<{ ok: true; value: Prediction } | { ok: false; code: string; message: string }>;
+}
+
+export interface ModelsState {
+  status: 'idle' | 'loading' | 'ready' | 'failed';
+  models: ModelSummary[];
+  error: { code: string; message: string } | null;
+  importing: boolean;
+  importError: { code: string; message: string } | null;
+  lastImported: string | null;
+  /** Last prediction per model id. */
+  predictions: Record<string, Prediction & { imageHash: string }>;
+  predictError: string | null;
+  refresh(): Promise<void>;
+  importFiles(files: ImportFile[], form: ImportForm): Promise<boolean>;
+  remove(id: string): Promise<void>;
+  predict(modelId: string, imageHash: string): Promise<Prediction | null>;
+}
+
+/** Store factory (tests build a fresh one with their own worker). */
+export function createModelsStore(worker: () => ModelsWorker | Promise<ModelsWorker>) {
+  return createStore<ModelsState>()((set, get) => ({
+    status: 'idle',
+    models: [],
+    error: null,
+    importing: false,
+    importError: null,
+    lastImported: null,
+    predictions: {},
+    predictError: null,
+    async refresh() {
+      set({ status: 'loading' });
+      const r = await (await worker()).listModels();
+      if (r.ok) set({ status: 'ready', models: r.value, error: null });
+      else set({ status: 'failed', error: { code: r.code, message: r.message } });
+    },
+    async importFiles(files, form) {
+      set({ importing: true, importError: null, lastImported: null });
+      const r = await (await worker()).importModel(files, form);
+      if (!r.ok) {
+        set({ importing: false, importError: { code: r.code, message: r.message } });
+        return false;
+      }
+      set({ importing: false, lastImported: r.value.id });
+      await get().refresh();
+      return true;
+    },
+    async remove(id) {
+      const r = await (await worker()).deleteModel(id);
+      if (!r.ok) set({ error: { code: r.code, message: r.message } });
+      await get().refresh();
+    },
+    async predict(modelId, imageHash) {
+      set({ predictError: null });
+      const r = await (await worker()).predict(modelId, imageHash);
+      if (!r.ok) {
+        set({ predictError: r.message });
+        return null;
+      }
+      set({ predictions: { ...get().predictions, [modelId]: { ...r.value, imageHash } } });
+      return r.value;
+    },
+  }));
+}
+
+let singleton: ReturnType<typeof createModelsStore> | null = null;
+/** The app's models store (talks to the compute worker). */
+export function modelsStore() {
+  if (!singleton) singleton = createModelsStore(async () => (await import('../worker/client')).compute() as unknown as ModelsWorker);
+  return singleton;
+}
+
+export function useModels<T>(selector: (s: ModelsState) => T): T {
+  return useStore(modelsStore(), selector);
+}

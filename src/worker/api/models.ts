@@ -1,0 +1,228 @@
+import * as tf from '@tensorflow/tfjs';
+import { openDatabase, type ModelRecord } from '../../state/db';
+import { loadModelFromFiles, sha256Hex, shardPaths, type LoadedModel } from '../../core/model/load';
+import { ModelError, validateManifest, type ModelManifest } from '../../core/model/manifest';
+import { preprocessImage } from '../../core/model/preprocess';
+import { abnormalScore } from '../../core/model/abnormal';
+import { reply, type Reply } from '../jobs';
+import { activeBackend } from './backend';
+import { setModelSource } from './saliency';
+
+/**
+ * Models in the worker: the demo models served by the app (models/index.json, models/<id>/...)
+ * and the user's imported models (IndexedDB `models` store). Each is built once and cached.
+ * Other worker modules call getLoadedModel(id); the UI calls listModels, predict, importModel and
+ * deleteModel through the worker API.
+ */
+export type { LoadedModel };
+
+export interface ModelSummary {
+  id: string;
+  source: 'demo' | 'import';
+  manifest: ModelManifest;
+  weightsBytes: number;
+  createdAt?: number;
+}
+
+export interface Prediction { modelId: string; logit: number; probability: number; backend: string; ms: number }
+
+/** What the import form says about a model (the rest comes from its files). */
+export interface ImportForm {
+  name: string;
+  height: number;
+  width: number;
+  channels: number;
+  scale: number;
+  offset: number;
+  outputKind: 'logit' | 'sigmoid' | 'softmax';
+  outputIndex: number;
+}
+
+export interface ImportFile { name: string; bytes: ArrayBuffer }
+
+/** The app root (where index.html and models/ live): the worker runs from <root>/assets/ (built) or <root>/src/worker/ (dev). */
+function appRoot(): string {
+  return self.location.href.replace(/\/(assets|src)\/[^?#]*([?#].*)?$/, '/');
+}
+
+async function fetchOk(url: URL, what: string): Promise<Response> {
+  const r = await fetch(url);
+  if (!r.ok) throw new ModelError('NOT_FOUND_MODEL', `${what}: ${url.pathname} answered ${r.status}`);
+  return r;
+}
+
+let demoIndex: Promise<Array<{ id: string }>> | null = null;
+function demoIds(): Promise<Array<{ id: string }>> {
+  if (!demoIndex) {
+    demoIndex = fetchOk(new URL('models/index.json', appRoot()), 'demo models').then(async (r) => ((await r.json()) as { models: Array<{ id: string }> }).models);
+    demoIndex.catch(() => { demoIndex = null; });
+  }
+  return demoIndex;
+}
+
+async function demoManifest(id: string): Promise<ModelManifest> {
+  const r = await fetchOk(new URL(`models/${encodeURIComponent(id)}/manifest.json`, appRoot()), `model "${id}"`);
+  return validateManifest(await r.json(), `models/${id}/manifest.json`);
+}
+
+async function loadDemo(id: string): Promise<LoadedModel> {
+  const base = new URL(`models/${encodeURIComponent(id)}/`, appRoot());
+  const modelJson = await (await fetchOk(new URL('model.json', base), `model "${id}"`)).json();
+  const manifest = await (await fetchOk(new URL('manifest.json', base), `model "${id}"`)).json();
+  const shards = new Map<string, Uint8Array>();
+  for (const s of shardPaths(modelJson, id)) shards.set(s, new Uint8Array(await (await fetchOk(new URL(s, base), `model "${id}"`)).arrayBuffer()));
+  return loadModelFromFiles({ source: `models/${id}`, modelJson, shards, manifest });
+}
+
+async function loadImported(rec: ModelRecord): Promise<LoadedModel> {
+  const shards = new Map([['weights.bin', new Uint8Array(rec.weights)]]);
+  return loadModelFromFiles({ source: `imported model "${rec.manifest.name ?? rec.id}"`, modelJson: rec.modelJson, shards, manifest: rec.manifest });
+}
+
+const cache = new Map<string, Promise<LoadedModel>>();
+
+/** The built model by id (demo or imported), cached. Throws ModelError NOT_FOUND_MODEL for an unknown id. */
+export function getLoadedModel(id: string): Promise<LoadedModel> {
+  let p = cache.get(id);
+  if (!p) {
+    p = (async () => {
+      await activeBackend();
+      const db = await openDatabase();
+      const rec = await db.get('models', id);
+      if (rec) return loadImported(rec);
+      if ((await demoIds()).some((m) => m.id === id)) return loadDemo(id);
+      throw new ModelError('NOT_FOUND_MODEL', `model "${id}" is neither a demo model nor imported in this browser; import it on the Data page`);
+    })();
+    p.catch(() => cache.delete(id));
+    cache.set(id, p);
+  }
+  return p;
+}
+
+setModelSource(getLoadedModel);
+
+function bytesOf(modelJson: unknown): number {
+  const mj = modelJson as { weightsManifest?: Array<{ weights: Array<{ shape: number[]; dtype?: string }> }> };
+  return (mj.weightsManifest ?? []).flatMap((g) => g.weights).reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * (w.dtype === 'uint8' || w.dtype === 'bool' ? 1 : 4), 0);
+}
+
+async function listModelsUnwrapped(): Promise<ModelSummary[]> {
+  const out: ModelSummary[] = [];
+  for (const { id } of await demoIds()) {
+    const manifest = await demoManifest(id);
+    out.push({ id, source: 'demo', manifest, weightsBytes: Number(manifest.weightsBytes ?? 0) });
+  }
+  const db = await openDatabase();
+  for (const rec of (await db.getAll('models')).sort((a, b) => a.createdAt - b.createdAt)) {
+    out.push({ id: rec.id, source: 'import', manifest: rec.manifest as unknown as ModelManifest, weightsBytes: rec.weights.byteLength, createdAt: rec.createdAt });
+  }
+  return out;
+}
+
+/** Demo models first (models/index.json order), then imported ones (oldest first). */
+export function listModels(): Promise<Reply<ModelSummary[]>> {
+  return reply(listModelsUnwrapped);
+}
+
+/** Runs one model on one stored image (`images` store, by content hash): the abnormal logit and probability. */
+export function predict(modelId: string, imageHash: string): Promise<Reply<Prediction>> {
+  return reply(async () => {
+    const { model, manifest } = await getLoadedModel(modelId);
+    const db = await openDatabase();
+    const img = await db.get('images', imageHash);
+    if (!img) throw new ModelError('NOT_FOUND_IMAGE', `image ${imageHash.slice(0, 12)}… is not in this browser's storage; import the study again`);
+    const { height, width, channels } = manifest.input;
+    const x = preprocessImage({ width: img.width, height: img.height, data: img.pixels }, manifest);
+    const t0 = performance.now();
+    const row = tf.tidy(() => (model.predict(tf.tensor4d(x, [1, height, width, channels])) as tf.Tensor).reshape([-1]).dataSync());
+    const ms = performance.now() - t0;
+    return { modelId, ...abnormalScore(Array.from(row), manifest.output), backend: await activeBackend(), ms };
+  });
+}
+
+/** The last layer with a 4-D output that follows a convolution: Grad-CAM's default layer. */
+export function findGradcamLayer(model: tf.LayersModel): string | null {
+  let seenConv = false;
+  let last: string | null = null;
+  for (const layer of model.layers) {
+    if (/Conv2D/.test(layer.getClassName())) seenConv = true;
+    const shape = layer.outputShape as number[] | number[][];
+    if (seenConv && Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4) last = layer.name;
+  }
+  return last;
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'model';
+}
+
+/**
+ * Validates and stores a TF.js LayersModel chosen by the user: model.json + its weight shards
+ * (any other files, e.g. a manifest.json, are ignored). Errors carry a code and name the file:
+ * BAD_INPUT_NO_MODEL_JSON, BAD_INPUT_MODEL_JSON, BAD_INPUT_MISSING_SHARD, BAD_INPUT_SHARD_SIZE,
+ * BAD_INPUT_MODEL, BAD_INPUT_MODEL_SHAPE, BAD_INPUT_NO_CONV_LAYER.
+ */
+export function importModel(files: ImportFile[], form: ImportForm): Promise<Reply<ModelSummary>> {
+  return reply(async () => {
+    await activeBackend();
+    const base = (n: string) => n.split('/').pop()!;
+    const jsonFile = files.find((f) => base(f.name) === 'model.json') ?? files.find((f) => f.name.endsWith('.json') && base(f.name) !== 'manifest.json');
+    if (!jsonFile) throw new ModelError('BAD_INPUT_NO_MODEL_JSON', `no model.json among the ${files.length} chosen file(s) (${files.map((f) => base(f.name)).join(', ') || 'none'}); choose a TF.js LayersModel: model.json together with its .bin weight shards`);
+    let modelJson: { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: unknown[] }> };
+    try {
+      modelJson = JSON.parse(new TextDecoder().decode(jsonFile.bytes));
+    } catch (e) {
+      throw new ModelError('BAD_INPUT_MODEL_JSON', `${base(jsonFile.name)} is not valid JSON (${(e as Error).message})`);
+    }
+    const shards = new Map<string, Uint8Array>();
+    for (const f of files) if (f !== jsonFile) shards.set(base(f.name), new Uint8Array(f.bytes));
+    const manifest: Partial<ModelManifest> = {
+      name: form.name || base(jsonFile.name),
+      architecture: 'imported',
+      family: 'imported',
+      input: { height: form.height, width: form.width, channels: form.channels },
+      preprocessing: { scale: form.scale, offset: form.offset },
+      inputRange: [Math.min(form.offset, form.offset + form.scale), Math.max(form.offset, form.offset + form.scale)],
+      output: { kind: form.outputKind, index: form.outputIndex },
+    };
+    const loaded = await loadModelFromFiles({ source: base(jsonFile.name), modelJson, shards }, manifest);
+    const gradcamLayer = findGradcamLayer(loaded.model);
+    if (!gradcamLayer) {
+      loaded.model.dispose();
+      throw new ModelError('BAD_INPUT_NO_CONV_LAYER', `${base(jsonFile.name)}: the model has no convolutional layer with a 4-D output, so Grad-CAM has nowhere to look; an image classifier with Conv2D layers is expected`);
+    }
+    // One shard in storage: the concatenation, in model.json's order (the weights hash is of exactly these bytes).
+    const paths = shardPaths(modelJson, base(jsonFile.name));
+    const parts = paths.map((p) => shards.get(base(p))!);
+    const weights = new Uint8Array(parts.reduce((a, b) => a + b.byteLength, 0));
+    let o = 0;
+    for (const p of parts) { weights.set(p, o); o += p.byteLength; }
+    const hash = await sha256Hex(weights);
+    const id = `import-${slug(manifest.name!)}-${hash.slice(0, 8)}`;
+    const stored: ModelManifest = { ...loaded.manifest, id, name: manifest.name, gradcamLayer, weightsSha256: hash, weightsBytes: weights.byteLength, importedFrom: files.map((f) => base(f.name)) };
+    const record: ModelRecord = {
+      id,
+      manifest: stored as unknown as Record<string, unknown>,
+      modelJson: { ...modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: (modelJson.weightsManifest ?? []).flatMap((g) => g.weights) }] },
+      weights: weights.buffer,
+      createdAt: Date.now(),
+    };
+    const db = await openDatabase();
+    await db.put('models', record);
+    cache.set(id, Promise.resolve({ ...loaded, manifest: stored }));
+    return { id, source: 'import' as const, manifest: stored, weightsBytes: weights.byteLength, createdAt: record.createdAt };
+  });
+}
+
+/** Removes an imported model from storage and memory (demo models cannot be removed). */
+export function deleteModel(id: string): Promise<Reply<true>> {
+  return reply(async () => {
+    const db = await openDatabase();
+    if (!(await db.get('models', id))) throw new ModelError('NOT_FOUND_MODEL', `model "${id}" is not an imported model`);
+    await db.delete('models', id);
+    const p = cache.get(id);
+    cache.delete(id);
+    if (p) (await p.catch(() => null))?.model.dispose();
+    return true as const;
+  });
+}
