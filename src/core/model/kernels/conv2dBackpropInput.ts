@@ -165,26 +165,25 @@ export function conv2dBackpropInputPrepared(dy: tf.Tensor4D, prepared: PreparedB
       const inter = tf.transpose(all.reshape([n, qh, qw, sh, sw * cin]), [0, 1, 3, 2, 4]).reshape([n, qh * sh, qw * sw, cin]) as tf.Tensor4D;
       return tf.slice(inter, [0, g.top, g.left, 0], [n, h, w, cin]);
     }
-    const rows: tf.Tensor4D[] = [];
+    const parts: tf.Tensor4D[] = [];
     for (let rh = 0; rh < sh; rh++) {
-      const cols: tf.Tensor4D[] = [];
       for (let rw = 0; rw < sw; rw++) {
         const f = prepared.filters[rh * sw + rw];
-        if (!f) { cols.push(tf.zeros([n, qh, qw, cin])); continue; }
+        if (!f) { parts.push(tf.zeros([n, qh, qw, cin])); continue; }
         const mh = f.shape[0];
         const mw = f.shape[1];
         const pt = mh - 1;
         const pb = qh - g.outHeight;
         const pl = mw - 1;
         const pr = qw - g.outWidth;
-        if (pb >= 0 && pr >= 0) cols.push(tf.conv2d(dy, f, 1, [[0, 0], [pt, pb], [pl, pr], [0, 0]]));
-        else cols.push(tf.conv2d(padOrCrop(dy, pt, pb, pl, pr), f, 1, 'valid'));
+        if (pb >= 0 && pr >= 0) parts.push(tf.conv2d(dy, f, 1, [[0, 0], [pt, pb], [pl, pr], [0, 0]]));
+        else parts.push(tf.conv2d(padOrCrop(dy, pt, pb, pl, pr), f, 1, 'valid'));
       }
-      // [N, qh, qw, sw, C] -> [N, qh, qw*sw, C]
-      rows.push((sw === 1 ? cols[0] : tf.stack(cols, 3).reshape([n, qh, qw * sw, cin])) as tf.Tensor4D);
     }
-    // [N, qh, sh, qw*sw, C] -> [N, qh*sh, qw*sw, C]
-    const full = (sh === 1 ? rows[0] : tf.stack(rows, 2).reshape([n, qh * sh, qw * sw, cin])) as tf.Tensor4D;
+    // Interleave the phases. Concatenating on axis 0 is a contiguous copy (Pack on an inner axis is
+    // slow on wasm): [sh, sw, N*qh, qw, C] -> [N*qh, sh, qw, sw, C] = [N, qh*sh, qw*sw, C].
+    const all = tf.concat(parts.map((t) => t.reshape([1, n * qh, qw, cin])), 0).reshape([sh, sw, n * qh, qw, cin]);
+    const full = tf.transpose(all, [2, 0, 3, 1, 4]).reshape([n, qh * sh, qw * sw, cin]) as tf.Tensor4D;
     return tf.slice(full, [0, g.top, g.left, 0], [n, h, w, cin]);
   });
 }

@@ -33,34 +33,31 @@ export function maxPoolForward(
 
 /**
  * Flat position in x (batch included) of the first maximum of every pooling window, in window
- * order as tfjs' MaxPoolGrad picks it on ties (ReLU zeros make ties common). The window's taps are
- * strided slices of x (padded with -Infinity for 'same'), stacked on a last axis; ArgMax returns
- * the first maximal tap, from which the position is a few integer ops.
- * (Stock wasm's MaxPoolWithArgmax does not break ties this way, hence this.)
+ * order as tfjs' MaxPoolGrad picks it on ties (ReLU zeros make ties common; stock wasm's
+ * MaxPoolWithArgmax breaks ties otherwise, hence this).
+ *
+ * The window taps become channels through one depthwise convolution with one-hot filters
+ * (channel c*K + k of the result is tap k of channel c, exactly: x*1 plus zeros), a fast XNNPACK
+ * kernel; ArgMax over the last axis of [N, OH, OW, C, K] then gives the first maximal tap.
+ * (Strided slices, Pack on inner axes and large transposes are all slow on wasm.)
+ * 'same' padding uses the most negative float instead of -Infinity (0 * -Infinity is NaN).
  */
 export function maxPoolArgmax(x: tf.Tensor4D, filterSize: number | [number, number], strides: number | [number, number], pad: PoolPad): tf.Tensor {
   const [kh, kw] = pair(filterSize);
   const [sh, sw] = pair(strides);
   const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
-  const { top, left } = info.padInfo;
+  const { top, left, bottom, right } = info.padInfo;
   const [n, h, w, c] = x.shape;
   const oh = info.outHeight;
   const ow = info.outWidth;
+  const taps = kh * kw;
   return tf.tidy(() => {
-    const needH = (oh - 1) * sh + kh;
-    const needW = (ow - 1) * sw + kw;
-    const bottom = Math.max(0, needH - top - h);
-    const right = Math.max(0, needW - left - w);
     const xp = top || left || bottom || right
-      ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], -Infinity)
+      ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], -3.4028234663852886e38)
       : x;
-    const taps: tf.Tensor[] = [];
-    for (let a = 0; a < kh; a++) {
-      for (let b = 0; b < kw; b++) {
-        taps.push(tf.stridedSlice(xp, [0, a, b, 0], [n, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1, c], [1, sh, sw, 1]));
-      }
-    }
-    const k = tf.argMax(tf.stack(taps, 4), 4); // [N, OH, OW, C] int32, first maximum
+    const oneHot = tf.tile(tf.eye(taps).reshape([kh, kw, 1, taps]), [1, 1, c, 1]) as tf.Tensor4D;
+    const windows = tf.depthwiseConv2d(xp, oneHot, [sh, sw], 'valid'); // [N, OH, OW, C*K]
+    const k = tf.argMax(windows.reshape([n, oh, ow, c, taps]), 4); // int32, first maximum
     // Position of tap k of window (n, i, j, c): ((n*H + i*sh - top + k/kw)*W + j*sw - left + k%kw)*C + c.
     const int = (v: number) => tf.scalar(v, 'int32');
     const kRow = tf.floorDiv(k, int(kw));

@@ -1,0 +1,207 @@
+/**
+ * Gradient bench (issue 9): forward ms, input-gradient ms (stock tf.grad vs the fast path of
+ * src/core/model/fastgrad.ts), their ratio, batch throughput, the per-kernel breakdown of one
+ * gradient pass (tf.profile), and the same workloads in PyTorch (bench/gradients_torch.py).
+ *
+ *   npx tsx bench/gradients.ts [--quick] [--no-browser] [--no-torch] [--no-stock-big] [--gpu-big]
+ *                              [--models id,id] [--browser-backends wasm,wasm-threads,webgl,webgpu]
+ *
+ * Workloads: the demo models (public/models/*), a small CNN at 224x224x3, DenseNet-121 at 224x224x3
+ * and InceptionV3 at 299x299x3 with random weights. Big models run 2 reps (1 on GPU backends) and
+ * one stock gradient without warm-up; batch throughput uses batch 16 (4 for the big models).
+ * Backends: wasm in Node (single thread: see threads below); in headless Chromium (/usr/bin/chromium)
+ * wasm single-thread, wasm with 2 threads, webgl and webgpu (SwiftShader, --enable-unsafe-webgpu).
+ * Big models on webgl/webgpu only with --gpu-big (SwiftShader takes minutes per pass).
+ * Results also go to bench/results/gradients.json.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initNodeBackend } from '../src/cli/nodeBackend';
+import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
+import { buildSmallCnn, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('quick');
+const wantedModels = value('models')?.split(',');
+const browserBackends = (value('browser-backends') ?? 'wasm,wasm-threads,webgl,webgpu').split(',');
+const workloads = WORKLOADS.filter((w) => (!wantedModels || wantedModels.includes(w.id)) && (!quick || !w.big))
+  .filter((w) => w.kind !== 'demo' || existsSync(path.join(root, 'public/models', w.source, 'model.json')));
+const cacheDir = path.join(root, '.cache/bench-gradients');
+mkdirSync(cacheDir, { recursive: true });
+
+async function buildArch(name: string): Promise<tf.LayersModel> {
+  // The architectures module belongs to the demo-models work; imported lazily so this bench still runs without it.
+  const mod = await import('../src/core/model/architectures/index');
+  return mod.buildArchitecture(name, { seed: 1 });
+}
+
+async function loadNode(w: Workload): Promise<tf.LayersModel> {
+  if (w.kind === 'small-cnn') return buildSmallCnn();
+  if (w.kind === 'architecture') return buildArch(w.source);
+  const dir = path.join(root, 'public/models', w.source);
+  const modelJson = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  const shards = new Map<string, Uint8Array>();
+  for (const p of shardPaths(modelJson)) shards.set(p, new Uint8Array(readFileSync(path.join(dir, p))));
+  return (await loadModelFromFiles({ source: dir, modelJson, shards, manifest })).model;
+}
+
+const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' ');
+
+interface Row extends MeasureResult { where: string; ig25Ms?: number }
+const rows: Row[] = [];
+type TorchRow = { id: string; forwardMs: number; gradMs: number; batch: number; batchGradImagesPerS: number; threads: number; torch: string; reps: number };
+const torch = new Map<string, TorchRow>();
+
+// ---------------------------------------------------------------- Node, wasm
+async function runNode(): Promise<void> {
+  await initNodeBackend('wasm');
+  for (const w of workloads) {
+    const model = await loadNode(w);
+    process.stderr.write(`node wasm: ${w.id} ...\n`);
+    if (w.kind !== 'demo') {
+      // Topology for the PyTorch mirror.
+      writeFileSync(path.join(cacheDir, `${w.id}.json`), JSON.stringify(model.toJSON(null, false)));
+    }
+    const r = await measureModel(model, optionsFor(w, 'wasm', w.big ? !flag('no-stock-big') : true));
+    rows.push({ ...r, where: 'node' });
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------- PyTorch
+function runTorch(): void {
+  const spec = workloads.map((w) => ({
+    id: w.id,
+    topology: w.kind === 'demo' ? path.join(root, 'public/models', w.source, 'model.json') : path.join(cacheDir, `${w.id}.json`),
+    shape: rows.find((r) => r.id === w.id)?.inputShape ?? [224, 224, 3],
+    reps: w.big ? 3 : 7,
+    batch: w.big ? 4 : 16,
+  })).filter((s) => existsSync(s.topology));
+  const specPath = path.join(cacheDir, 'torch_spec.json');
+  writeFileSync(specPath, JSON.stringify(spec));
+  process.stderr.write(`pytorch: ${spec.map((s) => s.id).join(', ')} ...\n`);
+  const r = spawnSync('/usr/bin/python3', [path.join(root, 'bench/gradients_torch.py'), specPath], { encoding: 'utf8', cwd: root, timeout: 900_000 });
+  if (r.status !== 0) {
+    console.log(`PyTorch side failed (exit ${r.status}): ${(r.stderr ?? '').split('\n').slice(-5).join(' | ')}`);
+    return;
+  }
+  for (const line of r.stdout.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    const o = JSON.parse(line) as TorchRow;
+    torch.set(o.id, o);
+  }
+}
+
+// ---------------------------------------------------------------- Chromium
+async function runBrowser(): Promise<void> {
+  const build = spawnSync('npx', ['vite', 'build', '--config', 'bench/browser/vite.config.ts', '--logLevel', 'warn'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) {
+    console.log(`browser bench page did not build: ${build.stderr.slice(-500)}`);
+    return;
+  }
+  const { chromium } = await import('@playwright/test');
+  let server: ChildProcess | null = null;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
+  try {
+    server = spawn('npx', ['vite', 'preview', '--config', 'bench/browser/vite.config.ts'], { cwd: root, stdio: 'ignore', detached: true });
+    const url = 'http://127.0.0.1:4178/';
+    for (let i = 0; i < 60; i++) {
+      try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const b of browserBackends) {
+      const backend = b.startsWith('wasm') ? 'wasm' : b;
+      const threads = b === 'wasm-threads' ? 2 : 1;
+      const page = await browser.newPage();
+      page.setDefaultTimeout(0);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url + (threads > 1 ? '?spoofCores=1' : ''));
+      await page.waitForFunction(() => (window as unknown as { __heatcheckBench?: unknown }).__heatcheckBench !== undefined);
+      const info = await page.evaluate(([bk, t]) => (window as unknown as { __heatcheckBench: { init(b: string, t: number): Promise<Record<string, unknown>> } }).__heatcheckBench.init(bk, t), [backend, threads] as const);
+      const where = `chromium ${b}${threads > 1 ? ` (${info.wasmThreads} threads)` : ''}`;
+      if (!info.ok) {
+        console.log(`${where}: backend did not start (${info.error}; ${errors.slice(0, 2).join('; ')})`);
+        await page.close();
+        continue;
+      }
+      const gpu = backend === 'webgl' || backend === 'webgpu';
+      for (const w of workloads) {
+        if (gpu && w.big && !flag('gpu-big')) continue;
+        process.stderr.write(`${where}: ${w.id} ...\n`);
+        // Stock gradients of the big models: wasm single-thread only (each takes many seconds).
+        const withStock = !w.big || (b === 'wasm' && !flag('no-stock-big'));
+        const r = await page.evaluate(([id, s]) => (window as unknown as { __heatcheckBench: { run(id: string, s: boolean): Promise<MeasureResult> } }).__heatcheckBench.run(id, s), [w.id, withStock] as const);
+        const row: Row = { ...r, where };
+        if (w.id === 'densenet121' && backend === 'wasm') {
+          row.ig25Ms = await page.evaluate(() => (window as unknown as { __heatcheckBench: { ig(id: string, steps: number, batch: number): Promise<number> } }).__heatcheckBench.ig('densenet121', 25, 5));
+        }
+        rows.push(row);
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    if (server?.pid) process.kill(-server.pid);
+  }
+}
+
+// ---------------------------------------------------------------- report
+const f0 = (v: number | null | undefined) => (v == null || Number.isNaN(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const fx = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(1)}x`);
+
+function top(p: KernelShare[] | null, n: number): string {
+  if (!p) return '—';
+  const total = p.reduce((a, k) => a + k.ms, 0);
+  return p.slice(0, n).map((k) => `${k.kernel} ${(100 * k.ms / total).toFixed(0)}%`).join(', ');
+}
+
+function report(): void {
+  console.log(`\n# Input gradients: stock tf.grad (before) vs fastgrad (after)`);
+  console.log(`tfjs ${tf.version.tfjs}; load average at the end: ${load()} (2 cores); target = logit 0; ratios: gradient ms / forward ms (model.predict).`);
+  console.log('Big models (DenseNet-121, InceptionV3): 2 reps (1 on GPU backends), one stock gradient without warm-up, batch 4 for throughput.\n');
+  const where = [...new Set(rows.map((r) => r.where))];
+  for (const wh of where) {
+    console.log(`## ${wh}`);
+    console.log('| model | forward ms | before: grad ms | before ratio | after: grad ms | after ratio | speed-up | batch | after img/s | torch fwd ms | torch grad ms | fwd vs torch | after grad vs torch | after img/s vs torch |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows.filter((x) => x.where === wh)) {
+      const t = torch.get(r.id);
+      if (r.error) { console.log(`| ${r.id} | error: ${r.error} |`); continue; }
+      console.log(`| ${r.id} | ${f0(r.forwardMs)} | ${f0(r.stockGradMs)} | ${fx(r.stockGradMs == null ? null : r.stockGradMs / r.forwardMs)} | ${f0(r.fastGradMs)} | ${fx(r.fastGradMs / r.forwardMs)} | ${fx(r.stockGradMs == null ? null : r.stockGradMs / r.fastGradMs)} | ${r.batch} | ${f0(r.batchGradImagesPerS)} | ${f0(t?.forwardMs)} | ${f0(t?.gradMs)} | ${fx(t ? r.forwardMs / t.forwardMs : null)} | ${fx(t ? r.fastGradMs / t.gradMs : null)} | ${t ? (r.batchGradImagesPerS / t.batchGradImagesPerS).toFixed(2) : '—'} |`);
+    }
+    const ig = rows.find((x) => x.where === wh && x.ig25Ms !== undefined);
+    if (ig) console.log(`\nDenseNet-121 Integrated Gradients, 25 steps at 224x224 (batches of 5, fast path): ${(ig.ig25Ms! / 1000).toFixed(1)} s per case.`);
+    console.log('');
+  }
+  console.log('## Where the gradient time goes (tf.profile, share of kernel time, top 5)');
+  for (const r of rows.filter((x) => x.fastProfile)) {
+    console.log(`- ${r.where} / ${r.id}\n  - before: ${top(r.stockProfile, 5)}\n  - after: ${top(r.fastProfile, 5)}`);
+  }
+  const odd = rows.filter((r) => r.maxAbsDiff != null && r.maxAbsDiff > 1e-3);
+  if (odd.length) console.log(`\nNote: fast vs stock gradient differ (max |d| / max |g|) on ${odd.map((r) => `${r.where}/${r.id} ${r.maxAbsDiff!.toExponential(1)}`).join(', ')} — tfjs' stock AvgPoolGrad is not the derivative of avgPool at 'same' borders (see src/core/model/fastgrad.test.ts).`);
+  if (torch.size) {
+    const t = [...torch.values()][0];
+    console.log(`\nPyTorch ${t.torch}, ${t.threads} threads, median of ${t.reps} after warm-up (3 for the big models), eval mode, parameters frozen.`);
+  }
+  console.log(`\nThreads: Node wasm is single-threaded (the threaded build starts its pthread workers from a blob: URL, which Node's worker_threads rejects: ERR_WORKER_PATH).`);
+  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench/results/gradients.json'), JSON.stringify({ load: os.loadavg(), rows, torch: [...torch.values()] }, null, 1));
+}
+
+console.log(`load average at start: ${load()}`);
+await runNode();
+if (!flag('no-torch')) runTorch();
+if (!flag('no-browser')) await runBrowser();
+report();

@@ -1,0 +1,71 @@
+"""PyTorch side of bench/gradients.ts: the same graphs, timed the same way.
+
+Each workload is a tf.layers topology (model.toJSON) rebuilt in PyTorch by scripts/demo_models_torch.py's
+KerasGraph (same layers, same TF padding rules, NHWC in). Weights are PyTorch's default init (timing only).
+Measured per workload, batch 1: forward ms and input-gradient ms (d logit[0] / d input, parameters frozen
+so no weight gradient is computed), and the batch-B input-gradient throughput. Median after warm-up,
+torch.set_num_threads(2), eval mode (BatchNorm on running statistics), float32 on the CPU.
+
+Usage: /usr/bin/python3 bench/gradients_torch.py SPEC.json   (SPEC: [{"id", "topology", "shape": [H, W, C], "reps", "batch"}])
+Prints one JSON object per workload on stdout.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'scripts'))
+from demo_models_torch import KerasGraph  # noqa: E402
+
+
+def median_ms(fn, reps, warmup=1):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(ts)
+
+
+def main():
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    spec = json.load(open(sys.argv[1]))
+    for w in spec:
+        with open(w['topology']) as f:
+            topo = json.load(f)
+        model = KerasGraph(topo).eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        h, wd, c = w['shape']
+        reps = int(w.get('reps', 3))
+        batch = int(w.get('batch', 16))
+        x1 = torch.randn(1, h, wd, c)
+        xb = torch.randn(batch, h, wd, c)
+
+        def fwd():
+            with torch.no_grad():
+                model(x1)
+
+        def grad(x):
+            xi = x.clone().requires_grad_(True)
+            out = model(xi)
+            g, = torch.autograd.grad(out[:, 0].sum(), xi)
+            return g
+
+        r = {'id': w['id'], 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'reps': reps}
+        r['forwardMs'] = median_ms(fwd, reps)
+        r['gradMs'] = median_ms(lambda: grad(x1), reps)
+        bt = median_ms(lambda: grad(xb), max(1, reps // 2))
+        r['batch'] = batch
+        r['batchGradImagesPerS'] = batch / (bt / 1000)
+        print(json.dumps(r), flush=True)
+
+
+if __name__ == '__main__':
+    main()
