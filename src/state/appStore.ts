@@ -23,10 +23,13 @@ export interface AppState {
   studyName: string;
   currentReader: string;
   backend: BackendStatus;
+  /** The case Annotate and Compare show (a case record id), shared so the two stay in step. */
+  currentCaseId: string | null;
   setPage(page: PageId): void;
   setStudyName(name: string): void;
   setCurrentReader(id: string): void;
   setBackend(b: BackendStatus): void;
+  setCurrentCaseId(id: string | null): void;
 }
 
 /** Store factory (tests build a fresh one); the app uses the singleton below. */
@@ -36,10 +39,12 @@ export function createAppStore(initial?: Partial<Pick<AppState, 'page' | 'studyN
     studyName: initial?.studyName ?? 'Demo study (synthetic phantoms)',
     currentReader: initial?.currentReader ?? 'R1',
     backend: { state: 'starting' },
+    currentCaseId: null,
     setPage: (page) => set({ page }),
     setStudyName: (studyName) => set({ studyName }),
     setCurrentReader: (currentReader) => set({ currentReader }),
     setBackend: (backend) => set({ backend }),
+    setCurrentCaseId: (currentCaseId) => set({ currentCaseId }),
   }));
 }
 

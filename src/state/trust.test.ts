@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { clampView, createCompareStore, finishedReaders, planModels, selectCases } from './trust';
+import type { AnnotationRecord, CaseRecord } from './db';
+
+const model = (id: string, architecture: string, seed: number) => ({ id, manifest: { architecture, seed } });
+
+describe('planModels', () => {
+  it('pairs same-architecture seeds for repeatability and two architectures for reproducibility', () => {
+    const p = planModels([model('inc-s1', 'inception', 1), model('dn-s1', 'densenet', 1), model('dn-s2', 'densenet', 2), model('inc-s2', 'inception', 2)]);
+    expect(p.primaryModel).toBe('dn-s1');
+    expect(p.repeatabilityPair).toEqual(['dn-s1', 'dn-s2']);
+    expect(p.reproducibilityPair).toEqual(['dn-s1', 'inc-s1']);
+  });
+  it('leaves a pair out when no model fits', () => {
+    const p = planModels([model('dn-s1', 'densenet', 1)]);
+    expect(p.repeatabilityPair).toBeNull();
+    expect(p.reproducibilityPair).toBeNull();
+    expect(planModels([]).primaryModel).toBeNull();
+  });
+  it('honours a chosen primary model', () => {
+    const p = planModels([model('dn-s1', 'densenet', 1), model('inc-s1', 'inception', 1), model('inc-s2', 'inception', 2)], 'inc-s2');
+    expect(p.repeatabilityPair).toEqual(['inc-s2', 'inc-s1']);
+    expect(p.reproducibilityPair).toEqual(['inc-s2', 'dn-s1']);
+  });
+});
+
+describe('case selection and readers', () => {
+  const c = (id: string, label: 0 | 1 | null, order: number): CaseRecord => ({ id, studyId: 's', imageHash: id, name: id, label, width: 4, height: 4, order });
+  it('takes the first abnormal and normal cases in study order', () => {
+    const cases = [c('a', 1, 3), c('b', 0, 0), c('d', 1, 1), c('e', null, 2), c('f', 0, 4)];
+    expect(selectCases(cases, 1, 5).map((x) => x.id)).toEqual(['d', 'b', 'f']);
+  });
+  it('counts only finished readers, boxes normalised to x0 <= x1', () => {
+    const rec = (readerId: string, status: AnnotationRecord['status'], boxes: AnnotationRecord['boxes']): AnnotationRecord => ({ readerId, caseId: 'a', status, boxes, updatedAt: 0, rev: 1 });
+    const out = finishedReaders([rec('R1', 'done', [{ id: 'x', x0: 5, y0: 1, x1: 2, y1: 3 }]), rec('R2', 'no-finding', []), rec('R3', 'in-progress', [{ id: 'y', x0: 0, y0: 0, x1: 1, y1: 1 }])]);
+    expect(out).toEqual({ R1: [[2, 1, 5, 3]], R2: [] });
+  });
+});
+
+describe('compare view', () => {
+  it('zooms about a point, keeping it fixed, and clamps to the image', () => {
+    const s = createCompareStore();
+    s.getState().zoomBy(2, { x: 0.25, y: 0.25 });
+    // the point (0.25, 0.25) keeps its place: centre moves halfway towards it, then clamped to [0.25, 0.75]
+    expect(s.getState().view).toEqual({ scale: 2, cx: 0.375, cy: 0.375 });
+    s.getState().panBy(-1, 0);
+    expect(s.getState().view.cx).toBe(0.25);
+    s.getState().zoomBy(0.1);
+    expect(s.getState().view).toEqual({ scale: 1, cx: 0.5, cy: 0.5 });
+    expect(clampView({ scale: 100, cx: 0, cy: 1 })).toEqual({ scale: 16, cx: 0.5 / 16, cy: 1 - 0.5 / 16 });
+  });
+});

@@ -1,0 +1,319 @@
+import { createStore, useStore } from 'zustand';
+import type { AnnotationRecord, CaseRecord } from './db';
+import type { BoxCoords } from '../core/study/types';
+import type { ColormapName } from '../ui/common/colormap';
+import type { TrustCase, TrustConfig, TrustProgress, TrustReport } from '../worker/api/trustSession';
+import type { ModelSummary } from '../worker/api/models';
+
+/**
+ * Two slices: `trust` (the evaluation: settings, progress, the report, live updates from readers'
+ * edits) and `compare` (the Compare page's view: shared zoom/pan, opacity, colormap, threshold,
+ * overlays). The evaluation runs in the worker (src/worker/api/trust.ts); this store only sends
+ * requests, keeps the latest report and forwards annotation changes of evaluated cases.
+ */
+
+export const SEED_METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
+/** Display labels (the registry's, without loading the method code on the main thread). */
+export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI' };
+
+export interface EvalSettings {
+  /** Abnormal cases in the evaluation (study order). */
+  abnormal: number;
+  /** Normal cases (for the classifier's ROC). */
+  normal: number;
+  preset: 'quick' | 'paper';
+  /** Abnormal cases sent through the randomization cascade. */
+  randomizationCases: number;
+  /** null: chosen from the models (a DenseNet first). */
+  primaryModel: string | null;
+}
+
+export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 8, normal: 8, preset: 'quick', randomizationCases: 4, primaryModel: null };
+
+export interface ModelPlan {
+  models: string[];
+  primaryModel: string | null;
+  repeatabilityPair: [string, string] | null;
+  reproducibilityPair: [string, string] | null;
+}
+
+/**
+ * The models' roles from their manifests: primary = the chosen one, else the first DenseNet, else
+ * the first; repeatability = primary and a model of the same architecture with another seed;
+ * reproducibility = primary and a model of another architecture (same seed preferred).
+ */
+export function planModels(models: Array<Pick<ModelSummary, 'id'> & { manifest: { architecture: string; seed?: number } }>, primary: string | null = null): ModelPlan {
+  const ids = models.map((m) => m.id);
+  const p = models.find((m) => m.id === primary) ?? models.find((m) => /densenet/i.test(m.manifest.architecture)) ?? models[0];
+  if (!p) return { models: ids, primaryModel: null, repeatabilityPair: null, reproducibilityPair: null };
+  const same = models.find((m) => m.id !== p.id && m.manifest.architecture === p.manifest.architecture && m.manifest.seed !== p.manifest.seed);
+  const others = models.filter((m) => m.manifest.architecture !== p.manifest.architecture);
+  const other = others.find((m) => m.manifest.seed === p.manifest.seed) ?? others[0];
+  return { models: ids, primaryModel: p.id, repeatabilityPair: same ? [p.id, same.id] : null, reproducibilityPair: other ? [p.id, other.id] : null };
+}
+
+/** The first `abnormal` abnormal and `normal` normal cases in study order (unlabelled cases are left out). */
+export function selectCases(cases: readonly CaseRecord[], abnormal: number, normal: number): CaseRecord[] {
+  const sorted = [...cases].sort((a, b) => a.order - b.order);
+  const a = sorted.filter((c) => c.label === 1).slice(0, abnormal);
+  const n = sorted.filter((c) => c.label === 0).slice(0, normal);
+  return [...a, ...n];
+}
+
+/** Boxes of each reader who finished the case ('done' or 'no-finding'); readers still reading do not count. */
+export function finishedReaders(records: readonly AnnotationRecord[]): Record<string, BoxCoords[]> {
+  const out: Record<string, BoxCoords[]> = {};
+  for (const r of records) {
+    if (r.status !== 'done' && r.status !== 'no-finding') continue;
+    out[r.readerId] = r.boxes.map((b) => [Math.min(b.x0, b.x1), Math.min(b.y0, b.y1), Math.max(b.x0, b.x1), Math.max(b.y0, b.y1)] as BoxCoords);
+  }
+  return out;
+}
+
+export function toTrustCase(c: CaseRecord, records: readonly AnnotationRecord[]): TrustCase {
+  return { caseId: c.id, name: c.name, imageHash: c.imageHash, label: c.label === 1 ? 1 : c.label === 0 ? 0 : null, width: c.width, height: c.height, readers: finishedReaders(records) };
+}
+
+export type EvalStatus = 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+
+export interface TrustState {
+  settings: EvalSettings;
+  models: ModelSummary[] | null;
+  modelsError: string | null;
+  status: EvalStatus;
+  report: TrustReport | null;
+  progress: (TrustProgress & { startedAt: number; updatedAt: number }) | null;
+  error: { code: string; message: string } | null;
+  /** The last live update: which case, and ms from the edit to the new report. */
+  lastLive: { caseId: string; ms: number; at: number } | null;
+  jobId: string | null;
+  setSettings(patch: Partial<EvalSettings>): void;
+}
+
+const SETTINGS_KEY = 'heatcheck.trust.settings';
+const AUTORUN_KEY = 'heatcheck.trust.autorun';
+
+function loadSettings(): EvalSettings {
+  try {
+    const raw = typeof localStorage !== 'undefined' ? localStorage.getItem(SETTINGS_KEY) : null;
+    return raw ? { ...DEFAULT_SETTINGS, ...(JSON.parse(raw) as Partial<EvalSettings>) } : { ...DEFAULT_SETTINGS };
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+export function createTrustStore(initial?: Partial<EvalSettings>) {
+  return createStore<TrustState>()((set) => ({
+    settings: { ...loadSettings(), ...initial },
+    models: null,
+    modelsError: null,
+    status: 'idle',
+    report: null,
+    progress: null,
+    error: null,
+    lastLive: null,
+    jobId: null,
+    setSettings: (patch) =>
+      set((s) => {
+        const settings = { ...s.settings, ...patch };
+        try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings)); } catch { /* private mode: not kept */ }
+        return { settings };
+      }),
+  }));
+}
+
+export const trustStore = createTrustStore();
+export function useTrust<T>(selector: (s: TrustState) => T): T {
+  return useStore(trustStore, selector);
+}
+
+/** Whether the last evaluation finished (the dashboard then re-runs it on open: every map is cached). */
+export function autorunWanted(): boolean {
+  try { return localStorage.getItem(AUTORUN_KEY) === '1'; } catch { return false; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions that talk to the worker (loaded lazily so tests of the pure parts need no worker).
+
+let unsubscribe: (() => void) | null = null;
+const evaluated = new Set<string>();
+
+export async function loadModels(): Promise<ModelSummary[]> {
+  const { compute } = await import('../worker/client');
+  const r = await compute().listModels();
+  if (!r.ok) {
+    trustStore.setState({ modelsError: r.message, models: [] });
+    return [];
+  }
+  trustStore.setState({ models: r.value, modelsError: null });
+  return r.value;
+}
+
+/** Starts an evaluation with the current settings over the current study. */
+export async function startEvaluation(): Promise<void> {
+  const { compute, newJobId, progressProxy } = await import('../worker/client');
+  const Comlink = await import('comlink');
+  const { studyStore } = await import('./study');
+  const { annotationsStore } = await import('./annotations');
+  const st = trustStore.getState();
+  if (st.status === 'running') return;
+  const jobId = newJobId('trust');
+  trustStore.setState({ status: 'running', error: null, jobId, progress: { done: 0, total: 0, computed: 0, cached: 0, etaMs: null, phase: 'preparing', message: 'Preparing: models and cases', startedAt: Date.now(), updatedAt: Date.now() } });
+  try {
+    const study = studyStore();
+    await study.getState().ensureDemoStudy();
+    const models = trustStore.getState().models ?? (await loadModels());
+    const s = trustStore.getState().settings;
+    const plan = planModels(models, s.primaryModel);
+    if (!plan.primaryModel) throw Object.assign(new Error('No model is available: the demo models (public/models) are missing and none was imported. Import a TF.js model on the Data page.'), { code: 'NOT_FOUND_MODEL' });
+    const chosen = selectCases(study.getState().cases, s.abnormal, s.normal);
+    const ann = annotationsStore();
+    const cases: TrustCase[] = [];
+    for (const c of chosen) cases.push(toTrustCase(c, await ann.getState().loadCase(c.id)));
+    const config: TrustConfig = {
+      models: plan.models,
+      methods: SEED_METHODS,
+      preset: s.preset,
+      seed: 0,
+      primaryModel: plan.primaryModel,
+      repeatabilityPair: plan.repeatabilityPair,
+      reproducibilityPair: plan.reproducibilityPair,
+      randomizationCases: Math.min(s.randomizationCases, s.abnormal),
+      quorum: 2,
+      caseSet: 'all-abnormal',
+    };
+    evaluated.clear();
+    for (const c of cases) evaluated.add(c.caseId);
+    watchAnnotations();
+    const startedAt = Date.now();
+    const onProgress = progressProxy((p) => {
+      if (trustStore.getState().jobId !== jobId) return;
+      trustStore.setState({ progress: { ...(p as TrustProgress), startedAt, updatedAt: Date.now() } });
+    });
+    const onPartial = Comlink.proxy((r: TrustReport) => {
+      if (trustStore.getState().jobId === jobId) trustStore.setState({ report: r });
+    });
+    const res = await compute().evaluateTrust(jobId, { config, cases }, onProgress as never, onPartial);
+    if (trustStore.getState().jobId !== jobId) return;
+    if (res.ok) {
+      trustStore.setState({ status: 'done', report: res.value });
+      try { localStorage.setItem(AUTORUN_KEY, '1'); } catch { /* not kept */ }
+    } else if (res.code === 'CANCELLED') trustStore.setState({ status: 'cancelled' });
+    else trustStore.setState({ status: 'error', error: { code: res.code, message: res.message } });
+  } catch (e) {
+    trustStore.setState({ status: 'error', error: { code: (e as { code?: string }).code ?? 'FAILED', message: e instanceof Error ? e.message : String(e) } });
+  }
+}
+
+export async function cancelEvaluation(): Promise<void> {
+  const id = trustStore.getState().jobId;
+  if (!id || trustStore.getState().status !== 'running') return;
+  const { compute } = await import('../worker/client');
+  await compute().cancel(id);
+}
+
+/** Forwards readers' edits of evaluated cases to the worker (debounced per case); the report follows. */
+function watchAnnotations(): void {
+  if (unsubscribe) return;
+  void import('./annotations').then(({ annotationsStore }) => {
+    if (unsubscribe) return;
+    const store = annotationsStore();
+    const timers = new Map<string, { t: ReturnType<typeof setTimeout>; since: number }>();
+    unsubscribe = store.subscribe((s, prev) => {
+      if (s.entries === prev.entries) return;
+      for (const [k, e] of Object.entries(s.entries)) {
+        if (prev.entries[k] === e) continue;
+        const prevRec = prev.entries[k]?.record;
+        if (prevRec && prevRec.boxes === e.record.boxes && prevRec.status === e.record.status) continue;
+        const caseId = e.record.caseId;
+        if (!evaluated.has(caseId)) continue;
+        const old = timers.get(caseId);
+        if (old) clearTimeout(old.t);
+        const since = old?.since ?? performance.now();
+        timers.set(caseId, { since, t: setTimeout(() => { timers.delete(caseId); void pushCase(caseId, since); }, 80) });
+      }
+    });
+  });
+}
+
+async function pushCase(caseId: string, since: number): Promise<void> {
+  const { annotationsStore } = await import('./annotations');
+  const { compute } = await import('../worker/client');
+  const entries = annotationsStore().getState().entries;
+  const records = Object.values(entries).map((e) => e.record).filter((r) => r.caseId === caseId);
+  const res = await compute().updateTrustReaders(caseId, finishedReaders(records));
+  if (res.ok && res.value) trustStore.setState({ report: res.value, lastLive: { caseId, ms: Math.round(performance.now() - since), at: Date.now() } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare view state.
+
+export interface ViewTransform {
+  /** Zoom (1: the image fits the panel). */
+  scale: number;
+  /** Centre of the view in image fractions (0..1). */
+  cx: number;
+  cy: number;
+}
+
+export interface CompareState {
+  view: ViewTransform;
+  opacity: number;
+  colormap: ColormapName;
+  /** Pixels under this percentile of the map are not drawn (0: all drawn). */
+  thresholdPct: number;
+  showConsensus: boolean;
+  /** Readers whose boxes are drawn. */
+  shownReaders: string[];
+  /** 'post': SPEC 3 post-processed map; 'raw': the raw attribution summed over channels (signed where the method is). */
+  mode: 'post' | 'raw';
+  /** Models shown (null: all). */
+  models: string[] | null;
+  set(patch: Partial<Omit<CompareState, 'set' | 'zoomBy' | 'panBy' | 'resetView'>>): void;
+  zoomBy(factor: number, at?: { x: number; y: number }): void;
+  panBy(dx: number, dy: number): void;
+  resetView(): void;
+}
+
+export const MIN_SCALE = 1;
+export const MAX_SCALE = 16;
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+/** Keeps the view inside the image: the centre may move at most to half a view from the edges. */
+export function clampView(v: ViewTransform): ViewTransform {
+  const scale = clamp(v.scale, MIN_SCALE, MAX_SCALE);
+  const half = 0.5 / scale;
+  return { scale, cx: clamp(v.cx, half, 1 - half), cy: clamp(v.cy, half, 1 - half) };
+}
+
+export function createCompareStore() {
+  return createStore<CompareState>()((set, get) => ({
+    view: { scale: 1, cx: 0.5, cy: 0.5 },
+    opacity: 0.6,
+    colormap: 'inferno',
+    thresholdPct: 0,
+    showConsensus: true,
+    shownReaders: [],
+    mode: 'post',
+    models: null,
+    set: (patch) => set(patch),
+    /** Zoom about a point given in image fractions (default: the view centre), keeping it in place. */
+    zoomBy(factor, at) {
+      const v = get().view;
+      const scale = clamp(v.scale * factor, MIN_SCALE, MAX_SCALE);
+      const p = at ?? { x: v.cx, y: v.cy };
+      const k = v.scale / scale;
+      set({ view: clampView({ scale, cx: p.x + (v.cx - p.x) * k, cy: p.y + (v.cy - p.y) * k }) });
+    },
+    /** Pan by fractions of the image. */
+    panBy(dx, dy) {
+      const v = get().view;
+      set({ view: clampView({ ...v, cx: v.cx + dx, cy: v.cy + dy }) });
+    },
+    resetView: () => set({ view: { scale: 1, cx: 0.5, cy: 0.5 } }),
+  }));
+}
+
+export const compareStore = createCompareStore();
+export function useCompare<T>(selector: (s: CompareState) => T): T {
+  return useStore(compareStore, selector);
+}
