@@ -256,6 +256,7 @@ describe('fast input gradients equal tf.grad (cpu) on whole models', () => {
     expect(relErr(got, ref.g)).toBeLessThan(1e-4);
     const fn = createInputGradientFn(m, (o) => tf.squeeze(o, [1]) as tf.Tensor1D);
     expect(relErr(fn(tf.tensor4d(xv, xs)).dataSync(), ref.g)).toBeLessThan(1e-4);
+    fn.dispose();
     fg.dispose();
     m.dispose();
   });
@@ -268,6 +269,7 @@ describe('pooling backprops', () => {
     { x: [1, 8, 8, 2], k: 2, s: 2, pad: 'valid' },
     { x: [1, 7, 7, 2], k: 3, s: 1, pad: 'same' },
     { x: [1, 9, 8, 2], k: 2, s: 2, pad: 'valid' },
+    { x: [2, 9, 8, 3], k: 3, s: 1, pad: 'valid' },
   ];
   for (const c of poolCases) {
     it(`max pool ${c.k}/${c.s} ${c.pad} on ${c.x} (with ties from ReLU zeros) matches cpu's MaxPoolGrad`, async () => {

@@ -518,11 +518,15 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
   };
 }
 
+/** (x) => d sum(target(model(x))) / d x, with `dispose` for the prepared filters and `fast` for the rest. */
+export type InputGradientFn = ((x: tf.Tensor4D) => tf.Tensor4D) & { dispose(): void; fast: FastGrad };
+
 /**
- * The simple form for the probe: (x) => d sum(target(model(x))) / d x, no weight gradient computed.
- * Call `.dispose` on the returned function's owner when the model is dropped (see createFastGrad).
+ * The simple form for the probe: no weight gradient is ever computed. The filters it prepares
+ * follow weight changes (setWeights, cascading randomization) by themselves; call `dispose()`
+ * when the model is dropped.
  */
-export function createInputGradientFn(model: tf.LayersModel, target: TargetFn, options: FastGradOptions = {}): (x: tf.Tensor4D) => tf.Tensor4D {
+export function createInputGradientFn(model: tf.LayersModel, target: TargetFn, options: FastGradOptions = {}): InputGradientFn {
   const fg = createFastGrad(model, target, options);
-  return (x) => fg.inputGradients(x);
+  return Object.assign((x: tf.Tensor4D) => fg.inputGradients(x), { dispose: () => fg.dispose(), fast: fg });
 }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
  *
  * Average pooling (tfjs averages over in-bounds cells only):
  *  - window == stride, no padding: dx = dy / (kh*kw) repeated over each window (nearest-neighbour resize);
+ *  - stride 1, no padding: dx = avgPool(dy zero-padded by the window - 1), a box sum over 9 cells / 9;
  *  - stride 1, 'same', odd window: the backward window of a cell is its forward window, so
  *    dx = avgPool(dy / cnt) * cnt where cnt is the in-bounds count of each window;
  *  - anything else: stock AvgPoolGrad on dy rescaled by (kh*kw)/cnt (stock divides by the full
@@ -131,6 +132,11 @@ export function avgPoolBackprop(
       if (oh * kh < h || ow * kw < w) dx = tf.pad(dx, [[0, 0], [0, h - oh * kh], [0, w - ow * kw], [0, 0]]);
       return dx;
     });
+  }
+  if (sh === 1 && sw === 1 && top === 0 && left === 0 && bottom === 0 && right === 0) {
+    // Stride 1, no padding: every window has kh*kw cells, and the cells a window of dx collects
+    // from are a box again: dx = avgPool of dy zero-padded by (kh-1, kw-1) on each side.
+    return tf.tidy(() => tf.avgPool(tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]), [kh, kw], 1, 'valid') as tf.Tensor4D);
   }
   if (sh === 1 && sw === 1 && kh % 2 === 1 && kw % 2 === 1 && top === (kh - 1) / 2 && left === (kw - 1) / 2 && oh === h && ow === w) {
     return tf.tidy(() => {
