@@ -82,7 +82,7 @@ function pairwiseAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-type Cell = { value: number | null; ci: [number, number] | null; n: number; p: number | null; pass: boolean | null; reason?: string; perCase: Array<{ caseId: string; value: number }>; units: Array<{ models: string[]; result: { value: number; pass: boolean; perCase: Array<{ caseId: string; value: number }>; details: Record<string, unknown> } | null; reason?: string }>; details: Record<string, unknown>; parameters: Record<string, unknown> };
+type Cell = { value: number | null; ci: [number, number] | null; n: number; p: number | null; pass: boolean | null; reason?: string; perCase: Array<{ caseId: string; value: number }>; units: Array<{ models: string[]; result: { value: number; pass: boolean; perCase: Array<{ caseId: string; value: number; byStep?: number[] }>; details: Record<string, unknown> } | null; reason?: string }>; details: Record<string, unknown>; parameters: Record<string, unknown> };
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'heatcheck-evaluate-'));
@@ -191,7 +191,9 @@ describe('heatcheck evaluate', () => {
       expect(unit.result!.perCase.find((p) => p.caseId === caseId)!.value).toBeCloseTo(expected, 12);
     }
     const index = JSON.parse(readFileSync(path.join(mapsDir, 'index.json'), 'utf8')).maps;
-    expect(index.length).toBe(6 * 4 * 6);
+    // Trained maps (6 cases x 4 models x 6 methods) and the randomized copies' maps (4 cases x 3 steps x 4 models x 6 methods).
+    expect(index.filter((e: { model: string }) => !e.model.includes('@')).length).toBe(6 * 4 * 6);
+    expect(index.filter((e: { model: string }) => e.model.includes('@cascade-')).length).toBe(4 * 3 * 4 * 6);
 
     // Classifier AUROC per model: logits from model.predict, AUROC by a pairwise count over cases.
     for (const id of ids) {
@@ -217,7 +219,7 @@ describe('heatcheck evaluate', () => {
     expect(report.models.map((m: { weightsSha256: string }) => m.weightsSha256)).toEqual(ids.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
     expect(report.parameters.methods.sig.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
     expect(report.reference.seed.passRandomization).toEqual(['grad', 'ig', 'sig']);
-    expect(report.maps).toMatchObject({ computed: 144, reused: 0 });
+    expect(report.maps).toMatchObject({ computed: 144, reused: 0, randomizedComputed: 288, randomizedReused: 0 });
   }, 240_000);
 
   it('reuses matching maps from --maps and says null with a reason when a criterion cannot be computed', async () => {
@@ -226,7 +228,11 @@ describe('heatcheck evaluate', () => {
     expect(code, err.slice(-2000)).toBe(0);
     expect(json.cases).toBe(6);
     const report = JSON.parse(readFileSync(out, 'utf8'));
-    expect(report.maps).toMatchObject({ computed: 0, reused: 12 });
+    // Step 3 of plain-s1 (fully randomized) was visited by the first run: its maps are reused too.
+    expect(report.maps).toMatchObject({ computed: 0, reused: 12, randomizedComputed: 0, randomizedReused: 4 });
+    const firstRun = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8'));
+    const ssimOf = (r: { criteria: Record<string, { randomization: Cell }> }, m: string) => r.criteria[m].randomization.units.find((u) => u.models[0] === 'plain-s1')!.result!.perCase.slice(0, 2);
+    expect(ssimOf(report, 'sg')).toEqual(ssimOf(firstRun, 'sg').map((c) => ({ ...c, byStep: [c.byStep!.at(-1)] })));
     for (const m of ['gradcam', 'sg']) {
       for (const crit of ['repeatability', 'reproducibility']) {
         const cell = report.criteria[m][crit];
@@ -240,6 +246,6 @@ describe('heatcheck evaluate', () => {
     // A different noise seed does not match the stored SmoothGrad maps (seeded) but does match Grad-CAM (unseeded).
     const again = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', dirs['plain-s1'], '--out', out, '--maps', path.join(root, 'maps'), '--preset', 'quick', '--methods', 'gradcam,sg', '--seed', '9', '--cases', '2', '--randomization-steps', '1', '--resamples', '50']);
     expect(again.code, again.err.slice(-2000)).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8')).maps).toMatchObject({ computed: 2, reused: 2 });
+    expect(JSON.parse(readFileSync(out, 'utf8')).maps).toMatchObject({ computed: 2, reused: 2, randomizedComputed: 2, randomizedReused: 2 });
   }, 120_000);
 });

@@ -68,6 +68,7 @@ export function entryMatches(e: MapsIndexEntry, k: MapKey): boolean {
 
 /** The --maps folder as a MapStore: reads index.json once, writes new maps as .npy and index.json on flush. */
 export function folderMapStore(dir: string): MapStore & { flush(): void; written: number } {
+  // Randomized models' maps live beside the trained ones: OUT/<case>/<model-id>@cascade-<step>/<method>.npy.
   const out = path.resolve(dir);
   mkdirSync(out, { recursive: true });
   const file = path.join(out, 'index.json');
@@ -80,11 +81,14 @@ export function folderMapStore(dir: string): MapStore & { flush(): void; written
     }
   }
   const fresh: MapsIndexEntry[] = [];
+  const slot = (c: string, m: string, me: string) => `${c}\u0000${m}\u0000${me}`;
+  // index.json holds one entry per case/model/method (a newer one replaces an older).
+  const bySlot = new Map(entries.map((e) => [slot(e.case, e.model, e.method), e] as const));
   const store = {
     written: 0,
     get(k: MapKey) {
-      const e = entries.find((x) => entryMatches(x, k));
-      if (!e || e.shape.length !== 2) return null;
+      const e = bySlot.get(slot(k.caseId, k.modelId, k.method));
+      if (!e || !entryMatches(e, k) || e.shape.length !== 2) return null;
       const f = path.join(out, e.file);
       if (!existsSync(f)) return null;
       const a = readNpy(new Uint8Array(readFileSync(f)), f);
@@ -113,11 +117,14 @@ export function folderMapStore(dir: string): MapStore & { flush(): void; written
         modelHash: k.modelHash,
       };
       fresh.push(e);
-      entries = [...entries.filter((x) => !(x.case === e.case && x.model === e.model && x.method === e.method)), e];
+      bySlot.set(slot(e.case, e.model, e.method), e);
       store.written++;
     },
     flush() {
       if (fresh.length) writeIndex(out, fresh.splice(0));
+    },
+    checkpoint() {
+      store.flush();
     },
   };
   return store;
@@ -183,7 +190,9 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const full = {
     ...report,
     study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `first ${nCases} in folder order`, readers: Object.keys(study.readers).sort() },
-    maps: o.maps ? { dir: path.resolve(o.maps), reused: report.timings.trainedMapsReused, computed: report.timings.trainedMapsComputed } : null,
+    maps: o.maps
+      ? { dir: path.resolve(o.maps), reused: report.timings.trainedMapsReused, computed: report.timings.trainedMapsComputed, randomizedReused: report.timings.randomizedMapsReused, randomizedComputed: report.timings.randomizedMapsComputed }
+      : null,
     models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
     backendDetail: backend,
     command: { preset, cases: nCases ?? null, methods, seed, quorum, caseSet: caseSetRaw, randomizationSteps: o.randomizationSteps ?? null, randomizationCases: rCases ?? null, randomizationSeed: rSeed, resamples },

@@ -71,6 +71,16 @@ export interface MapKey {
 export interface MapStore {
   get(key: MapKey): { map: Float32Array; height: number; width: number } | null;
   put(key: MapKey, run: SaliencyRun): void;
+  /** Called after each model's trained maps and each randomization step: a chance to persist what was put. */
+  checkpoint?(): void;
+}
+
+/**
+ * The key of a map from a randomized copy of a model: the model id gets `@cascade-<step>` and the
+ * hash records the trained weights, the step and the re-initialisation seed.
+ */
+export function randomizedKey(key: MapKey, step: number, reinitSeed: number): MapKey {
+  return { ...key, modelId: `${key.modelId}@cascade-${step}`, modelHash: `${key.modelHash}:cascade-${step}:seed-${reinitSeed}` };
 }
 
 export interface EvaluateTrustOptions {
@@ -315,6 +325,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     } finally {
       probe.dispose();
     }
+    opts.store?.checkpoint?.();
   }
   lap('trainedMaps', t);
   timings.trainedMapsComputed = computed;
@@ -326,6 +337,8 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
   const cascades = new Map<string, ModelInfo['cascade']>();
   const randomized = new Map<string, Map<string, RandomizationStepInput[]>>(); // model -> method -> steps
   const randomizationPlan: Record<string, { total: number; visited: Array<{ step: number; block: string }> }> = {};
+  let randomizedComputed = 0;
+  let randomizedReused = 0;
   for (const lm of models) {
     const id = lm.manifest.id;
     const steps = cascadeSteps(lm.model);
@@ -338,33 +351,50 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     const { height, width, channels } = lm.manifest.input;
     const tm = performance.now();
     for (const [vi, si] of visit.entries()) {
-      const copy = randomizeCascade(lm.model, si, rOpts.seed);
-      const probe = createTfProbe(copy, lm.manifest);
       const label = si === steps.length - 1 ? `${si}:${steps[si].block} (fully randomized)` : `${si}:${steps[si].block}`;
       const per = new Map(methods.map((m) => [m, [] as Array<{ caseId: string; ssim: number }>] as const));
+      // The randomized copy is built only when the store lacks one of this step's maps.
+      let copy: tf.LayersModel | null = null;
+      let probe: ReturnType<typeof createTfProbe> | null = null;
       try {
         for (const s of rCases) {
-          const xt = tf.tensor3d(s.inputs.get(id)!, [height, width, channels]);
-          try {
-            for (const method of methods) {
-              const r = await runSaliency(probe, xt, { method, preset, params: params.get(method)!, seed });
-              const trained = maps.get(k3(s.id, id, method))!;
-              per.get(method)!.push({ caseId: s.id, ssim: ssim(trained, r.output.map, height, width, { dataRange }) });
-            }
-          } finally {
-            xt.dispose();
+          for (const method of methods) {
+            const key = randomizedKey({ caseId: s.id, modelId: id, modelHash: lm.weightsHash, method, preset, parameters: params.get(method)!, seed, seeded: isSeeded(getMethod(method)) }, si, rOpts.seed);
+            let map = opts.store?.get(key);
+            if (map && (map.height !== height || map.width !== width)) map = null;
+            let rmap = map?.map;
+            if (!rmap) {
+              if (!probe) {
+                copy = randomizeCascade(lm.model, si, rOpts.seed);
+                probe = createTfProbe(copy, lm.manifest);
+              }
+              const xt = tf.tensor3d(s.inputs.get(id)!, [height, width, channels]);
+              try {
+                const r = await runSaliency(probe, xt, { method, preset, params: params.get(method)!, seed });
+                opts.store?.put(key, r);
+                rmap = r.output.map;
+                randomizedComputed++;
+              } finally {
+                xt.dispose();
+              }
+            } else randomizedReused++;
+            const trained = maps.get(k3(s.id, id, method))!;
+            per.get(method)!.push({ caseId: s.id, ssim: ssim(trained, rmap, height, width, { dataRange }) });
           }
         }
       } finally {
-        probe.dispose();
-        copy.dispose();
+        (probe as ReturnType<typeof createTfProbe> | null)?.dispose();
+        (copy as tf.LayersModel | null)?.dispose();
       }
+      opts.store?.checkpoint?.();
       for (const method of methods) byMethod.get(method)!.push({ step: label, perCase: per.get(method)! });
       say(`evaluate: randomization ${id} step ${vi + 1}/${visit.length} (${label}) on ${rCases.length} cases, ${((performance.now() - tm) / 1000).toFixed(1)} s`);
     }
     timings[`randomization:${id}`] = Math.round(performance.now() - tm) / 1000;
   }
   lap('randomization', t);
+  timings.randomizedMapsComputed = randomizedComputed;
+  timings.randomizedMapsReused = randomizedReused;
 
   // 4. Criteria.
   t = performance.now();
