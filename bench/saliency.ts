@@ -8,7 +8,8 @@
  * (SwiftShader, --enable-unsafe-webgpu).
  *
  * To keep the run short, a method whose estimated time (gradient evaluations x measured ms per
- * gradient) exceeds BENCH_BUDGET_S (default 45 s) is not run: its cell shows the estimate, marked
+ * gradient) exceeds BENCH_BUDGET_S (default 45 s) is not run (BENCH_BACKENDS=wasm,webgl picks the
+ * Chromium backends): its cell shows the estimate, marked
  * "~". BENCH_BUDGET_S=1e9 measures everything. One case per model (BENCH_CASES to change).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -118,7 +119,7 @@ async function browserBench(): Promise<Row[]> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const ids = modelDirs().map((d) => path.basename(d));
-    for (const backend of ['wasm', 'webgl', 'webgpu']) {
+    for (const backend of (process.env.BENCH_BACKENDS ?? 'wasm,webgl,webgpu').split(',')) {
       const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: backend === 'webgpu' ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : [] });
       try {
         const page = await browser.newPage();
