@@ -24,11 +24,13 @@ export interface EvalSettings {
   preset: 'quick' | 'paper';
   /** Abnormal cases sent through the randomization cascade. */
   randomizationCases: number;
+  /** Cascade steps used (evenly spaced, ending fully randomized); 0: every step. */
+  randomizationSteps: number;
   /** null: chosen from the models (a DenseNet first). */
   primaryModel: string | null;
 }
 
-export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 8, normal: 8, preset: 'quick', randomizationCases: 4, primaryModel: null };
+export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 8, normal: 8, preset: 'quick', randomizationCases: 4, randomizationSteps: 4, primaryModel: null };
 
 export interface ModelPlan {
   models: string[];
@@ -179,6 +181,7 @@ export async function startEvaluation(): Promise<void> {
       repeatabilityPair: plan.repeatabilityPair,
       reproducibilityPair: plan.reproducibilityPair,
       randomizationCases: Math.min(s.randomizationCases, s.abnormal),
+      randomizationSteps: s.randomizationSteps,
       quorum: 2,
       caseSet: 'all-abnormal',
     };

@@ -1,12 +1,187 @@
+import { useEffect, useMemo } from 'react';
+import { appStore } from '../../state/appStore';
+import { autorunWanted, cancelEvaluation, loadModels, planModels, startEvaluation, trustStore, useTrust } from '../../state/trust';
+import { PlotFigure, plotSvg } from '../common/Plot';
 import { EmptyState } from '../common/EmptyState';
+import { TrustTable } from './TrustTable';
+import { buildSections, type Section } from './sections';
+import { fmt, fmtMs } from './format';
+import { reportHtml, trustCsv, trustJson } from './report';
+import type { TrustReport } from '../../worker/api/trustSession';
+import type { CasePoint } from './plots';
+import type { LocalizationPerCase } from '../../core/metrics/criteria/localization';
+
+/** Opens a case in Compare (drill-down from a plot point or a table row). */
+export function openInCompare(caseId: string): void {
+  appStore.getState().setCurrentCaseId(caseId);
+  location.hash = `#/compare/${encodeURIComponent(caseId)}`;
+}
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+
+export function exportReport(r: TrustReport, kind: 'html' | 'json' | 'csv'): void {
+  if (kind === 'json') download(`heatcheck-trust-${stamp()}.json`, 'application/json', trustJson(r));
+  else if (kind === 'csv') download(`heatcheck-trust-${stamp()}.csv`, 'text/csv', trustCsv(r));
+  else {
+    const sections = buildSections(r).map((s) => ({ title: s.title, figure: s.empty ? `<p>${s.empty}</p>` : plotSvg(s.options), table: s.table }));
+    download(`heatcheck-trust-${stamp()}.html`, 'text/html', reportHtml(r, sections));
+  }
+}
+
+const COUNTS = [2, 4, 8, 12, 16, 20];
+
+function Settings() {
+  const s = useTrust((x) => x.settings);
+  const status = useTrust((x) => x.status);
+  const models = useTrust((x) => x.models);
+  const set = trustStore.getState().setSettings;
+  const plan = useMemo(() => (models ? planModels(models, s.primaryModel) : null), [models, s.primaryModel]);
+  const running = status === 'running';
+  return (
+    <form className="dash-settings" onSubmit={(e) => { e.preventDefault(); void startEvaluation(); }} aria-label="Evaluation settings">
+      <label>Abnormal cases
+        <select value={s.abnormal} disabled={running} onChange={(e) => set({ abnormal: Number(e.target.value) })} data-testid="eval-abnormal">
+          {COUNTS.map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+      <label>Normal cases
+        <select value={s.normal} disabled={running} onChange={(e) => set({ normal: Number(e.target.value) })} data-testid="eval-normal">
+          {[0, ...COUNTS].map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+      <label>Cascade cases
+        <select value={s.randomizationCases} disabled={running} onChange={(e) => set({ randomizationCases: Number(e.target.value) })} data-testid="eval-random">
+          {[2, 3, 4, 6, 8, 12].map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+      <label>Cascade steps
+        <select value={s.randomizationSteps} disabled={running} onChange={(e) => set({ randomizationSteps: Number(e.target.value) })} data-testid="eval-steps">
+          {[2, 3, 4, 6].map((n) => <option key={n} value={n}>{n}</option>)}
+          <option value={0}>all</option>
+        </select>
+      </label>
+      <label>Preset
+        <select value={s.preset} disabled={running} onChange={(e) => set({ preset: e.target.value as 'quick' | 'paper' })} data-testid="eval-preset">
+          <option value="quick">quick preview</option>
+          <option value="paper">paper defaults</option>
+        </select>
+      </label>
+      <label>Primary model
+        <select value={s.primaryModel ?? ''} disabled={running || !models} onChange={(e) => set({ primaryModel: e.target.value || null })}>
+          <option value="">automatic{plan?.primaryModel ? ` (${plan.primaryModel})` : ''}</option>
+          {(models ?? []).map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
+        </select>
+      </label>
+      <button type="submit" className="primary" disabled={running} data-testid="eval-start">{running ? 'Evaluating…' : 'Evaluate'}</button>
+      {plan && (
+        <p className="muted small dash-plan">
+          Localization and randomization on <b>{plan.primaryModel}</b>; repeatability {plan.repeatabilityPair ? <b>{plan.repeatabilityPair.join(' vs ')}</b> : 'n/a'}; reproducibility {plan.reproducibilityPair ? <b>{plan.reproducibilityPair.join(' vs ')}</b> : 'n/a'}. All six methods on the abnormal cases; the classifier on all. Every map is cached, so a rerun only reads.
+        </p>
+      )}
+    </form>
+  );
+}
+
+function ProgressLine() {
+  const status = useTrust((x) => x.status);
+  const p = useTrust((x) => x.progress);
+  const err = useTrust((x) => x.error);
+  const live = useTrust((x) => x.lastLive);
+  const report = useTrust((x) => x.report);
+  return (
+    <div className="dash-progress" aria-live="polite" data-testid="eval-progress" data-status={status}>
+      {status === 'running' && p && (
+        <>
+          <progress max={Math.max(1, p.total)} value={p.done} aria-label="Evaluation progress" />
+          <span>{p.done}/{p.total} maps · {p.computed} computed, {p.cached} cached · elapsed {fmtMs(Date.now() - p.startedAt)} · ETA {p.etaMs === null ? '…' : fmtMs(p.etaMs)}</span>
+          <span className="muted small">{p.message}</span>
+          <button type="button" onClick={() => void cancelEvaluation()} data-testid="eval-cancel">Cancel</button>
+        </>
+      )}
+      {status === 'done' && report && <span data-testid="eval-done">Done: {report.timing.maps} maps ({report.timing.computed} computed, {report.timing.cached} cached) in {fmtMs(report.timing.wallMs)} on {report.backend ?? 'n/a'}.</span>}
+      {status === 'cancelled' && <span>Cancelled. The maps computed so far are cached; Evaluate continues from there.</span>}
+      {status === 'error' && err && <span className="error-text" role="alert">{err.code}: {err.message}</span>}
+      {live && <span className="muted small" data-testid="live-update"> · Live: case {live.caseId} updated {live.ms} ms after the edit.</span>}
+    </div>
+  );
+}
+
+function SectionView({ s }: { s: Section }) {
+  return (
+    <section className="dash-section" aria-labelledby={`sec-${s.id}`} data-testid={`section-${s.id}`}>
+      <h2 id={`sec-${s.id}`}>{s.title}</h2>
+      {s.empty ? <p className="muted">{s.empty}</p> : <PlotFigure<CasePoint> options={s.options} label={s.label} onPick={(d) => d && typeof d === 'object' && 'caseId' in d && openInCompare(d.caseId)} testId={`plot-${s.id}`} />}
+      <details>
+        <summary>Numbers ({s.table.rows.length} rows)</summary>
+        <table className="num-table">
+          <thead><tr>{s.table.head.map((h) => <th key={h} scope="col">{h}</th>)}<th scope="col"><span className="sr-only">Open</span></th></tr></thead>
+          <tbody>
+            {s.table.rows.map((row, i) => (
+              <tr key={i}>
+                {row.map((v, j) => <td key={j}>{typeof v === 'number' ? fmt(v) : v}</td>)}
+                <td>{s.table.caseIds?.[i] ? <button type="button" className="link" onClick={() => openInCompare(s.table.caseIds![i]!)}>Open in Compare</button> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </section>
+  );
+}
 
 export function DashboardPage() {
+  const report = useTrust((x) => x.report);
+  const status = useTrust((x) => x.status);
+  const models = useTrust((x) => x.models);
+  const modelsError = useTrust((x) => x.modelsError);
+  useEffect(() => {
+    if (!trustStore.getState().models) void loadModels();
+    if (trustStore.getState().status === 'idle' && autorunWanted()) void startEvaluation();
+  }, []);
+  const sections = useMemo(() => (report ? buildSections(report) : []), [report]);
+  // drill-down from a method row: its worst localization case
+  const openMethod = (method: string) => {
+    const per = report?.localization[report.config.primaryModel]?.[method]?.perCase as LocalizationPerCase[] | undefined;
+    if (!per?.length) return;
+    openInCompare([...per].sort((a, b) => a.value - b.value)[0].caseId);
+  };
   return (
-    <div className="page" data-testid="page-dashboard">
-      <h1 className="page-title">Dashboard</h1>
-      <EmptyState title="No trust report yet">
-        <p>The dashboard scores every saliency method on the four trust criteria: localization, sensitivity to weight randomization, repeatability and reproducibility, with pass/fail and confidence intervals. It fills in as maps and annotations arrive.</p>
-      </EmptyState>
+    <div className="page dashboard-page" data-testid="page-dashboard">
+      <div className="dash-head">
+        <h1 className="page-title">Dashboard</h1>
+        <div className="dash-export" role="group" aria-label="Export">
+          <button type="button" disabled={!report} onClick={() => report && exportReport(report, 'html')} data-testid="export-html">HTML report</button>
+          <button type="button" disabled={!report} onClick={() => report && exportReport(report, 'json')} data-testid="export-json">Metrics JSON</button>
+          <button type="button" disabled={!report} onClick={() => report && exportReport(report, 'csv')} data-testid="export-csv">Metrics CSV</button>
+        </div>
+      </div>
+      <Settings />
+      <ProgressLine />
+      {modelsError && <p className="error-text" role="alert">Models: {modelsError}</p>}
+      {models && models.length === 0 && !modelsError && <p className="error-text">No model is available; import one on <a href="#/data">Data</a>.</p>}
+      {!report ? (
+        <EmptyState title={status === 'running' ? 'Computing the first maps…' : 'No trust report yet'} testId="dash-empty">
+          <p>The dashboard scores the six saliency methods on the seed's four trust criteria (localization, sensitivity to weight randomization, repeatability, reproducibility) with pass/fail and 95% confidence intervals, beside the seed's own results. Choose how many cases to use and press <b>Evaluate</b>; the quick preset on 8 + 8 cases takes minutes on the CPU (wasm) and seconds on a GPU, and every map is cached. When a reader changes a box, the numbers follow within a second.</p>
+        </EmptyState>
+      ) : (
+        <>
+          <TrustTable report={report} onOpenMethod={openMethod} />
+          {report.unavailable.length > 0 && <p className="error-text">Unavailable: {report.unavailable.map((u) => `${u.model} (${u.reason})`).join('; ')}</p>}
+          <p className="muted small">Click a point in a plot, or a row's "Open in Compare", to open that case in Compare. Plots show pass/fail by position against the dashed line; the table says it in words.</p>
+          <div className="dash-sections">{sections.map((s) => <SectionView key={s.id} s={s} />)}</div>
+        </>
+      )}
     </div>
   );
 }

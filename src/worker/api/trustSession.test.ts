@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rocCurve, TrustSession, type MapRequest, type TrustCase, type TrustConfig, type TrustDeps } from './trustSession';
+import { pickSteps, rocCurve, TrustSession, type MapRequest, type TrustCase, type TrustConfig, type TrustDeps } from './trustSession';
 import type { BoxCoords } from '../../core/study/types';
 
 /**
@@ -65,6 +65,17 @@ function deps(log: MapRequest[] = []): TrustDeps {
     progress: () => {},
   };
 }
+
+describe('pickSteps', () => {
+  it('spaces k of n steps evenly and ends at the last', () => {
+    const s = [1, 2, 3, 4, 5, 6, 7, 8];
+    expect(pickSteps(s, 4)).toEqual([2, 4, 6, 8]);
+    expect(pickSteps(s, 3)).toEqual([3, 5, 8]);
+    expect(pickSteps(s, 1)).toEqual([8]);
+    expect(pickSteps(s, 0)).toEqual(s);
+    expect(pickSteps(s, 9)).toEqual(s);
+  });
+});
 
 describe('rocCurve', () => {
   it('steps through distinct thresholds from (0,0) to (1,1)', () => {

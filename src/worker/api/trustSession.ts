@@ -51,6 +51,8 @@ export interface TrustConfig {
   reproducibilityPair: [string, string] | null;
   /** How many abnormal cases go through the randomization cascade. */
   randomizationCases: number;
+  /** At most this many cascade steps, evenly spaced, always ending at the fully randomized one (0 or absent: every step). */
+  randomizationSteps?: number;
   quorum: number;
   caseSet: CaseSet;
   /** Relative cost of one map per method (for the ETA). Default 1 each. */
@@ -185,6 +187,15 @@ export function rocCurve(scores: number[], labels: Array<0 | 1>): Array<{ fpr: n
   return out;
 }
 
+/** k steps of the cascade, evenly spaced, the last always included (k <= 0 or >= all: every step). */
+export function pickSteps<T>(steps: T[], k: number): T[] {
+  const n = steps.length;
+  if (k <= 0 || k >= n) return steps;
+  const out: T[] = [];
+  for (let i = 1; i <= k; i++) out.push(steps[Math.round((i * n) / k) - 1]);
+  return out;
+}
+
 interface Task {
   kind: 'trained' | 'logit' | 'random';
   model: string;
@@ -283,7 +294,7 @@ export class TrustSession {
     const randomTasks = async (): Promise<Task[]> => {
       if (!cfg.models.includes(cfg.primaryModel) || this.randomCases.length === 0) return [];
       try {
-        this.steps = await this.deps.steps(cfg.primaryModel);
+        this.steps = pickSteps(await this.deps.steps(cfg.primaryModel), cfg.randomizationSteps ?? 0);
       } catch (e) {
         this.unavailable.set(cfg.primaryModel, `cascade steps failed: ${(e as Error).message}`);
         return [];

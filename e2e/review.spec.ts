@@ -1,0 +1,114 @@
+import { test, expect, openApp } from './fixtures';
+import type { Page } from '@playwright/test';
+
+/**
+ * Compare and Dashboard on the demo study, wasm backend, quick preset, a small case count
+ * (2 abnormal + 2 normal, cascade on 2 cases at 2 steps): the trust table fills with six methods x four criteria,
+ * Compare shows six methods per model on non-empty canvases, a plot point opens its case in
+ * Compare, and a box drawn on Annotate changes the localization figure (computed in the worker).
+ * Screenshots go to /tmp/heatcheck-review-*.png.
+ */
+const METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
+const CRITERIA = ['localization', 'randomization', 'repeatability', 'reproducibility'];
+
+async function evaluateSmall(page: Page) {
+  await page.getByTestId('eval-abnormal').selectOption('2');
+  await page.getByTestId('eval-normal').selectOption('2');
+  await page.getByTestId('eval-random').selectOption('2');
+  await page.getByTestId('eval-steps').selectOption('2');
+  await page.getByTestId('eval-preset').selectOption('quick');
+  const t0 = Date.now();
+  await page.getByTestId('eval-start').click();
+  await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 400_000 });
+  console.log(`[review] dashboard filled (2+2 cases, cascade 2, quick, wasm) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.getByTestId('eval-done').textContent()}`);
+}
+
+test('@review dashboard fills, plot drill-down opens Compare with six methods per model, a box edit moves localization', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize({ width: 1500, height: 1000 });
+  await openApp(page, { backend: 'wasm', hash: 'dashboard' });
+  await expect(page.getByTestId('study-name')).not.toContainText('generating', { timeout: 170_000 });
+  await page.screenshot({ path: '/tmp/heatcheck-review-0-dashboard-empty.png' });
+  await evaluateSmall(page);
+
+  // the table: six methods x four criteria, each a figure with a verdict or an explicit "n/a: reason"
+  const table = page.getByTestId('trust-table');
+  for (const m of METHODS) {
+    for (const c of CRITERIA) {
+      const cell = page.getByTestId(`cell-${m}-${c}`);
+      const state = await cell.getAttribute('data-state');
+      if (state === 'ok') await expect(cell.locator('.cell-value')).toHaveText(/^-?\d\.\d{3}$/);
+      else {
+        expect(state, `${m} ${c}`).toBe('na');
+        await expect(cell.locator('.cell-note')).toHaveText(/^n\/a: .+/);
+      }
+    }
+    await expect(page.getByTestId(`verdict-${m}`)).toContainText(/yes|no|not all known/);
+  }
+  for (const m of METHODS) await expect(page.getByTestId(`cell-${m}-localization`)).toHaveAttribute('data-state', 'ok');
+  await table.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/heatcheck-review-1-dashboard.png', fullPage: true });
+  const before = await page.getByTestId('cell-gradcam-localization').locator('.cell-value').textContent();
+
+  // a click on a point of the localization plot opens that case in Compare
+  const plot = page.getByTestId('plot-localization');
+  const dot = plot.locator('svg g[aria-label="dot"] path, svg g[aria-label="dot"] circle').first();
+  await dot.scrollIntoViewIfNeeded();
+  const bb = (await dot.boundingBox())!;
+  await page.mouse.move(bb.x + bb.width / 2, bb.y + bb.height / 2);
+  await page.mouse.click(bb.x + bb.width / 2, bb.y + bb.height / 2);
+  await expect(page).toHaveURL(/#\/compare\/demo%3Acase-\d+/);
+  const caseId = decodeURIComponent(page.url().split('#/compare/')[1]);
+  await expect(page.getByTestId('page-compare')).toBeVisible();
+  await expect(page.getByTestId('compare-case')).toHaveValue(caseId);
+
+  // Compare: six methods for each model, each panel a drawn canvas with colour (the heatmap)
+  const models = await page.getByTestId('compare-grid').locator('thead th').allTextContents();
+  const modelIds = models.filter((m) => m.trim() && m !== 'Method');
+  expect(modelIds.length).toBeGreaterThanOrEqual(1);
+  const panels = page.getByTestId('compare-panel');
+  await expect(panels).toHaveCount(6 * modelIds.length);
+  await expect(page.locator('[data-testid="compare-panel"][data-state="done"]')).toHaveCount(6 * modelIds.length, { timeout: 300_000 });
+  for (const m of METHODS) await expect(page.locator(`[data-testid="compare-panel"][data-method="${m}"]`)).toHaveCount(modelIds.length);
+  const coloured = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLCanvasElement>('[data-testid="compare-panel"] canvas')].map((c) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let colour = 0;
+      for (let i = 0; i < d.length; i += 16) if (Math.abs(d[i] - d[i + 1]) > 12 || Math.abs(d[i + 1] - d[i + 2]) > 12) colour++;
+      return colour;
+    }),
+  );
+  expect(coloured.every((n) => n > 50), `coloured pixels per panel: ${coloured.join(',')}`).toBe(true);
+  await expect(page.getByTestId('panel-meta').first()).toContainText(/quick preview .* wasm .* ms/);
+  await page.screenshot({ path: '/tmp/heatcheck-review-2-compare.png', fullPage: true });
+
+  // linked zoom: the keyboard zooms every panel at once
+  await page.getByTestId('compare-grid').focus();
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  await page.screenshot({ path: '/tmp/heatcheck-review-3-compare-zoomed.png' });
+
+  // a box edit on Annotate (reader R1 marks nearly the whole image of an evaluated abnormal case)
+  // changes the localization figure; the worker recomputes that case only
+  const abnormal = await page.locator('[data-testid="compare-case"] option').evaluateAll((os) => (os as HTMLOptionElement[]).filter((o) => o.textContent!.includes('abnormal')).map((o) => o.value));
+  const target = abnormal[0];
+  await page.evaluate((id) => { location.hash = `#/annotate/${encodeURIComponent(id)}`; }, target);
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', target);
+  const viewer = page.getByTestId('viewer');
+  const vb = (await viewer.boundingBox())!;
+  const [s, x, y] = (await viewer.getAttribute('data-view'))!.split(',').map(Number);
+  const at = (ix: number, iy: number) => ({ x: Math.round(vb.x + x + ix * s), y: Math.round(vb.y + y + iy * s) });
+  const a = at(3, 3), b = at(509, 509);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 4 });
+  await page.mouse.move(b.x, b.y, { steps: 4 });
+  await page.mouse.up();
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await page.screenshot({ path: '/tmp/heatcheck-review-4-annotate-edit.png' });
+  await page.evaluate(() => { location.hash = '#/dashboard'; });
+  await expect(page.getByTestId('live-update')).toContainText(target);
+  await expect(page.getByTestId('cell-gradcam-localization').locator('.cell-value')).not.toHaveText(before!);
+  console.log(`[review] localization (Grad-CAM) ${before} -> ${await page.getByTestId('cell-gradcam-localization').locator('.cell-value').textContent()}; ${await page.getByTestId('live-update').textContent()}`);
+  await page.screenshot({ path: '/tmp/heatcheck-review-5-dashboard-live.png', fullPage: true });
+});
