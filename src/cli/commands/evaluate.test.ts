@@ -224,9 +224,12 @@ describe('heatcheck evaluate', () => {
 
   it('reuses matching maps from --maps and says null with a reason when a criterion cannot be computed', async () => {
     const out = path.join(root, 'one.json');
+    const before = tf.memory().numTensors;
     const { code, json, err } = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', dirs['plain-s1'], '--out', out, '--maps', path.join(root, 'maps'), '--preset', 'quick', '--methods', 'gradcam,sg', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '50']);
     expect(code, err.slice(-2000)).toBe(0);
     expect(json.cases).toBe(6);
+    // No tensor outlives the run (models loaded by the command are disposed with their probes and randomized copies).
+    expect(tf.memory().numTensors).toBe(before);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     // Step 3 of plain-s1 (fully randomized) was visited by the first run: its maps are reused too.
     expect(report.maps).toMatchObject({ computed: 0, reused: 12, randomizedComputed: 0, randomizedReused: 4 });

@@ -191,7 +191,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
     ...report,
     study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `first ${nCases} in folder order`, readers: Object.keys(study.readers).sort() },
     maps: o.maps
-      ? { dir: path.resolve(o.maps), reused: report.timings.trainedMapsReused, computed: report.timings.trainedMapsComputed, randomizedReused: report.timings.randomizedMapsReused, randomizedComputed: report.timings.randomizedMapsComputed }
+      ? { dir: path.resolve(o.maps), reused: report.counts.trainedMapsReused, computed: report.counts.trainedMapsComputed, randomizedReused: report.counts.randomizedMapsReused, randomizedComputed: report.counts.randomizedMapsComputed }
       : null,
     models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
     backendDetail: backend,

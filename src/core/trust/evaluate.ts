@@ -164,7 +164,10 @@ export interface TrustReport {
   verdict: Record<string, TrustVerdict & { allUnitsPass: boolean }>;
   table: Array<{ method: string } & Record<CriterionId, string> & { trustworthy: boolean }>;
   reference: { seed: typeof SEED_REFERENCE; beside: Array<{ quantity: string; seed: unknown; ours: unknown }> };
+  /** Seconds per phase (and per model for randomization). */
   timings: Record<string, number>;
+  /** Maps computed and reused from the store (trained and randomized models). */
+  counts: Record<string, number>;
 }
 
 const CRITERIA: CriterionId[] = ['localization', 'randomization', 'repeatability', 'reproducibility'];
@@ -237,6 +240,7 @@ async function trainedMap(
 export async function evaluateTrust(cases: readonly TrustCaseInput[], models: readonly LoadedModel[], opts: EvaluateTrustOptions = {}): Promise<TrustReport> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
+  const counts: Record<string, number> = {};
   const lap = (name: string, since: number) => (timings[name] = Math.round(performance.now() - since) / 1000);
   const say = opts.onProgress ?? (() => {});
   const methods = opts.methods ?? methodIds();
@@ -328,8 +332,8 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     opts.store?.checkpoint?.();
   }
   lap('trainedMaps', t);
-  timings.trainedMapsComputed = computed;
-  timings.trainedMapsReused = reused;
+  counts.trainedMapsComputed = computed;
+  counts.trainedMapsReused = reused;
 
   // 3. Cascading randomization per model.
   t = performance.now();
@@ -393,8 +397,8 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     timings[`randomization:${id}`] = Math.round(performance.now() - tm) / 1000;
   }
   lap('randomization', t);
-  timings.randomizedMapsComputed = randomizedComputed;
-  timings.randomizedMapsReused = randomizedReused;
+  counts.randomizedMapsComputed = randomizedComputed;
+  counts.randomizedMapsReused = randomizedReused;
 
   // 4. Criteria.
   t = performance.now();
@@ -624,5 +628,6 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     table,
     reference: { seed: SEED_REFERENCE, beside },
     timings,
+    counts,
   };
 }
