@@ -56,7 +56,8 @@ export function AnnotatePage() {
   const studyError = useStudy((s) => s.error);
   const data = ready ? { study, cases } : null;
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [caseId, setCaseId] = useState<string | null>(caseFromHash);
+  // the case in step with Compare: #/annotate/<id>, else the one Compare showed last (appStore)
+  const [caseId, setCaseId] = useState<string | null>(() => caseFromHash() ?? appStore.getState().currentCaseId);
   const [filter, setFilter] = useState<WorklistFilter>(ALL_CASES);
   const [image, setImage] = useState<ImageRecord | null>(null);
   const ann = annotationsStore();
@@ -133,6 +134,7 @@ export function AnnotatePage() {
     tool.cancel();
     editorStore.getState().set({ selected: null, preview: null });
     setCaseId(id);
+    appStore.getState().setCurrentCaseId(id);
     history.replaceState(null, '', `#/annotate/${encodeURIComponent(id)}`);
   }
   const ed = () => editorStore.getState();
