@@ -90,3 +90,26 @@ describe('conv2dBackpropInputFast (forward convs with flipped filters)', () => {
     tf.dispose([dy, w]);
   });
 });
+
+describe('registerFastWasmBackprops', () => {
+  it('makes tf.grad of strided and stride-1 convs on wasm use it, matching cpu', async () => {
+    const { registerFastWasmBackprops } = await import('./registerWasmKernels');
+    await initNodeBackend('wasm');
+    registerFastWasmBackprops();
+    const xv = seeded(2 * 11 * 10 * 3, 1);
+    const w1 = seeded(3 * 3 * 3 * 8, 2);
+    const w2 = seeded(5 * 5 * 8 * 4, 3);
+    const run = () => tf.tidy(() => {
+      const f1 = tf.tensor4d(w1, [3, 3, 3, 8]);
+      const f2 = tf.tensor4d(w2, [5, 5, 8, 4]);
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.conv2d(tf.relu(tf.conv2d(x as tf.Tensor4D, f1, 1, 'same')), f2, 2, 'valid'))))(tf.tensor4d(xv, [2, 11, 10, 3]));
+      return g.dataSync();
+    });
+    await tf.setBackend('wasm');
+    const got = run();
+    await tf.setBackend('cpu');
+    const want = run();
+    await tf.setBackend('wasm');
+    expect(relErr(got, want)).toBeLessThan(1e-4);
+  });
+});

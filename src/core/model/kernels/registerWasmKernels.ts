@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
+import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
 
 let registered = false;
 
@@ -8,4 +9,20 @@ export function registerWasmExtraKernels(): void {
   if (registered) return;
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.registerKernel(conv2dBackpropFilterConfig('wasm'));
   registered = true;
+}
+
+let fastBackprop = false;
+
+/**
+ * Opt-in: replaces stock wasm's Conv2DBackpropInput (a direct loop, 7-12x slower than the forward
+ * conv here) with forward convolutions of flipped filters (kernels/conv2dBackpropInput.ts), so
+ * plain tf.grad paths (Grad-CAM's activation gradients, training) get faster too. The saliency
+ * input-gradient path (fastgrad.ts) does not need this: it calls the same code directly.
+ * Idempotent; call after the wasm backend is ready.
+ */
+export function registerFastWasmBackprops(): void {
+  if (fastBackprop) return;
+  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel(conv2dBackpropInputConfig('wasm'));
+  fastBackprop = true;
 }
