@@ -8,6 +8,7 @@ import { readNpy } from '../../core/io/npy';
 import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { selectSteps, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
+import { ssim } from '../../core/metrics/ssim';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -190,6 +191,15 @@ describe('heatcheck evaluate', () => {
       const unit = (report.criteria[method].localization as Cell).units.find((u) => u.models[0] === 'branch-s2')!;
       expect(unit.result!.perCase.find((p) => p.caseId === caseId)!.value).toBeCloseTo(expected, 12);
     }
+    // Randomization threshold: 6 cases give 15 pairs (< 50), so every pair of trained maps; repeatability: SSIM of the two seeds' maps.
+    const npy = (cid: string, model: string, method: string) => readNpy(new Uint8Array(readFileSync(path.join(mapsDir, cid, model, `${method}.npy`)))).data as Float32Array;
+    const cids = study.cases.map((sc) => sc.id);
+    const pairSsims: number[] = [];
+    for (let i = 0; i < cids.length; i++) for (let j = i + 1; j < cids.length; j++) pairSsims.push(ssim(npy(cids[i], 'plain-s2', 'sg'), npy(cids[j], 'plain-s2', 'sg'), SIZE, SIZE, { dataRange: 2 }));
+    const sgUnit = (report.criteria.sg.randomization as Cell).units.find((u) => u.models[0] === 'plain-s2')!;
+    expect(sgUnit.result!.details.threshold as number).toBeCloseTo(meanOf(pairSsims), 12);
+    const rep = (report.criteria.grad.repeatability as Cell).units[1].result!.perCase.find((p) => p.caseId === cids[2])!;
+    expect(rep.value).toBeCloseTo(ssim(npy(cids[2], 'branch-s1', 'grad'), npy(cids[2], 'branch-s2', 'grad'), SIZE, SIZE), 12);
     const index = JSON.parse(readFileSync(path.join(mapsDir, 'index.json'), 'utf8')).maps;
     // Trained maps (6 cases x 4 models x 6 methods) and the randomized copies' maps (4 cases x 3 steps x 4 models x 6 methods).
     expect(index.filter((e: { model: string }) => !e.model.includes('@')).length).toBe(6 * 4 * 6);
