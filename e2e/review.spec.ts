@@ -111,4 +111,35 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   await expect(page.getByTestId('cell-gradcam-localization').locator('.cell-value')).not.toHaveText(before!);
   console.log(`[review] localization (Grad-CAM) ${before} -> ${await page.getByTestId('cell-gradcam-localization').locator('.cell-value').textContent()}; ${await page.getByTestId('live-update').textContent()}`);
   await page.screenshot({ path: '/tmp/heatcheck-review-5-dashboard-live.png', fullPage: true });
+
+  // exports: a self-contained HTML report (inline SVG plots, no external asset), JSON and CSV files
+  const [html] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html').click()]);
+  const text = await (await import('node:fs/promises')).readFile((await html.path())!, 'utf8');
+  expect(html.suggestedFilename()).toMatch(/^heatcheck-trust-.*\.html$/);
+  expect(text).toContain('<svg');
+  expect(text).toContain('Integrated Gradients');
+  expect(text.replace(/xmlns(:\w+)?="http[^"]*"/g, '')).not.toMatch(/(src|href)=["']?https?:|<script|<link/i);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const report = JSON.parse(await (await import('node:fs/promises')).readFile((await json.path())!, 'utf8'));
+  expect(report.schema).toBe('heatcheck.trust-report');
+  expect(report.rows).toHaveLength(6);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  expect((await (await import('node:fs/promises')).readFile((await csv.path())!, 'utf8')).split('\n')[0]).toBe('row,method,criterion,models,case,state,value,ci_lo,ci_hi,n,p,pass,note');
+
+  // a reload recomputes nothing: the dashboard re-runs the evaluation from the results store
+  await page.reload();
+  await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('eval-done')).toContainText(/\(0 computed, \d+ cached\)/);
+});
+
+test('@review-bench quick preset fills the dashboard with the default case count (HEATCHECK_REVIEW_BENCH=1; prints the time)', async ({ page }) => {
+  test.skip(!process.env.HEATCHECK_REVIEW_BENCH, 'a measurement, not a check: set HEATCHECK_REVIEW_BENCH=1');
+  test.setTimeout(3_600_000);
+  await openApp(page, { backend: 'wasm', hash: 'dashboard' });
+  await expect(page.getByTestId('study-name')).not.toContainText('generating', { timeout: 170_000 });
+  const t0 = Date.now();
+  await page.getByTestId('eval-start').click();
+  await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 3_500_000 });
+  console.log(`[review-bench] default settings (${await page.locator('.dash-settings').innerText()}) filled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.getByTestId('eval-done').textContent()}`);
+  await page.screenshot({ path: '/tmp/heatcheck-review-bench.png', fullPage: true });
 });

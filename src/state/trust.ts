@@ -228,6 +228,7 @@ function watchAnnotations(): void {
         if (prev.entries[k] === e) continue;
         const prevRec = prev.entries[k]?.record;
         if (prevRec && prevRec.boxes === e.record.boxes && prevRec.status === e.record.status) continue;
+        if (!prevRec && e.gen === e.savedGen) continue; // first load from storage, not an edit
         const caseId = e.record.caseId;
         if (!evaluated.has(caseId)) continue;
         const old = timers.get(caseId);
