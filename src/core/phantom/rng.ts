@@ -34,16 +34,8 @@ export function hashString(s: string): number {
 }
 
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG. */
-export function mulberry32(seed: number): Uniform {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../rng';
+import { mulberry32 } from '../rng';
 
 /** A generator with the helpers the phantom uses. */
 export class Rng {

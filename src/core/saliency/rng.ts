@@ -1,4 +1,5 @@
 import type { Rng } from './types';
+import { mulberry32 } from '../rng';
 
 /**
  * The seeded generator every saliency method draws from (SPEC section 2: the same seed gives the
@@ -8,13 +9,7 @@ export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new RangeError(`createRng: the seed must be a finite number, found ${seed}`);
   // Fold the high bits in so seeds beyond 2^32 still differ.
   let a = (Math.trunc(seed) ^ Math.floor(Math.trunc(seed) / 4294967296) * 0x9e3779b1) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(a);
 }
 
 /** A standard normal draw (Box-Muller; uses two uniforms per draw, so draws stay independent of caching). */

@@ -1,23 +1,10 @@
 import type { CaseRecord, ReadStatus } from '../../state/db';
+import { fnv1a, mulberry32 } from '../../core/rng';
 
 export interface WorklistFilter { label: 'all' | 'abnormal' | 'normal' | 'unlabelled'; bodyPart: string }
 export const ALL_CASES: WorklistFilter = { label: 'all', bodyPart: 'all' };
 
-function hashString(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
-  return h >>> 0;
-}
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const hashString = (s: string): number => fnv1a(s);
 
 /** A reader's own order: the study order, or a shuffle seeded by (seed, reader id) so each reader gets a different, repeatable one. */
 export function readerOrder<T extends Pick<CaseRecord, 'id' | 'order'>>(cases: T[], readerId: string, prefs: { shuffle: boolean; seed: number }): T[] {
