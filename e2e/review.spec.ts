@@ -3,7 +3,7 @@ import type { Page } from '@playwright/test';
 
 /**
  * Compare and Dashboard on the demo study, wasm backend, quick preset, a small case count
- * (2 abnormal + 2 normal, cascade on 2 cases at 2 steps): the trust table fills with six methods x four criteria,
+ * (2 abnormal + 2 normal, cascade on 2 cases, fully randomized step only): the trust table fills with six methods x four criteria,
  * Compare shows six methods per model on non-empty canvases, a plot point opens its case in
  * Compare, and a box drawn on Annotate changes the localization figure (computed in the worker).
  * Screenshots go to /tmp/heatcheck-review-*.png.
@@ -15,16 +15,16 @@ async function evaluateSmall(page: Page) {
   await page.getByTestId('eval-abnormal').selectOption('2');
   await page.getByTestId('eval-normal').selectOption('2');
   await page.getByTestId('eval-random').selectOption('2');
-  await page.getByTestId('eval-steps').selectOption('2');
+  await page.getByTestId('eval-steps').selectOption('1');
   await page.getByTestId('eval-preset').selectOption('quick');
   const t0 = Date.now();
   await page.getByTestId('eval-start').click();
-  await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 400_000 });
-  console.log(`[review] dashboard filled (2+2 cases, cascade 2, quick, wasm) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.getByTestId('eval-done').textContent()}`);
+  await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 900_000 });
+  console.log(`[review] dashboard filled (2+2 cases, cascade 2 cases x 1 step, quick, wasm) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.getByTestId('eval-done').textContent()}`);
 }
 
 test('@review dashboard fills, plot drill-down opens Compare with six methods per model, a box edit moves localization', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(1_500_000);
   await page.setViewportSize({ width: 1500, height: 1000 });
   await openApp(page, { backend: 'wasm', hash: 'dashboard' });
   await expect(page.getByTestId('study-name')).not.toContainText('generating', { timeout: 170_000 });
@@ -111,6 +111,7 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   await expect(page.getByTestId('cell-gradcam-localization').locator('.cell-value')).not.toHaveText(before!);
   console.log(`[review] localization (Grad-CAM) ${before} -> ${await page.getByTestId('cell-gradcam-localization').locator('.cell-value').textContent()}; ${await page.getByTestId('live-update').textContent()}`);
   await page.screenshot({ path: '/tmp/heatcheck-review-5-dashboard-live.png', fullPage: true });
+  for (const id of ['localization', 'randomization', 'reproducibility', 'readers', 'roc']) await page.getByTestId(`section-${id}`).screenshot({ path: `/tmp/heatcheck-review-6-${id}.png` });
 
   // exports: a self-contained HTML report (inline SVG plots, no external asset), JSON and CSV files
   const [html] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html').click()]);

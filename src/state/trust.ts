@@ -30,7 +30,12 @@ export interface EvalSettings {
   primaryModel: string | null;
 }
 
-export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 8, normal: 8, preset: 'quick', randomizationCases: 4, randomizationSteps: 4, primaryModel: null };
+/**
+ * Defaults sized for the CPU (wasm, 2 cores): about 45 s of maps per case and model with the quick
+ * preset here (SmoothIG and XRAI are most of it), so 4 + 4 cases and a 3-step cascade on 3 cases.
+ * The user picks more for a firmer verdict (the seed used its whole test set).
+ */
+export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 4, normal: 4, preset: 'quick', randomizationCases: 3, randomizationSteps: 3, primaryModel: null };
 
 export interface ModelPlan {
   models: string[];

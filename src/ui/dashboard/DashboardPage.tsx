@@ -67,7 +67,7 @@ function Settings() {
       </label>
       <label>Cascade steps
         <select value={s.randomizationSteps} disabled={running} onChange={(e) => set({ randomizationSteps: Number(e.target.value) })} data-testid="eval-steps">
-          {[2, 3, 4, 6].map((n) => <option key={n} value={n}>{n}</option>)}
+          {[1, 2, 3, 4, 6].map((n) => <option key={n} value={n}>{n}</option>)}
           <option value={0}>all</option>
         </select>
       </label>
@@ -172,7 +172,7 @@ export function DashboardPage() {
       {models && models.length === 0 && !modelsError && <p className="error-text">No model is available; import one on <a href="#/data">Data</a>.</p>}
       {!report ? (
         <EmptyState title={status === 'running' ? 'Computing the first maps…' : 'No trust report yet'} testId="dash-empty">
-          <p>The dashboard scores the six saliency methods on the seed's four trust criteria (localization, sensitivity to weight randomization, repeatability, reproducibility) with pass/fail and 95% confidence intervals, beside the seed's own results. Choose how many cases to use and press <b>Evaluate</b>; the quick preset on 8 + 8 cases takes minutes on the CPU (wasm) and seconds on a GPU, and every map is cached. When a reader changes a box, the numbers follow within a second.</p>
+          <p>The dashboard scores the six saliency methods on the seed's four trust criteria (localization, sensitivity to weight randomization, repeatability, reproducibility) with pass/fail and 95% confidence intervals, beside the seed's own results. Choose how many cases to use and press <b>Evaluate</b>; the quick preset on the default 4 + 4 cases takes several minutes on the CPU (wasm), much less on a GPU, and every map is cached. When a reader changes a box, the numbers follow within a second.</p>
         </EmptyState>
       ) : (
         <>

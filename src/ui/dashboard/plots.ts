@@ -133,7 +133,7 @@ export function randomizationPlot(r: TrustReport): Plot.PlotOptions {
     height: 320,
     marginLeft: 50,
     marginBottom: 60,
-    x: { domain: [1, Math.max(1, steps.length)], label: 'cascade: blocks re-initialised from the output (1) to the input →', ticks: steps.length, tickFormat: (i: number) => steps[i - 1] ?? '', tickRotate: -20 },
+    x: { domain: [0.5, Math.max(1, steps.length) + 0.5], label: 'cascade: blocks re-initialised from the output (1) to the input →', ticks: steps.length, tickFormat: (i: number) => steps[i - 1] ?? '', tickRotate: -20 },
     y: { domain: [-0.2, 1], label: '↑ SSIM to the trained model\u2019s map (dashed: threshold)', grid: true },
     color: { domain: methods, range: OKABE_ITO, legend: true },
     symbol: { domain: methods, range: SYMBOLS },
