@@ -44,6 +44,7 @@ TRAIN_SEED, TRAIN_COUNT = 1001, 600
 TEST_SEED, TEST_COUNT = 2002, 200
 SIZE = 128
 PARITY_CASES = 4
+AUX_WEIGHT = 1.0
 FIXTURES = os.path.join(ROOT, 'src', 'core', 'model', 'architectures', 'fixtures')
 
 
@@ -76,10 +77,10 @@ def generate(work, sets):
 
 def study(work, seed, count):
     d = study_dir(work, seed, count)
-    x, y = os.path.join(d, f'X{SIZE}.npy'), os.path.join(d, f'y{SIZE}.npy')
-    if not os.path.exists(x):
-        run(['npx', 'tsx', 'scripts/prepare_training_set.ts', '--study', d, '--size', str(SIZE), '--out', x, '--labels', y])
-    return np.load(x), np.load(y).astype(np.float32)
+    x, y, m = os.path.join(d, f'X{SIZE}.npy'), os.path.join(d, f'y{SIZE}.npy'), os.path.join(d, f'M{SIZE}.npy')
+    if not os.path.exists(m):
+        run(['npx', 'tsx', 'scripts/prepare_training_set.ts', '--study', d, '--size', str(SIZE), '--out', x, '--labels', y, '--masks', m])
+    return np.load(x), np.load(y).astype(np.float32), np.load(m)
 
 
 def predict(model, X, batch=64):
@@ -104,16 +105,26 @@ def recalibrate_bn(model, X, batch=64):
     model.eval()
 
 
-def train_one(spec, Xtr, ytr, Xte, yte, work, epochs, batch, min_auroc):
+def train_one(spec, Xtr, ytr, Mtr, Xte, yte, work, epochs, batch, min_auroc):
     arch, seed, mid = spec['arch'], spec['seed'], spec['id']
     topo = os.path.join(work, f'{mid}.topology.json')
-    run(['npx', 'tsx', 'scripts/export_tfjs.ts', 'topology', '--arch', arch, '--out', topo])
+    cam_layer = json.loads(run(['npx', 'tsx', 'scripts/export_tfjs.ts', 'topology', '--arch', arch, '--out', topo]).strip().splitlines()[-1])['gradcamLayer']
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = KerasGraph(load_topology(topo))
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-3, weight_decay=1e-4)
+    # Training-only auxiliary head (not exported): a 1x1 conv on the Grad-CAM layer's features
+    # predicting which cells of that grid hold abnormality pixels (exact phantom masks). This deep
+    # supervision makes the small lesions learnable from a few hundred cases in minutes on a CPU;
+    # the exported classifier is the architecture alone, its logit trained on the labels.
+    with torch.no_grad():
+        _, feat = model(torch.from_numpy(Xtr[:1]), capture=cam_layer)
+    aux = torch.nn.Conv2d(feat.shape[1], 1, 1)
+    grid = tuple(feat.shape[2:])
+    Ttr = F.adaptive_max_pool2d(torch.from_numpy(Mtr[:, None].astype(np.float32)), grid).numpy()
+    params = [p for p in model.parameters() if p.requires_grad] + list(aux.parameters())
+    opt = torch.optim.AdamW(params, lr=3e-3, weight_decay=1e-4)
     steps = epochs * (len(Xtr) // batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.15)
     t0 = time.time()
     for ep in range(epochs):
         model.train()
@@ -122,23 +133,30 @@ def train_one(spec, Xtr, ytr, Xte, yte, work, epochs, batch, min_auroc):
         for i in range(0, len(order) - batch + 1, batch):
             idx = order[i:i + batch]
             xb = Xtr[idx].copy()
-            flips = rng.random((len(idx), 2)) < 0.5
+            # The eight flips and quarter turns (radiographs come in any orientation).
+            flips = rng.random((len(idx), 3)) < 0.5
             xb[flips[:, 0]] = xb[flips[:, 0], :, ::-1]
             xb[flips[:, 1]] = xb[flips[:, 1], ::-1]
-            logit = model(torch.from_numpy(np.ascontiguousarray(xb)))[:, 0]
-            loss = F.binary_cross_entropy_with_logits(logit, torch.from_numpy(ytr[idx]))
+            xb[flips[:, 2]] = np.swapaxes(xb[flips[:, 2]], 1, 2)
+            tb = Ttr[idx].copy()
+            tb[flips[:, 0]] = tb[flips[:, 0], :, :, ::-1]
+            tb[flips[:, 1]] = tb[flips[:, 1], :, ::-1]
+            tb[flips[:, 2]] = np.swapaxes(tb[flips[:, 2]], 2, 3)
+            out, feat = model(torch.from_numpy(np.ascontiguousarray(xb)), capture=cam_layer)
+            loss = F.binary_cross_entropy_with_logits(out[:, 0], torch.from_numpy(ytr[idx]))
+            loss = loss + AUX_WEIGHT * F.binary_cross_entropy_with_logits(aux(feat), torch.from_numpy(np.ascontiguousarray(tb)))
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             losses.append(loss.item())
         print(f'{mid} epoch {ep + 1}/{epochs} loss {np.mean(losses):.4f} ({time.time() - t0:.0f} s)', flush=True)
+        if (ep + 1) % 10 == 0 and ep + 1 < epochs:  # progress only; the epochs are fixed in advance
+            print(f'{mid}   (held-out AUROC so far, moving BN statistics: {roc_auc_score(yte, predict(model, Xte)):.4f})', flush=True)
     recalibrate_bn(model, Xtr)
     seconds = time.time() - t0
     auroc = float(roc_auc_score(yte, predict(model, Xte)))
     print(f'{mid}: held-out AUROC {auroc:.4f} on {len(yte)} cases (seed {TEST_SEED}); trained in {seconds:.0f} s', flush=True)
-    if auroc < min_auroc:
-        raise SystemExit(f'{mid}: held-out AUROC {auroc:.4f} < {min_auroc}')
 
     wdir = os.path.join(work, mid)
     os.makedirs(wdir, exist_ok=True)
@@ -151,7 +169,8 @@ def train_one(spec, Xtr, ytr, Xte, yte, work, epochs, batch, min_auroc):
     np.save(os.path.join(wdir, 'parity_grads.npy'), grads.numpy().astype('<f4'))
     extra = {
         'name': spec['name'],
-        'training': {'setSeed': TRAIN_SEED, 'setSize': len(Xtr), 'epochs': epochs, 'seconds': round(seconds, 1), 'framework': f'pytorch {torch.__version__}'},
+        'training': {'setSeed': TRAIN_SEED, 'setSize': len(Xtr), 'epochs': epochs, 'seconds': round(seconds, 1), 'framework': f'pytorch {torch.__version__}',
+                     'auxiliaryLoss': f'mask cells at {cam_layer} (training only, weight {AUX_WEIGHT})'},
         'heldOutTest': {'seed': TEST_SEED, 'size': len(yte), 'auroc': round(auroc, 4)},
     }
     with open(os.path.join(wdir, 'extra.json'), 'w') as f:
@@ -160,6 +179,8 @@ def train_one(spec, Xtr, ytr, Xte, yte, work, epochs, batch, min_auroc):
                '--weights', wdir, '--manifest', os.path.join(wdir, 'extra.json'),
                '--out', os.path.join(ROOT, 'public', 'models', mid), '--fixture-out', FIXTURES])
     print(out.strip(), flush=True)
+    if auroc < min_auroc:
+        raise SystemExit(f'{mid}: held-out AUROC {auroc:.4f} < {min_auroc} (exported anyway, for inspection; do not commit it)')
     return {'id': mid, 'seconds': round(seconds, 1), 'auroc': auroc, 'export': json.loads(out.strip().splitlines()[-1])}
 
 
@@ -181,8 +202,8 @@ def write_index():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--only', action='append', help='model id(s) to train (default: all four)')
-    ap.add_argument('--epochs', type=int, default=15)
-    ap.add_argument('--batch', type=int, default=32)
+    ap.add_argument('--epochs', type=int, default=16)
+    ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--work', default=os.path.join(ROOT, '.cache', 'train_demo'))
     ap.add_argument('--train-count', type=int, default=TRAIN_COUNT, help='smoke tests only; the shipped models use the default')
     ap.add_argument('--test-count', type=int, default=TEST_COUNT)
@@ -199,8 +220,8 @@ def main():
     os.makedirs(FIXTURES, exist_ok=True)
     t0 = time.time()
     generate(a.work, [(TRAIN_SEED, a.train_count), (TEST_SEED, a.test_count)])
-    Xtr, ytr = study(a.work, TRAIN_SEED, a.train_count)
-    Xte, yte = study(a.work, TEST_SEED, a.test_count)
+    Xtr, ytr, Mtr = study(a.work, TRAIN_SEED, a.train_count)
+    Xte, yte, _ = study(a.work, TEST_SEED, a.test_count)
     if not a.result:
         np.save(os.path.join(FIXTURES, 'parity-inputs.npy'), Xte[:PARITY_CASES].astype('<f4'))
     print(f'data ready in {time.time() - t0:.0f} s: train {Xtr.shape} ({int(ytr.sum())} abnormal), test {Xte.shape}', flush=True)
@@ -229,7 +250,7 @@ def main():
                     print(f"{spec['id']} done: AUROC {results[-1]['auroc']:.4f}, {results[-1]['seconds']} s", flush=True)
     else:
         for spec in specs:
-            results.append(train_one(spec, Xtr, ytr, Xte, yte, a.work, a.epochs, a.batch, a.min_auroc))
+            results.append(train_one(spec, Xtr, ytr, Mtr, Xte, yte, a.work, a.epochs, a.batch, a.min_auroc))
             if a.result:
                 with open(a.result, 'w') as f:
                     json.dump(results[-1], f)
