@@ -59,7 +59,7 @@ function dotPlot(points: CasePoint[], xLabel: string, rule: number | null, domai
   const series = [...new Set(points.map((p) => p.series))];
   const means = summarize(points);
   return {
-    marginLeft: 190,
+    marginLeft: 220,
     height: Math.max(120, 36 * series.length + 50),
     width: 720,
     x: { domain, label: xLabel, grid: true },
@@ -152,8 +152,8 @@ export function readerPoints(r: TrustReport): CasePoint[] {
   for (const c of r.readerAgreement.perCase) {
     if (c.readers.length < 2) continue;
     if (Number.isFinite(c.meanIoU)) out.push({ series: 'pairwise IoU', caseId: c.caseId, name: c.name, value: c.meanIoU });
-    if (Number.isFinite(c.vsOthersIoU)) out.push({ series: 'reader vs others\u2019 consensus (IoU)', caseId: c.caseId, name: c.name, value: c.vsOthersIoU });
-    if (Number.isFinite(c.vsAllIoU)) out.push({ series: 'reader vs all incl. self (optimistic)', caseId: c.caseId, name: c.name, value: c.vsAllIoU });
+    if (Number.isFinite(c.vsOthersIoU)) out.push({ series: 'reader vs others (IoU)', caseId: c.caseId, name: c.name, value: c.vsOthersIoU });
+    if (Number.isFinite(c.vsAllIoU)) out.push({ series: 'reader vs all (optimistic)', caseId: c.caseId, name: c.name, value: c.vsAllIoU });
     if (Number.isFinite(c.fleissKappa)) out.push({ series: 'Fleiss\u2019 kappa (per case)', caseId: c.caseId, name: c.name, value: c.fleissKappa });
   }
   return out;
