@@ -3,7 +3,7 @@
  * src/core/model/fastgrad.ts), their ratio, batch throughput, the per-kernel breakdown of one
  * gradient pass (tf.profile), and the same workloads in PyTorch (bench/gradients_torch.py).
  *
- *   npx tsx bench/gradients.ts [--quick] [--no-browser] [--no-torch] [--no-stock-big] [--gpu-big]
+ *   npx tsx bench/gradients.ts [--quick] [--no-node] [--no-browser] [--no-torch] [--no-stock-big] [--gpu-big]
  *                              [--models id,id] [--browser-backends wasm,wasm-threads,webgl,webgpu]
  *
  * Workloads: the demo models (public/models/*), a small CNN at 224x224x3, DenseNet-121 at 224x224x3
@@ -34,6 +34,7 @@ const value = (name: string) => {
 const quick = flag('quick');
 const wantedModels = value('models')?.split(',');
 const browserBackends = (value('browser-backends') ?? 'wasm,wasm-threads,webgl,webgpu').split(',');
+const noNode = flag('no-node');
 const workloads = WORKLOADS.filter((w) => (!wantedModels || wantedModels.includes(w.id)) && (!quick || !w.big))
   .filter((w) => w.kind !== 'demo' || existsSync(path.join(root, 'public/models', w.source, 'model.json')));
 const cacheDir = path.join(root, '.cache/bench-gradients');
@@ -142,7 +143,15 @@ async function runBrowser(): Promise<void> {
         process.stderr.write(`${where}: ${w.id} ...\n`);
         // Stock gradients of the big models: wasm single-thread only (each takes many seconds).
         const withStock = !w.big || (b === 'wasm' && !flag('no-stock-big'));
-        const r = await page.evaluate(([id, s]) => (window as unknown as { __heatcheckBench: { run(id: string, s: boolean): Promise<MeasureResult> } }).__heatcheckBench.run(id, s), [w.id, withStock] as const);
+        const limitS = gpu ? 600 : 900;
+        const r = await Promise.race([
+          page.evaluate(([id, s]) => (window as unknown as { __heatcheckBench: { run(id: string, s: boolean): Promise<MeasureResult> } }).__heatcheckBench.run(id, s), [w.id, withStock] as const),
+          new Promise<null>((res) => setTimeout(() => res(null), limitS * 1000)),
+        ]);
+        if (!r) {
+          console.log(`${where}: ${w.id} did not finish within ${limitS} s; the rest of this backend is skipped.`);
+          break;
+        }
         const row: Row = { ...r, where };
         if (w.id === 'densenet121' && backend === 'wasm') {
           row.ig25Ms = await page.evaluate(() => (window as unknown as { __heatcheckBench: { ig(id: string, steps: number, batch: number): Promise<number> } }).__heatcheckBench.ig('densenet121', 25, 5));
@@ -190,7 +199,11 @@ function report(): void {
     console.log(`- ${r.where} / ${r.id}\n  - before: ${top(r.stockProfile, 5)}\n  - after: ${top(r.fastProfile, 5)}`);
   }
   const odd = rows.filter((r) => r.maxAbsDiff != null && r.maxAbsDiff > 1e-3);
-  if (odd.length) console.log(`\nNote: fast vs stock gradient differ (max |d| / max |g|) on ${odd.map((r) => `${r.where}/${r.id} ${r.maxAbsDiff!.toExponential(1)}`).join(', ')} — tfjs' stock AvgPoolGrad is not the derivative of avgPool at 'same' borders (see src/core/model/fastgrad.test.ts).`);
+  if (odd.length) {
+    console.log(`\nNote: fast vs stock gradient (max |d| / max |g|): ${odd.map((r) => `${r.where}/${r.id} ${r.maxAbsDiff!.toExponential(1)}`).join(', ')}. ` +
+      'Folding BatchNorm into the convs changes float32 rounding, and in 100+-layer random-weight nets a few ReLUs sitting at ~0 flip; ' +
+      "createFastGrad(model, target, { foldBatchNorm: false }) agrees with tf.grad to ~1e-6 on DenseNet-121 (10-15% slower). On 'same' average pooling tfjs' stock AvgPoolGrad is also not the derivative at the border (src/core/model/fastgrad.test.ts).");
+  }
   if (torch.size) {
     const t = [...torch.values()][0];
     console.log(`\nPyTorch ${t.torch}, ${t.threads} threads, median of ${t.reps} after warm-up (3 for the big models), eval mode, parameters frozen.`);
@@ -201,7 +214,7 @@ function report(): void {
 }
 
 console.log(`load average at start: ${load()}`);
-await runNode();
+if (!noNode) await runNode();
 if (!flag('no-torch')) runTorch();
 if (!flag('no-browser')) await runBrowser();
 report();

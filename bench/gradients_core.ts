@@ -80,8 +80,8 @@ async function profileKernels(fn: () => tf.Tensor): Promise<KernelShare[]> {
 
 export async function measureModel(model: tf.LayersModel, o: MeasureOptions): Promise<MeasureResult> {
   const shape = model.inputs[0].shape.slice(1) as number[];
-  const x1 = tf.randomNormal([1, ...shape], 0, 0.5, 'float32', 7) as tf.Tensor4D;
-  const xb = tf.randomNormal([o.batch, ...shape], 0, 0.5, 'float32', 8) as tf.Tensor4D;
+  const x1 = tf.randomNormal([1, ...shape] as [number, number, number, number], 0, 0.5, 'float32', 7) as tf.Tensor4D;
+  const xb = tf.randomNormal([o.batch, ...shape] as [number, number, number, number], 0, 0.5, 'float32', 8) as tf.Tensor4D;
   const fg = createFastGrad(model, target0);
   const stockGrad = () => tf.grad((x: tf.Tensor) => tf.sum(target0(model.apply(x) as tf.Tensor)))(x1);
   const r: MeasureResult = {
@@ -152,8 +152,10 @@ export const WORKLOADS: Workload[] = [
 /** Repetitions: big models 1-3 reps (one stock gradient, no warm-up: it takes seconds). */
 export function optionsFor(w: Workload, backend: string, withStock: boolean): MeasureOptions {
   const gpu = backend === 'webgl' || backend === 'webgpu';
-  if (w.big) return { id: w.id, reps: gpu ? 1 : 2, stock: withStock && !gpu, stockWarmup: 0, stockReps: 1, batch: 4, profile: !gpu };
-  return { id: w.id, reps: gpu ? 3 : 5, stock: withStock, stockWarmup: 1, stockReps: gpu ? 2 : 3, batch: 16, profile: true };
+  // SwiftShader (software webgl/webgpu here) compiles a shader per op shape and runs slowly: one rep, small batch.
+  if (gpu) return { id: w.id, reps: 1, stock: withStock && !w.big, stockWarmup: 0, stockReps: 1, batch: 4, profile: false };
+  if (w.big) return { id: w.id, reps: 2, stock: withStock, stockWarmup: 0, stockReps: 1, batch: 4, profile: true };
+  return { id: w.id, reps: 5, stock: withStock, stockWarmup: 1, stockReps: 3, batch: 16, profile: true };
 }
 
 /** Integrated Gradients' cost: `steps` gradient passes over interpolated inputs, in batches. */

@@ -37,6 +37,8 @@ export interface FastGradOptions {
    * pre-activation). Default false: the target sees exactly model.predict's output.
    */
   logits?: boolean;
+  /** Fold inference BatchNorm into the preceding conv (default true; false keeps it a separate op, for checks). */
+  foldBatchNorm?: boolean;
 }
 
 export interface FastGrad {
@@ -191,7 +193,7 @@ function compileGraph(model: tf.LayersModel): { ops: Op[]; outputId: number } {
 }
 
 /** Fuses conv -> BN -> ReLU chains (each link the only consumer of the previous) into the conv. */
-function fuse(ops: Op[], outputId: number): Op[] {
+function fuse(ops: Op[], outputId: number, foldBatchNorm = true): Op[] {
   const uses = new Map<number, number>();
   for (const o of ops) for (const i of o.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   uses.set(outputId, (uses.get(outputId) ?? 0) + 1);
@@ -203,7 +205,7 @@ function fuse(ops: Op[], outputId: number): Op[] {
     if (o.kind !== 'conv' || o.act !== 'linear') continue;
     let tail = o.id;
     let next = uses.get(tail) === 1 && tail !== outputId ? consumer.get(tail) : undefined;
-    if (next && next.kind === 'bn') {
+    if (next && next.kind === 'bn' && foldBatchNorm) {
       o.bn = next.layer;
       removed.add(next.id);
       alias.set(next.id, o.id);
@@ -283,7 +285,7 @@ function actBackward(act: Act, actLayer: tf.layers.Layer | null, dy: tf.Tensor, 
 
 export function createFastGrad(model: tf.LayersModel, target: TargetFn, options: FastGradOptions = {}): FastGrad {
   const { ops: raw, outputId: rawOut } = compileGraph(model);
-  const ops = fuse(raw, rawOut);
+  const ops = fuse(raw, rawOut, options.foldBatchNorm !== false);
   // The output op comes last in topological order (a fused output stands for the conv it joined).
   const outOp = ops[ops.length - 1];
   const outputId = outOp.id;
