@@ -129,3 +129,46 @@ describe('TF.js probe layer gradients', () => {
     expect(gradients.shape).toEqual([1, 4, 4, 2]);
   });
 });
+
+describe('createTfProbe: fast input gradients', () => {
+  it('equal tf.grad of the target for logit, sigmoid and softmax outputs', async () => {
+    const { initNodeBackend } = await import('../../cli/nodeBackend');
+    await initNodeBackend('wasm');
+    const build = (units: number, activation: 'linear' | 'sigmoid' | 'softmax') => {
+      const inp = tf.input({ shape: [12, 12, 1] });
+      let h = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }).apply(inp) as tf.SymbolicTensor;
+      h = tf.layers.batchNormalization({ gammaInitializer: tf.initializers.constant({ value: 1.2 }), betaInitializer: tf.initializers.constant({ value: 0.05 }) }).apply(h) as tf.SymbolicTensor;
+      h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
+      h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
+      h = tf.layers.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
+      const out = tf.layers.dense({ units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }).apply(h) as tf.SymbolicTensor;
+      return tf.model({ inputs: inp, outputs: out });
+    };
+    const cases: Array<[number, 'linear' | 'sigmoid' | 'softmax', 'logit' | 'sigmoid' | 'softmax', number]> = [
+      [1, 'linear', 'logit', 0], [1, 'sigmoid', 'sigmoid', 0], [3, 'softmax', 'softmax', 2],
+    ];
+    const x = tf.randomUniform([3, 12, 12, 1], -1, 1, 'float32', 9) as tf.Tensor4D;
+    for (const [units, act, kind, index] of cases) {
+      const model = build(units, act);
+      const manifest = { id: `m-${kind}`, architecture: 't', family: 't', input: { height: 12, width: 12, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1] as [number, number], output: { kind, index }, weightsSha256: '' };
+      for (const target of ['logit', 'probability'] as const) {
+        const fastProbe = createTfProbe(model, manifest, { target });
+        const slowProbe = createTfProbe(model, manifest, { target, fastGradients: false });
+        const a = fastProbe.inputGradients(x);
+        const b = slowProbe.inputGradients(x);
+        const av = a.dataSync();
+        const bv = b.dataSync();
+        let err = 0;
+        let scale = 0;
+        for (let i = 0; i < av.length; i++) { err = Math.max(err, Math.abs(av[i] - bv[i])); scale = Math.max(scale, Math.abs(bv[i])); }
+        expect(scale).toBeGreaterThan(0);
+        expect(err / scale).toBeLessThan(1e-4);
+        tf.dispose([a, b]);
+        fastProbe.dispose();
+        slowProbe.dispose();
+      }
+      model.dispose();
+    }
+    x.dispose();
+  });
+});

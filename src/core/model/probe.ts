@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelProbe } from '../saliency/types';
 import { ModelError, type ModelManifest } from './manifest';
+import { createFastGrad, type FastGrad } from './fastgrad';
 
 /**
  * The TF.js adapter of ModelProbe (DESIGN principle 2) for a LayersModel.
@@ -20,6 +21,11 @@ export interface TfProbeOptions {
   target?: 'logit' | 'probability';
   /** Largest batch per model call. Default: by backend and input size (see defaultMaxBatch). */
   maxBatch?: number;
+  /**
+   * Input gradients through the fast path (src/core/model/fastgrad.ts: a backward pass that never
+   * computes weight gradients; 7-13x faster on wasm). Default true; false uses tf.grad.
+   */
+  fastGradients?: boolean;
 }
 
 export interface TfProbe extends ModelProbe {
@@ -198,6 +204,21 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     }
   };
   const targetOf = (x: tf.Tensor): tf.Tensor1D => fromTargetSym(executeGraph(new Map([[input.id, x]]), targetSym));
+  const slowGradients = (x: tf.Tensor4D) => tf.tidy(() => tf.grad((xx: tf.Tensor) => targetOf(xx).sum())(x) as tf.Tensor4D);
+
+  // The fast input-gradient path, built on first use. When the target is read before the output
+  // layer's sigmoid/softmax, the fast path strips that activation (logits: true) and takes the column.
+  let fast: FastGrad | null = null;
+  let fastFailed = opts.fastGradients === false;
+  const fastGrad = (): FastGrad | null => {
+    if (fast || fastFailed) return fast;
+    try {
+      fast = targetSym === output ? createFastGrad(model, fromTargetSym) : createFastGrad(model, column, { logits: true });
+    } catch {
+      fastFailed = true; // an architecture the fast path cannot compile: tf.grad serves
+    }
+    return fast;
+  };
 
   return {
     inputShape,
@@ -216,7 +237,8 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     },
     inputGradients(x) {
       checkBatch(x, 'inputGradients');
-      return tf.tidy(() => tf.grad((xx: tf.Tensor) => targetOf(xx).sum())(x) as tf.Tensor4D);
+      const f = fastGrad();
+      return f ? f.inputGradients(x) : slowGradients(x);
     },
     layerGradients(x, layer) {
       checkBatch(x, 'layerGradients');
@@ -230,6 +252,8 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     },
     dispose() {
       checkedCuts.clear();
+      fast?.dispose();
+      fast = null;
     },
   };
 }

@@ -96,6 +96,7 @@ describe('batching', () => {
     expect(inner.maxBatch).toBe(2);
     // 8 fails, 4 fails, then 2 + 2 + 2 + 2 + 2.
     expect(sizes.slice(1)).toEqual([8, 4, 2, 2, 2, 2, 2]);
+    inner.dispose(); // the probe's own prepared filters (fast gradients) go with it
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
     model.dispose();
