@@ -32,15 +32,21 @@ test('computes every method (quick preview) on a demo case, caches it, records w
   await openApp(page, { backend: 'wasm' });
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
 
-  // The demo study is generated into IndexedDB at start; take the first case's image hash.
+  // The demo study is generated into IndexedDB at start; take the first abnormal case's image hash.
+  // (An abnormal case: on a normal one Grad-CAM's ReLU may rightly leave an all-zero map.)
   let imageHash = '';
   await expect.poll(async () => {
     imageHash = await page.evaluate(() => new Promise<string>((res) => {
       const r = indexedDB.open('heatcheck');
       r.onsuccess = () => {
         const db = r.result;
-        const g = db.transaction('cases').objectStore('cases').get('demo:case-0001');
-        g.onsuccess = () => { db.close(); res((g.result as { imageHash?: string } | undefined)?.imageHash ?? ''); };
+        const g = db.transaction('cases').objectStore('cases').getAll();
+        g.onsuccess = () => {
+          db.close();
+          const all = (g.result as Array<{ id: string; label: number | null; imageHash: string }>).filter((c) => c.id.startsWith('demo:'));
+          all.sort((a, b) => a.id.localeCompare(b.id));
+          res(all.length === 40 ? all.find((c) => c.label === 1)?.imageHash ?? '' : '');
+        };
         g.onerror = () => { db.close(); res(''); };
       };
       r.onerror = () => res('');
