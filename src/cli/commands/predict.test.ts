@@ -32,7 +32,7 @@ beforeAll(async () => {
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    expect(await main(['phantom', '--out', path.join(dir, 'study'), '--count', '40', '--seed', String(FRESH_SEED), '--size', '512'])).toBe(0);
+    expect(await main(['phantom', '--out', path.join(dir, 'study'), '--count', '120', '--seed', String(FRESH_SEED), '--size', '512'])).toBe(0);
   } finally {
     out.mockRestore();
     err.mockRestore();
@@ -56,12 +56,12 @@ describe('heatcheck predict', () => {
     expect(code).toBe(0);
     const lines = readFileSync(outCsv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('id,logit,probability');
-    expect(lines.length).toBe(41);
+    expect(lines.length).toBe(121);
     const [id, logit, p] = lines[1].split(',');
     expect(id).toBe('case-0001');
     expect(Number(p)).toBeCloseTo(1 / (1 + Math.exp(-Number(logit))), 6);
     const summary = JSON.parse(chunks.join(''));
-    expect(summary).toMatchObject({ n: 40, labelled: 40, backend: 'wasm', model: 'densenet-compact-s1' });
+    expect(summary).toMatchObject({ n: 120, labelled: 120, backend: 'wasm', model: 'densenet-compact-s1' });
     expect(summary.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(summary.auroc).toBeCloseTo(pairwiseAuroc(
       lines.slice(1).map((l) => Number(l.split(',')[1])),
@@ -71,9 +71,9 @@ describe('heatcheck predict', () => {
 
   it.each(DEMO_MODELS)('%s scores AUROC >= 0.90 on a phantom study made with a fresh seed', async (id) => {
     const { predictions } = await predictStudy(path.join(dir, 'study'), path.join('public', 'models', id));
-    expect(predictions.length).toBe(40);
+    expect(predictions.length).toBe(120);
     const labels = predictions.map((p) => p.label as number);
-    expect(labels.filter((l) => l === 1).length).toBeGreaterThan(10);
+    expect(labels.filter((l) => l === 1).length).toBeGreaterThan(40);
     expect(pairwiseAuroc(predictions.map((p) => p.logit), labels)).toBeGreaterThanOrEqual(0.9);
   });
 });

@@ -24,9 +24,9 @@ export const DENSENET121: DenseNetConfig = {
   growth: 32, blocks: [6, 12, 24, 16], initFeatures: 64, bottleneck: 4, compression: 0.5, stem: 'imagenet', inputShape: [224, 224, 3],
 };
 
-/** Demo configuration: 128x128x1, 3 blocks of 4 layers, growth 12: Grad-CAM grid 8x8. */
+/** Demo configuration: 128x128x1, 3 blocks of 6 layers, growth 16: Grad-CAM grid 8x8. */
 export const DENSENET_COMPACT: DenseNetConfig = {
-  growth: 12, blocks: [4, 4, 4], initFeatures: 24, bottleneck: 4, compression: 0.5, stem: 'compact', inputShape: [128, 128, 1],
+  growth: 16, blocks: [6, 6, 6], initFeatures: 32, bottleneck: 4, compression: 0.5, stem: 'compact', inputShape: [128, 128, 1],
 };
 
 export const DENSENET_GRADCAM_LAYER = 'head_relu';
