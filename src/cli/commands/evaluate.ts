@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
+import { intOption, list } from '../options';
 import { log, printJson } from '../output';
 import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
@@ -37,14 +38,6 @@ export interface EvaluateOptions {
   resamples?: string;
 }
 
-const list = (s: string | undefined) => (s ?? '').split(',').map((v) => v.trim()).filter(Boolean);
-
-function intOption(name: string, raw: string | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new HeatcheckError('USAGE_BAD_OPTION', `--${name} must be an integer >= ${min}, found "${raw}".`);
-  return v;
-}
 
 /** JSON with object keys sorted, for comparing parameters. */
 function canonical(v: unknown): string {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
+import { intOption, list } from '../options';
 import { log, printJson } from '../output';
 import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
@@ -51,14 +52,6 @@ export interface MapsOptions {
   preset?: string;
 }
 
-const list = (s: string | undefined) => (s ?? '').split(',').map((v) => v.trim()).filter(Boolean);
-
-function intOption(name: string, raw: string | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new HeatcheckError('USAGE_BAD_OPTION', `--${name} must be an integer >= ${min}, found "${raw}".`);
-  return v;
-}
 
 /** "--shard i/n": every n-th case starting at i (0 <= i < n). */
 export function parseShard(raw: string | undefined): { i: number; n: number } {

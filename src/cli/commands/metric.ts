@@ -3,8 +3,8 @@
  * either byte order), JSON on stdout. Values are computed in float64 (src/core/metrics).
  */
 import type { Command } from 'commander';
-import { readFileSync, existsSync } from 'node:fs';
-import { readNpy, npyToFloat64, NpyError } from '../../core/io/npy';
+import { npyToFloat64 } from '../../core/io/npy';
+import { readNpyFile } from '../npyFile';
 import { ssim } from '../../core/metrics/ssim';
 import { auroc, rankingUndefinedReason } from '../../core/metrics/auroc';
 import { auprc } from '../../core/metrics/auprc';
@@ -22,14 +22,7 @@ interface Loaded {
 
 /** Reads a 2-D map: (H, W), or (H, W, 1) / (1, H, W) with one channel. */
 function load(file: string): Loaded {
-  if (!existsSync(file)) throw new HeatcheckError('NOT_FOUND_FILE', `${file} does not exist`, { file });
-  let a;
-  try {
-    a = readNpy(new Uint8Array(readFileSync(file)), file);
-  } catch (e) {
-    if (e instanceof NpyError) throw new HeatcheckError(e.code, e.message, { file });
-    throw e;
-  }
+  const a = readNpyFile(file);
   const dims = a.shape.filter((d) => d !== 1);
   const shape = a.shape.length === 2 ? a.shape : dims.length === 2 ? dims : dims.length < 2 && a.shape.length >= 2 ? [a.shape[a.shape.length - 2], a.shape[a.shape.length - 1]] : null;
   if (!shape || shape.length !== 2) {

@@ -6,8 +6,9 @@
  * pixel in raster order) to --out.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { NpyError, readNpy, writeNpy } from '../../core/io/npy';
+import { writeFileSync } from 'node:fs';
+import { writeNpy } from '../../core/io/npy';
+import { readNpyFile } from '../npyFile';
 import { countSegments, felzenszwalb, SegmentationError } from '../../core/segmentation/felzenszwalb';
 import { HeatcheckError } from '../errors';
 import { printJson } from '../output';
@@ -32,14 +33,7 @@ export function register(program: Command): void {
       const scale = number('scale', opts.scale);
       const sigma = number('sigma', opts.sigma);
       const minSize = number('min-size', opts.minSize, true);
-      if (!existsSync(file)) throw new HeatcheckError('NOT_FOUND_FILE', `${file} does not exist`, { file });
-      let a;
-      try {
-        a = readNpy(new Uint8Array(readFileSync(file)), file);
-      } catch (e) {
-        if (e instanceof NpyError) throw new HeatcheckError(e.code, e.message, { file });
-        throw e;
-      }
+      const a = readNpyFile(file);
       if (!(a.data instanceof Float32Array || a.data instanceof Float64Array)) {
         throw new HeatcheckError('BAD_INPUT_DTYPE', `${file}: expected float32 or float64 values, found dtype '${a.dtype}'; convert the image to float first (skimage would rescale integer images by their type's range)`, { file, dtype: a.dtype });
       }
