@@ -1,19 +1,10 @@
 import * as Comlink from 'comlink';
-import { generatePhantomCase, type AbnormalityKind, type BodyPart } from '../../core/phantom/generate';
+import { generatePhantomCase, type PhantomCase } from '../../core/phantom/generate';
 import { simulateReaders, type PixelBox, type ReaderId } from '../../core/phantom/readers';
 import { pixelHash } from '../../core/study/hash';
 
 /** One generated demo case, as it crosses from the worker (pixel buffers transferred, not copied). */
-export interface DemoCase {
-  id: string;
-  label: 0 | 1;
-  bodyPart: BodyPart;
-  abnormality: AbnormalityKind;
-  width: number;
-  height: number;
-  image: Uint8Array;
-  /** Exact abnormality mask (0/1), abnormal cases only. */
-  truth: Uint8Array | null;
+export interface DemoCase extends PhantomCase {
   /** sha256 of the image pixels (content hash). */
   hash: string;
   /** Simulated readers' boxes for this case, [x0, y0, x1, y1] pixel edges. */
