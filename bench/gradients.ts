@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initNodeBackend } from '../src/cli/nodeBackend';
 import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
+import { asLayersModel } from '../src/core/model/createProbe';
 import { buildSmallCnn, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,7 +55,8 @@ async function loadNode(w: Workload): Promise<tf.LayersModel> {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   const shards = new Map<string, Uint8Array>();
   for (const p of shardPaths(modelJson)) shards.set(p, new Uint8Array(readFileSync(path.join(dir, p))));
-  return (await loadModelFromFiles({ source: dir, modelJson, shards, manifest })).model;
+  const lm = await loadModelFromFiles({ source: dir, modelJson, shards, manifest });
+  return asLayersModel(lm.model, 'the gradient bench', lm.manifest.id);
 }
 
 const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' ');

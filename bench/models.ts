@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { initNodeBackend } from '../src/cli/nodeBackend';
 import { loadModelDir } from '../src/cli/modelDir';
+import { asLayersModel } from '../src/core/model/createProbe';
 import { buildArchitecture } from '../src/core/model/architectures';
 import { createFastGrad } from '../src/core/model/fastgrad';
 
@@ -41,7 +42,7 @@ const rows: string[][] = [];
 for (const [id, arch] of IDS) {
   const dir = path.join('public', 'models', id);
   const trained = existsSync(path.join(dir, 'model.json'));
-  const model = trained ? (await loadModelDir(dir)).model : buildArchitecture(arch, { seed: 1 });
+  const model = trained ? asLayersModel((await loadModelDir(dir)).model, 'the model bench', id) : buildArchitecture(arch, { seed: 1 });
   const [h, w, c] = model.inputs[0].shape.slice(1) as number[];
   const x = tf.randomUniform([1, h, w, c], -1, 1) as tf.Tensor4D;
   const fwd = median(() => tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); }));

@@ -5,7 +5,8 @@
  * input-gradient pass at the probe's batch size, their ratio, and ms per case of every registered
  * method with the paper preset — in Node on wasm, then in Chromium (/usr/bin/chromium through
  * Playwright, against the built app and window.__heatcheck) on wasm, webgl and WebGPU
- * (SwiftShader, --enable-unsafe-webgpu).
+ * (SwiftShader, --enable-unsafe-webgpu). SwiftShader WebGPU emulates a GPU on the CPU (about 2 s
+ * per example forward here), so it is timed at batch BENCH_WEBGPU_BATCH (default 4) with one rep.
  *
  * To keep the run short, a method whose estimated time (gradient evaluations x measured ms per
  * gradient) exceeds BENCH_BUDGET_S (default 45 s) is not run (BENCH_BACKENDS=wasm,webgl picks the
@@ -19,7 +20,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { initNodeBackend } from '../src/cli/nodeBackend';
 import { loadModelDir } from '../src/cli/modelDir';
-import { createTfProbe } from '../src/core/model/probe';
+import { createProbe } from '../src/core/model/createProbe';
 import { preprocessImage } from '../src/core/model/preprocess';
 import { generatePhantomCase } from '../src/core/phantom/generate';
 import { METHODS, methodIds } from '../src/core/saliency/registry';
@@ -56,7 +57,7 @@ async function nodeBench(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const dir of modelDirs()) {
     const lm = await loadModelDir(dir);
-    const probe = createTfProbe(lm.model, lm.manifest);
+    const probe = createProbe(lm.model, lm.manifest);
     const [h, w, c] = probe.inputShape;
     const B = probe.maxBatch;
     const xb = tf.randomUniform([B, h, w, c], -1, 1, 'float32', 1) as tf.Tensor4D;
@@ -120,7 +121,7 @@ async function browserBench(): Promise<Row[]> {
     }
     const ids = modelDirs().map((d) => path.basename(d));
     for (const backend of (process.env.BENCH_BACKENDS ?? 'wasm,webgl,webgpu').split(',')) {
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: backend === 'webgpu' ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : [] });
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: backend === 'webgpu' ? ['--enable-unsafe-webgpu'] : [] });
       try {
         const page = await browser.newPage();
         await page.goto(`${base}?backend=${backend}#/data`);
@@ -142,8 +143,14 @@ async function browserBench(): Promise<Row[]> {
           };
           r.onerror = () => res(null);
         }), null, { timeout: 180_000 }).then((h) => h.jsonValue() as Promise<string>);
+        // SwiftShader WebGPU runs on the CPU through a GPU emulator: one batch of 32 takes minutes, so it is timed at a small batch, once.
+        const batch = backend === 'webgpu' ? Number(process.env.BENCH_WEBGPU_BATCH ?? 4) : undefined;
+        const reps = backend === 'webgpu' ? 1 : 2;
         for (const modelId of ids) {
-          const t = await page.evaluate((m) => (window.__heatcheck!.probeTiming as (m: string, r: number) => Promise<{ ok: boolean; value?: { maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }; message?: string }>)(m, 2), modelId);
+          const t = await page.evaluate(
+            ([m, r, b]) => (window.__heatcheck!.probeTiming as (m: string, r: number, b?: number) => Promise<{ ok: boolean; value?: { maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }; message?: string }>)(m as string, r as number, (b ?? undefined) as number | undefined),
+            [modelId, reps, batch ?? null] as const,
+          );
           if (!t.ok || !t.value) {
             console.log(`chromium ${backend} ${modelId}: ${t.message}`);
             continue;

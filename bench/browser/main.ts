@@ -12,6 +12,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmExtraKernels } from '../../src/core/model/kernels/registerWasmKernels';
 import { loadModelFromFiles, shardPaths } from '../../src/core/model/load';
+import { asLayersModel } from '../../src/core/model/createProbe';
 import { buildArchitecture } from '../../src/core/model/architectures';
 import { buildSmallCnn, measureModel, optionsFor, timeIg, WORKLOADS, type MeasureResult } from '../gradients_core';
 
@@ -25,7 +26,8 @@ async function loadWorkload(id: string): Promise<tf.LayersModel> {
   const manifest = await (await fetch(base + 'manifest.json')).json();
   const shards = new Map<string, Uint8Array>();
   for (const p of shardPaths(modelJson)) shards.set(p, new Uint8Array(await (await fetch(base + p)).arrayBuffer()));
-  return (await loadModelFromFiles({ source: base, modelJson, shards, manifest })).model;
+  const lm = await loadModelFromFiles({ source: base, modelJson, shards, manifest });
+  return asLayersModel(lm.model, 'the gradient bench', lm.manifest.id);
 }
 
 const api = {

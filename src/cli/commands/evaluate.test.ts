@@ -9,6 +9,8 @@ import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { selectSteps, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
 import { ssim } from '../../core/metrics/ssim';
+import { attr, graphModelFiles } from '../../core/model/graphModelFixture';
+import { seededValues } from '../../core/saliency/testing';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -260,5 +262,49 @@ describe('heatcheck evaluate', () => {
     const again = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', dirs['plain-s1'], '--out', out, '--maps', path.join(root, 'maps'), '--preset', 'quick', '--methods', 'gradcam,sg', '--seed', '9', '--cases', '2', '--randomization-steps', '1', '--resamples', '50']);
     expect(again.code, again.err.slice(-2000)).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).maps).toMatchObject({ computed: 2, reused: 2, randomizedComputed: 2, randomizedReused: 2 });
+  }, 120_000);
+
+  it('takes a GraphModel: its maps and localization count, randomization leaves it out and says why', async () => {
+    // A TF.js GraphModel (hand-built GraphDef: conv 3x3 + ReLU, global mean, dense) in the model folder format.
+    const dir = path.join(root, 'models', 'graph-s1');
+    mkdirSync(dir, { recursive: true });
+    const files = graphModelFiles(
+      [SIZE, SIZE, 1],
+      [
+        { name: 'K', dtype: 'float32', shape: [3, 3, 1, 4], values: Array.from(seededValues(36, 21), (v) => v - 0.5) },
+        { name: 'axes', dtype: 'int32', shape: [2], values: [1, 2] },
+        { name: 'W', dtype: 'float32', shape: [4, 1], values: [1.2, -0.7, 0.9, 0.4] },
+        { name: 'b', dtype: 'float32', shape: [1], values: [0.05] },
+      ],
+      [
+        { name: 'conv', op: 'Conv2D', inputs: ['x', 'K'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) } },
+        { name: 'feat', op: 'Relu', inputs: ['conv'] },
+        { name: 'gap', op: 'Mean', inputs: ['feat', 'axes'], attr: { keep_dims: attr.bool(false), Tidx: { type: 'DT_INT32' } } },
+        { name: 'mm', op: 'MatMul', inputs: ['gap', 'W'], attr: { transpose_a: attr.bool(false), transpose_b: attr.bool(false) } },
+        { name: 'logit', op: 'AddV2', inputs: ['mm', 'b'] },
+      ],
+    );
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(files.modelJson));
+    writeFileSync(path.join(dir, 'group1-shard1of1.bin'), files.shards.get('group1-shard1of1.bin')!);
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ id: 'graph-s1', architecture: 'graphnet', family: 'graphnet', seed: 1, input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, output: { kind: 'logit', index: 0 } }));
+    const out = path.join(root, 'graph.json');
+    const { code, err } = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', `${dirs['plain-s1']},${dir}`, '--out', out, '--preset', 'quick', '--methods', 'gradcam,grad', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '50']);
+    expect(code, err.slice(-2000)).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    for (const m of ['gradcam', 'grad']) {
+      const loc: Cell = report.criteria[m].localization;
+      expect(loc.units.map((u) => u.models[0]).sort()).toEqual(['graph-s1', 'plain-s1']);
+      expect(loc.units.every((u) => u.result !== null)).toBe(true);
+      const rand: Cell = report.criteria[m].randomization;
+      const g = rand.units.find((u) => u.models[0] === 'graph-s1')!;
+      expect(g.result).toBeNull();
+      expect(g.reason).toMatch(/GraphModel/);
+      // The headline is plain-s1's fully randomized step alone.
+      const plain = rand.units.find((u) => u.models[0] === 'plain-s1')!.result!;
+      expect(rand.value).toBeCloseTo(meanOf(plain.perCase.map((c) => c.byStep!.at(-1)!)), 12);
+      expect(report.criteria[m].reproducibility.value).not.toBeNull();
+    }
+    // The graph model's logits are its own: AUROC over the study from its predictions is reported like any model's.
+    expect(report.classifier.find((c: { model: string }) => c.model === 'graph-s1')).toBeDefined();
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { loadModelDir } from '../modelDir';
 import { readStudyFolder } from '../studyFolder';
 import { writeNpy } from '../../core/io/npy';
 import { preprocessImage } from '../../core/model/preprocess';
-import { createTfProbe } from '../../core/model/probe';
+import { createProbe } from '../../core/model/createProbe';
 import { getMethod, methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
 import { runSaliency, targetAt } from '../../core/saliency/run';
 
@@ -109,7 +109,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
   for (const c of cases) {
     const img = study.loadImage(c);
     for (const lm of models) {
-      const probe = createTfProbe(lm.model, lm.manifest);
+      const probe = createProbe(lm.model, lm.manifest);
       const { height, width, channels } = lm.manifest.input;
       const x = tf.tensor3d(preprocessImage(img, lm.manifest), [height, width, channels]);
       try {

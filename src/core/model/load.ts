@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError, validateManifest, type ModelManifest } from './manifest';
+import type { AnyTfModel } from './createProbe';
 
-/** The files of a TF.js LayersModel as bytes: model.json, its weight shards by path, and manifest.json. */
+/**
+ * The files of a TF.js model as bytes: model.json, its weight shards by path, and manifest.json.
+ * model.json is a LayersModel (Keras topology) or a GraphModel ("format": "graph-model", a
+ * TensorFlow graph from tensorflowjs_converter); both load, and createProbe serves either.
+ */
 export interface ModelFiles {
   /** Where they came from, for messages (a folder path or "upload"). */
   source: string;
@@ -13,7 +18,8 @@ export interface ModelFiles {
 
 export interface LoadedModel {
   manifest: ModelManifest;
-  model: tf.LayersModel;
+  /** A LayersModel, or a GraphModel (isGraphModel tells; cascading randomization needs layers). */
+  model: AnyTfModel;
   /** sha256 of the concatenated shards (hex), recorded with every result. */
   weightsHash: string;
 }
@@ -21,6 +27,9 @@ export interface LoadedModel {
 interface ModelJson {
   modelTopology?: unknown;
   format?: string;
+  signature?: unknown;
+  userDefinedMetadata?: Record<string, unknown>;
+  modelInitializer?: unknown;
   weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
 }
 
@@ -33,7 +42,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export function shardPaths(modelJson: unknown, source = 'model.json'): string[] {
   const mj = modelJson as ModelJson;
   if (!mj || typeof mj !== 'object' || !mj.modelTopology) {
-    throw new ModelError('BAD_INPUT_MODEL_JSON', `${source}: model.json has no "modelTopology"; a TF.js LayersModel (model.json + weight shards) is expected`);
+    throw new ModelError('BAD_INPUT_MODEL_JSON', `${source}: model.json has no "modelTopology"; a TF.js LayersModel or GraphModel (model.json + weight shards) is expected`);
   }
   if (!Array.isArray(mj.weightsManifest)) throw new ModelError('BAD_INPUT_MODEL_JSON', `${source}: model.json has no "weightsManifest"`);
   return mj.weightsManifest.flatMap((g) => g.paths);
@@ -57,17 +66,30 @@ export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: P
   if (!weightSpecs.some((w) => w.quantization) && need !== total) {
     throw new ModelError('BAD_INPUT_SHARD_SIZE', `${files.source}: the weight shards hold ${total} bytes but model.json describes ${need}; a shard is truncated or from another model`);
   }
-  let model: tf.LayersModel;
+  let model: AnyTfModel;
+  const graph = isGraphModelJson(mj);
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: mj.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData: weightData.buffer }));
+    model = graph
+      ? await tf.loadGraphModel(
+          tf.io.fromMemory({
+            modelTopology: mj.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+            weightSpecs,
+            weightData: weightData.buffer,
+            format: mj.format,
+            signature: mj.signature as tf.io.ModelArtifacts['signature'],
+            userDefinedMetadata: mj.userDefinedMetadata,
+            modelInitializer: mj.modelInitializer as tf.io.ModelArtifacts['modelInitializer'],
+          }),
+        )
+      : await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: mj.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData: weightData.buffer }));
   } catch (e) {
-    throw new ModelError('BAD_INPUT_MODEL', `${files.source}: TF.js could not build the model (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelError('BAD_INPUT_MODEL', `${files.source}: TF.js could not build the ${graph ? 'graph model' : 'model'} (${e instanceof Error ? e.message : String(e)})`);
   }
   const weightsHash = await sha256Hex(weightData);
-  const inShape = model.inputs[0].shape;
+  const inShape = model.inputs[0]?.shape ?? [];
   const base = (files.manifest ?? {}) as Partial<ModelManifest>;
   const merged = {
-    id: base.id ?? model.name,
+    id: base.id ?? (graph ? 'graph-model' : (model as tf.LayersModel).name),
     architecture: base.architecture ?? 'imported',
     family: base.family ?? base.architecture ?? 'imported',
     input: base.input ?? { height: inShape[1] ?? 0, width: inShape[2] ?? 0, channels: inShape[3] ?? 1 },
@@ -82,15 +104,32 @@ export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: P
   return { manifest, model, weightsHash };
 }
 
-/** The model's input must be [null, H, W, C] as the manifest says; the output must hold the abnormal index. */
-export function checkModelShape(model: tf.LayersModel, m: ModelManifest, source: string): void {
-  const s = model.inputs[0].shape;
+/** A GraphModel's model.json: "format": "graph-model", or a TensorFlow GraphDef (a node list) as topology. */
+export function isGraphModelJson(modelJson: unknown): boolean {
+  const mj = modelJson as ModelJson;
+  if (mj?.format === 'graph-model') return true;
+  const t = mj?.modelTopology as { node?: unknown } | undefined;
+  return !!t && Array.isArray(t.node);
+}
+
+/**
+ * The model's input must be [batch, H, W, C] as the manifest says; the output must hold the abnormal
+ * index. A GraphModel may leave dimensions unknown (-1 or absent): those are not checked.
+ */
+export function checkModelShape(model: AnyTfModel, m: ModelManifest, source: string): void {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; one image input and one output are expected`);
+  }
+  const known = (d: number | null | undefined) => (d == null || d < 0 ? null : d);
+  const raw = model.inputs[0].shape;
+  if (raw === undefined) return; // a graph input without a recorded shape: checked when it runs
+  const s = raw.map(known);
   if (s.length !== 4) throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the model takes input of rank ${s.length}; an image model with input [batch, height, width, channels] is expected`);
   const [, h, w, c] = s;
   if ((h != null && h !== m.input.height) || (w != null && w !== m.input.width) || (c != null && c !== m.input.channels)) {
     throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the model's input is [${h}, ${w}, ${c}] but the settings say ${m.input.height}x${m.input.width}x${m.input.channels}; fix the input size and channels`);
   }
   const out = model.outputs[0].shape;
-  const units = out[out.length - 1] ?? 1;
-  if (m.output.index >= units) throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the output has ${units} unit(s), so output index ${m.output.index} does not exist`);
+  const units = out && out.length ? known(out[out.length - 1]) : null;
+  if (units !== null && m.output.index >= units) throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the output has ${units} unit(s), so output index ${m.output.index} does not exist`);
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { initNodeBackend } from '../../cli/nodeBackend';
 import { loadModelDir } from '../../cli/modelDir';
-import { createTfProbe } from '../model/probe';
+import { createProbe } from '../model/createProbe';
 import { preprocessImage } from '../model/preprocess';
 import { generatePhantomCase } from '../phantom/generate';
 import { integratedGradientsRaw } from './ig';
@@ -25,7 +25,7 @@ describe.skipIf(!slow || dirs.length === 0)('IG completeness on the demo models 
     it(`${dir}: |sum(IG) - (f(x) - f(b))| <= 2 % of |f(x) - f(b)| at 200 steps`, async () => {
       await initNodeBackend('wasm');
       const lm = await loadModelDir(dir);
-      const probe = createTfProbe(lm.model, lm.manifest);
+      const probe = createProbe(lm.model, lm.manifest);
       // An abnormal phantom case, so f(x) - f(b) is not tiny.
       const c = generatePhantomCase(11, 1, { size: 256 });
       const { height, width, channels } = lm.manifest.input;

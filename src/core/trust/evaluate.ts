@@ -19,7 +19,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoxCoords, GrayImage } from '../study/types';
 import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
-import { createTfProbe } from '../model/probe';
+import { asLayersModel, createProbe, isGraphModel } from '../model/createProbe';
+import type { TfProbe } from '../model/probe';
 import { cascadeSteps, randomizeCascade } from '../model/randomization';
 import { getMethod, isSeeded, methodIds, resolveParams, type PresetId } from '../saliency/registry';
 import { runSaliency, targetAt, type SaliencyRun } from '../saliency/run';
@@ -223,7 +224,7 @@ function averageMetrics(ms: Array<LocalizationMetrics | null>): LocalizationMetr
 
 /** The map of one (case, model, method): from the store, or computed and put there. */
 async function trainedMap(
-  probe: ReturnType<typeof createTfProbe>,
+  probe: TfProbe,
   x: tf.Tensor3D,
   key: MapKey,
   targetLogit: number,
@@ -282,7 +283,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
       const x = preprocessImage(img, lm.manifest);
       s.inputs.set(lm.manifest.id, x);
       const { height, width, channels } = lm.manifest.input;
-      const probe = createTfProbe(lm.model, lm.manifest);
+      const probe = createProbe(lm.model, lm.manifest);
       const xt = tf.tensor3d(x, [height, width, channels]);
       try {
         const logit = await targetAt(probe, xt);
@@ -309,7 +310,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
   for (const lm of models) {
     const id = lm.manifest.id;
     const { height, width, channels } = lm.manifest.input;
-    const probe = createTfProbe(lm.model, lm.manifest);
+    const probe = createProbe(lm.model, lm.manifest);
     try {
       for (const [ci, s] of states.entries()) {
         const xt = tf.tensor3d(s.inputs.get(id)!, [height, width, channels]);
@@ -343,9 +344,19 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
   const randomizationPlan: Record<string, { total: number; visited: Array<{ step: number; block: string }> }> = {};
   let randomizedComputed = 0;
   let randomizedReused = 0;
+  /** Models the cascade cannot randomize (GraphModels), with the reason. */
+  const notRandomizable = new Map<string, string>();
   for (const lm of models) {
     const id = lm.manifest.id;
-    const steps = cascadeSteps(lm.model);
+    if (isGraphModel(lm.model)) {
+      notRandomizable.set(id, `model "${id}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have`);
+      cascades.set(id, []);
+      randomizationPlan[id] = { total: 0, visited: [] };
+      randomized.set(id, new Map(methods.map((m) => [m, [] as RandomizationStepInput[]] as const)));
+      continue;
+    }
+    const layersModel = asLayersModel(lm.model, 'cascading randomization', id);
+    const steps = cascadeSteps(layersModel);
     cascades.set(id, steps.map((s) => ({ step: s.step, block: s.block, layers: s.layers.length })));
     const visit = selectSteps(steps.length, rOpts.steps);
     randomizationPlan[id] = { total: steps.length, visited: visit.map((i) => ({ step: i, block: steps[i].block })) };
@@ -359,7 +370,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
       const per = new Map(methods.map((m) => [m, [] as Array<{ caseId: string; ssim: number }>] as const));
       // The randomized copy is built only when the store lacks one of this step's maps.
       let copy: tf.LayersModel | null = null;
-      let probe: ReturnType<typeof createTfProbe> | null = null;
+      let probe: TfProbe | null = null;
       try {
         for (const s of rCases) {
           for (const method of methods) {
@@ -369,8 +380,8 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
             let rmap = map?.map;
             if (!rmap) {
               if (!probe) {
-                copy = randomizeCascade(lm.model, si, rOpts.seed);
-                probe = createTfProbe(copy, lm.manifest);
+                copy = randomizeCascade(layersModel, si, rOpts.seed);
+                probe = createProbe(copy, lm.manifest);
               }
               const xt = tf.tensor3d(s.inputs.get(id)!, [height, width, channels]);
               try {
@@ -387,7 +398,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
           }
         }
       } finally {
-        (probe as ReturnType<typeof createTfProbe> | null)?.dispose();
+        (probe as TfProbe | null)?.dispose();
         (copy as tf.LayersModel | null)?.dispose();
       }
       opts.store?.checkpoint?.();
@@ -457,11 +468,12 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
       const units: TrustCell['units'] = [];
       const lastPer: Array<Map<string, number>> = [];
       const thresholds: number[] = [];
+      const withResult: string[] = [];
       for (const lm of models) {
         const id = lm.manifest.id;
         const steps = randomized.get(id)!.get(method)!;
         if (rCases.length < 2 || steps.length === 0) {
-          units.push({ models: [id], result: null, reason: `needs at least 2 randomization cases; given ${rCases.length}` });
+          units.push({ models: [id], result: null, reason: notRandomizable.get(id) ?? `needs at least 2 randomization cases; given ${rCases.length}` });
           continue;
         }
         const { height, width } = lm.manifest.input;
@@ -474,13 +486,16 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
         units.push({ models: [id], result: r });
         lastPer.push(new Map(steps[steps.length - 1].perCase.map((c) => [c.caseId, c.ssim] as const)));
         thresholds.push(thr.threshold);
+        withResult.push(id);
       }
-      const headline = 'per case, the mean over models of the SSIM at the fully randomized step, tested against the mean of the models\' thresholds (one-sided t-test, less)';
-      if (lastPer.length === 0 || lastPer.length < models.length) cells.randomization = nullCell('randomization', method, units.find((u) => u.reason)?.reason ?? 'no models', headline, units);
+      const headline = 'per case, the mean over models of the SSIM at the fully randomized step, tested against the mean of the models\' thresholds (one-sided t-test, less); models that cannot be randomized (GraphModels) are left out and named in units';
+      // Every model that can be randomized must have a result; GraphModels are left out, with their reason.
+      if (lastPer.length === 0 || lastPer.length < models.length - notRandomizable.size) cells.randomization = nullCell('randomization', method, units.find((u) => u.reason)?.reason ?? 'no models', headline, units);
       else {
         const perCase = rCases.map((s) => ({ caseId: s.id, ssim: mean(lastPer.map((m) => m.get(s.id)!)) }));
         const r = randomization(method, [{ step: 'fully randomized (mean over models)', perCase }], { threshold: mean(thresholds) }, { ...statsOpts, dataRange });
-        r.params.thresholds = Object.fromEntries(models.map((m, i) => [m.manifest.id, thresholds[i]]));
+        r.params.thresholds = Object.fromEntries(withResult.map((id, i) => [id, thresholds[i]]));
+        if (notRandomizable.size) r.params.leftOut = Object.fromEntries(notRandomizable);
         r.params.cases = rCases.map((s) => s.id);
         cells.randomization = fromResult(r, headline, units);
       }

@@ -14,5 +14,5 @@ window.__heatcheck = {
   computeMap: (request: ComputeMapRequest) => compute().computeMap(newJobId('map'), request),
   saliencyMethods: () => compute().saliencyMethods(),
   randomizationSteps: (modelId: string) => compute().randomizationSteps(modelId),
-  probeTiming: (modelId: string, reps?: number) => compute().probeTiming(modelId, reps),
+  probeTiming: (modelId: string, reps?: number, batch?: number) => compute().probeTiming(modelId, reps, batch),
 };

@@ -4,6 +4,7 @@ import { loadModelFromFiles, sha256Hex, shardPaths, type LoadedModel } from '../
 import { ModelError, validateManifest, type ModelManifest } from '../../core/model/manifest';
 import { preprocessImage } from '../../core/model/preprocess';
 import { abnormalScore } from '../../core/model/abnormal';
+import { createProbe, isGraphModel } from '../../core/model/createProbe';
 import { reply, type Reply } from '../jobs';
 import { activeBackend } from './backend';
 import { setModelSource } from './saliency';
@@ -140,6 +141,17 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
   });
 }
 
+/** Grad-CAM's default layer of a loaded model: findGradcamLayer for layers; for a GraphModel, the graph probe's default node. */
+function gradcamLayerOf(loaded: LoadedModel): string | null {
+  if (!isGraphModel(loaded.model)) return findGradcamLayer(loaded.model);
+  const p = createProbe(loaded.model, loaded.manifest);
+  try {
+    return p.defaultLayer || null;
+  } finally {
+    p.dispose();
+  }
+}
+
 /** The last layer with a 4-D output that follows a convolution: Grad-CAM's default layer. */
 export function findGradcamLayer(model: tf.LayersModel): string | null {
   let seenConv = false;
@@ -157,7 +169,7 @@ function slug(s: string): string {
 }
 
 /**
- * Validates and stores a TF.js LayersModel chosen by the user: model.json + its weight shards
+ * Validates and stores a TF.js LayersModel or GraphModel chosen by the user: model.json + its weight shards
  * (any other files, e.g. a manifest.json, are ignored). Errors carry a code and name the file:
  * BAD_INPUT_NO_MODEL_JSON, BAD_INPUT_MODEL_JSON, BAD_INPUT_MISSING_SHARD, BAD_INPUT_SHARD_SIZE,
  * BAD_INPUT_MODEL, BAD_INPUT_MODEL_SHAPE, BAD_INPUT_NO_CONV_LAYER.
@@ -167,7 +179,7 @@ export function importModel(files: ImportFile[], form: ImportForm): Promise<Repl
     await activeBackend();
     const base = (n: string) => n.split('/').pop()!;
     const jsonFile = files.find((f) => base(f.name) === 'model.json') ?? files.find((f) => f.name.endsWith('.json') && base(f.name) !== 'manifest.json');
-    if (!jsonFile) throw new ModelError('BAD_INPUT_NO_MODEL_JSON', `no model.json among the ${files.length} chosen file(s) (${files.map((f) => base(f.name)).join(', ') || 'none'}); choose a TF.js LayersModel: model.json together with its .bin weight shards`);
+    if (!jsonFile) throw new ModelError('BAD_INPUT_NO_MODEL_JSON', `no model.json among the ${files.length} chosen file(s) (${files.map((f) => base(f.name)).join(', ') || 'none'}); choose a TF.js model (LayersModel or GraphModel): model.json together with its .bin weight shards`);
     let modelJson: { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: unknown[] }> };
     try {
       modelJson = JSON.parse(new TextDecoder().decode(jsonFile.bytes));
@@ -186,7 +198,7 @@ export function importModel(files: ImportFile[], form: ImportForm): Promise<Repl
       output: { kind: form.outputKind, index: form.outputIndex },
     };
     const loaded = await loadModelFromFiles({ source: base(jsonFile.name), modelJson, shards }, manifest);
-    const gradcamLayer = findGradcamLayer(loaded.model);
+    const gradcamLayer = gradcamLayerOf(loaded);
     if (!gradcamLayer) {
       loaded.model.dispose();
       throw new ModelError('BAD_INPUT_NO_CONV_LAYER', `${base(jsonFile.name)}: the model has no convolutional layer with a 4-D output, so Grad-CAM has nowhere to look; an image classifier with Conv2D layers is expected`);

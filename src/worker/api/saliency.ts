@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { openDatabase } from '../../state/db';
 import { getResult, putResult, resultKey } from '../../state/results';
 import { preprocessImage } from '../../core/model/preprocess';
-import { createTfProbe, type TfProbe } from '../../core/model/probe';
+import type { TfProbe } from '../../core/model/probe';
+import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/createProbe';
 import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
@@ -106,7 +107,7 @@ export function setModelSource(source: ModelSource): void {
   }
 }
 
-interface ProbeEntry { key: string; probe: TfProbe; model: tf.LayersModel; owned: boolean }
+interface ProbeEntry { key: string; probe: TfProbe; model: AnyTfModel; owned: boolean }
 const probes: ProbeEntry[] = [];
 const KEEP_PROBES = 3;
 
@@ -116,8 +117,8 @@ async function probeFor(modelId: string, step: number | null, seed: number): Pro
   const key = `${modelId}|${loaded.weightsHash}|${step ?? 'trained'}|${step == null ? '' : seed}`;
   let e = probes.find((p) => p.key === key);
   if (!e) {
-    const model = step == null ? loaded.model : randomizeCascade(loaded.model, step, seed);
-    e = { key, model, owned: step != null, probe: createTfProbe(model, loaded.manifest) };
+    const model = step == null ? loaded.model : randomizeCascade(asLayersModel(loaded.model, 'cascading randomization', modelId), step, seed);
+    e = { key, model, owned: step != null, probe: createProbe(model, loaded.manifest) };
     probes.unshift(e);
     while (probes.length > KEEP_PROBES) {
       const old = probes.pop()!;
@@ -205,15 +206,16 @@ export function saliencyMethods(): Array<{ id: string; label: string; signed: bo
 
 /** The cascading randomization steps of a model (output back to input). */
 export async function randomizationSteps(modelId: string): Promise<Reply<CascadeStep[]>> {
-  return reply(async () => cascadeSteps((await getLoadedModel(modelId)).model));
+  return reply(async () => cascadeSteps(asLayersModel((await getLoadedModel(modelId)).model, 'cascading randomization', modelId)));
 }
 
 /** Bench: ms per example of one forward pass and of one input-gradient pass at the probe's batch size. */
-export async function probeTiming(modelId: string, reps = 3): Promise<Reply<{ backend: string; maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }>> {
+export async function probeTiming(modelId: string, reps = 3, batch?: number): Promise<Reply<{ backend: string; maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }>> {
   return reply(async () => {
     const { probe } = await probeFor(modelId, null, 0);
     const [h, w, c] = probe.inputShape;
-    const B = probe.maxBatch;
+    // The batch the methods use (probe.maxBatch), or a smaller one where a full batch takes minutes (SwiftShader WebGPU).
+    const B = Math.max(1, Math.floor(batch ?? probe.maxBatch));
     const x = tf.randomUniform([B, h, w, c], probe.inputRange[0], probe.inputRange[1], 'float32', 1) as tf.Tensor4D;
     const time = async (f: () => tf.Tensor) => {
       const warm = f();

@@ -11,6 +11,7 @@ import type { BoxCoords } from '../../core/study/types';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { computeMapUnwrapped } from './saliency';
 import { getLoadedModel } from './models';
+import { asLayersModel } from '../../core/model/createProbe';
 import { TrustSession, type TrustCase, type TrustConfig, type TrustProgress, type TrustReport } from './trustSession';
 
 export type { TrustCase, TrustConfig, TrustProgress, TrustReport } from './trustSession';
@@ -66,7 +67,7 @@ export function evaluateTrust(
         const r = await computeMapUnwrapped(jobId, { imageHash: q.imageHash, modelId: q.modelId, method: q.method, preset: q.preset, seed: q.seed, randomizationStep: q.randomizationStep, includeRaw: q.trained });
         return { map: r.map, width: r.width, height: r.height, targetLogit: r.targetLogit, ms: r.ms, cached: r.cached, backend: r.backend, params: r.params };
       },
-      steps: async (modelId) => cascadeSteps((await getLoadedModel(modelId)).model).map((s) => ({ step: s.step, block: s.block })),
+      steps: async (modelId) => cascadeSteps(asLayersModel((await getLoadedModel(modelId)).model, 'cascading randomization', modelId)).map((s) => ({ step: s.step, block: s.block })),
       image: async (hash) => {
         const img = await db.get('images', hash);
         return img ? { data: img.pixels, width: img.width, height: img.height } : null;

@@ -140,4 +140,17 @@ describe('TrustSession', () => {
     expect(cell.note).toMatch(/^n\/a: model B-s1 is not available/);
     expect(r.rows[0].cells.repeatability.state).toBe('ok');
   });
+
+  it('when the primary model cannot be randomized (a GraphModel), only randomization is n/a', async () => {
+    const d = deps();
+    const graph: TrustDeps = { ...d, steps: () => Promise.reject(new Error('cascading randomization needs a Keras LayersModel; model "A-s1" is a TF.js GraphModel')) };
+    const r = await new TrustSession(config, cases(), graph).run();
+    const exact = r.rows.find((x) => x.method === 'exact')!;
+    expect(exact.cells.randomization.state).toBe('na');
+    expect(exact.cells.randomization.note).toMatch(/^n\/a: cascading randomization is not available: .*GraphModel/);
+    expect(exact.cells.localization.value).toBe(1);
+    expect(exact.cells.repeatability.state).toBe('ok');
+    expect(exact.trustworthy).toBe(null);
+    expect(r.unavailable).toEqual([]);
+  });
 });

@@ -218,6 +218,8 @@ export class TrustSession {
   private readonly thresholds = new Map<string, { n: number; t: ReturnType<typeof randomizationThreshold> }>();
   private readonly agreement = new Map<string, ReaderAgreement>();
   private readonly unavailable = new Map<string, string>();
+  /** Why the primary model cannot be randomized (for example a GraphModel); its other criteria still run. */
+  private randomizationUnavailable: string | null = null;
   private readonly methodParams: Record<string, Record<string, unknown>> = {};
   private steps: Array<{ step: number; block: string }> = [];
   private backend: string | null = null;
@@ -296,7 +298,7 @@ export class TrustSession {
       try {
         this.steps = pickSteps(await this.deps.steps(cfg.primaryModel), cfg.randomizationSteps ?? 0);
       } catch (e) {
-        this.unavailable.set(cfg.primaryModel, `cascade steps failed: ${(e as Error).message}`);
+        this.randomizationUnavailable = `cascading randomization is not available: ${(e as Error).message}`;
         return [];
       }
       const out: Task[] = [];
@@ -474,6 +476,10 @@ export class TrustSession {
         const miss = this.missing(models);
         if (miss) {
           cells[cr] = this.naCell(cr, 'na', miss, models);
+          continue;
+        }
+        if (cr === 'randomization' && this.randomizationUnavailable) {
+          cells[cr] = this.naCell(cr, 'na', `n/a: ${this.randomizationUnavailable}`, models);
           continue;
         }
         if (cr === 'randomization' && this.randomCases.length < 2 && this.complete) {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { initNodeBackend } from '../../../cli/nodeBackend';
 import { loadModelDir } from '../../../cli/modelDir';
+import { asLayersModel } from '../createProbe';
 import { readNpy } from '../../io/npy';
 import { architectureInfo } from './index';
 
@@ -44,7 +45,7 @@ describe('demo models', () => {
     expect(manifest.inputRange).toEqual([-1, 1]);
     expect(manifest.output).toEqual({ kind: 'logit', index: 0 });
     expect(manifest.gradcamLayer).toBe(info.gradcamLayer);
-    expect((model.getLayer(manifest.gradcamLayer!).outputShape as number[]).length).toBe(4);
+    expect((asLayersModel(model, 'this test', manifest.id).getLayer(manifest.gradcamLayer!).outputShape as number[]).length).toBe(4);
     expect(manifest.weightsSha256).toBe(weightsHash);
     expect(manifest.training?.framework).toMatch(/^pytorch/);
     expect(manifest.heldOutTest!.auroc).toBeGreaterThanOrEqual(0.9);
