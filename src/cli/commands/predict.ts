@@ -7,31 +7,39 @@ import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
 import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
-import { abnormalScore } from '../../core/model/abnormal';
+import { abnormalProbability } from '../../core/model/abnormal';
+import { createProbe } from '../../core/model/createProbe';
 import { auroc } from '../../core/metrics/auroc';
 import type { BackendName } from '../../core/model/backendNames';
 
 export interface Prediction { id: string; logit: number; probability: number; label: 0 | 1 | null }
 
-/** Runs a model folder over a study folder; one prediction per case, in cases.csv order. */
+/**
+ * Runs a model folder over a study folder; one prediction per case, in cases.csv order. The logit is
+ * the saliency probe's target (pre-sigmoid / pre-softmax logit of the abnormal class); the
+ * probability is the model's own output for that class.
+ */
 export async function predictStudy(studyDir: string, modelDir: string, batch = 16): Promise<{ predictions: Prediction[]; modelId: string; weightsHash: string }> {
   const study = readStudyFolder(studyDir);
   const { manifest, model, weightsHash } = await loadModelDir(modelDir);
   const { height, width, channels } = manifest.input;
   const per = height * width * channels;
   const predictions: Prediction[] = [];
+  const probe = createProbe(model, manifest);
   try {
     for (let i = 0; i < study.cases.length; i += batch) {
       const cases = study.cases.slice(i, i + batch);
       const x = new Float32Array(cases.length * per);
       cases.forEach((c, j) => x.set(preprocessImage(study.loadImage(c), manifest), j * per));
-      const out = tf.tidy(() => {
-        const y = model.predict(tf.tensor4d(x, [cases.length, height, width, channels])) as tf.Tensor;
-        return y.reshape([cases.length, -1]).arraySync() as number[][];
+      const [out, logits] = tf.tidy(() => {
+        const xt = tf.tensor4d(x, [cases.length, height, width, channels]);
+        const y = model.predict(xt) as tf.Tensor;
+        return [y.reshape([cases.length, -1]).arraySync() as number[][], Array.from(probe.target(xt).dataSync())];
       });
-      cases.forEach((c, j) => predictions.push({ id: c.id, label: c.label, ...abnormalScore(out[j], manifest.output) }));
+      cases.forEach((c, j) => predictions.push({ id: c.id, label: c.label, logit: logits[j], probability: abnormalProbability(out[j], manifest.output) }));
     }
   } finally {
+    probe.dispose();
     model.dispose();
   }
   return { predictions, modelId: manifest.id, weightsHash };

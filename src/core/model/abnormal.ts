@@ -1,15 +1,22 @@
 import type { ModelManifest } from './manifest';
 
 /**
- * The "abnormal" score of one model output row, as the manifest's output says:
- *  - 'logit': the unit at `index` is the abnormal logit; probability = sigmoid(logit);
- *  - 'sigmoid': the unit is a probability; logit = log(p / (1 - p));
- *  - 'softmax': the unit at `index` is the abnormal class's probability; logit = its log-odds.
- * Probabilities are clamped to [1e-7, 1 - 1e-7] before the log-odds, so the logit stays finite.
+ * The abnormal class's probability from one output row, as the manifest's output says:
+ *  - 'logit': one unit -> sigmoid(row[index]); several units (softmax logits) -> softmax(row)[index];
+ *  - 'sigmoid' / 'softmax': the unit at `index` is already the probability.
+ *
+ * The abnormal *logit* is not derived from the row: it is the saliency probe's target (SPEC section
+ * 1, the pre-sigmoid / pre-softmax value logit_index), read with probe.target, so predictions, the
+ * classifier AUROC and every map's recorded target logit are one and the same quantity. (For a
+ * softmax model logit_index is not the log-odds of its probability; for a sigmoid model it is.)
  */
-export function abnormalScore(row: ArrayLike<number>, output: ModelManifest['output']): { logit: number; probability: number } {
+export function abnormalProbability(row: ArrayLike<number>, output: ModelManifest['output']): number {
   const v = row[output.index];
-  if (output.kind === 'logit') return { logit: v, probability: 1 / (1 + Math.exp(-v)) };
-  const p = Math.min(1 - 1e-7, Math.max(1e-7, v));
-  return { logit: Math.log(p / (1 - p)), probability: v };
+  if (output.kind !== 'logit') return v;
+  if (row.length <= 1) return 1 / (1 + Math.exp(-v));
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return Math.exp(v - max) / sum;
 }

@@ -21,6 +21,7 @@ import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
 import { asLayersModel, createProbe, isGraphModel } from '../model/createProbe';
 import type { TfProbe } from '../model/probe';
+import { abnormalProbability } from '../model/abnormal';
 import { cascadeSteps, randomizeCascade } from '../model/randomization';
 import { getMethod, isSeeded, methodIds, resolveParams, type PresetId } from '../saliency/registry';
 import { runSaliency, targetAt, type SaliencyRun } from '../saliency/run';
@@ -174,7 +175,6 @@ export interface TrustReport {
 const CRITERIA: CriterionId[] = ['localization', 'randomization', 'repeatability', 'reproducibility'];
 const k3 = (...p: string[]) => p.join('\u0000');
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 interface CaseState {
   id: string;
@@ -288,10 +288,10 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
       try {
         const logit = await targetAt(probe, xt);
         const out = tf.tidy(() => (lm.model.predict(xt.expandDims(0)) as tf.Tensor).reshape([-1]));
-        const v = (await out.data())[lm.manifest.output.index];
+        const row = await out.data();
         out.dispose();
         s.logits.set(lm.manifest.id, logit);
-        s.probabilities.set(lm.manifest.id, lm.manifest.output.kind === 'logit' ? sigmoid(v) : v);
+        s.probabilities.set(lm.manifest.id, abnormalProbability(row, lm.manifest.output));
       } finally {
         xt.dispose();
         probe.dispose();

@@ -3,7 +3,7 @@ import { openDatabase, type ModelRecord } from '../../state/db';
 import { loadModelFromFiles, sha256Hex, shardPaths, type LoadedModel } from '../../core/model/load';
 import { ModelError, validateManifest, type ModelManifest } from '../../core/model/manifest';
 import { preprocessImage } from '../../core/model/preprocess';
-import { abnormalScore } from '../../core/model/abnormal';
+import { abnormalProbability } from '../../core/model/abnormal';
 import { createProbe, isGraphModel } from '../../core/model/createProbe';
 import { reply, type Reply } from '../jobs';
 import { activeBackend } from './backend';
@@ -135,9 +135,18 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
     const { height, width, channels } = manifest.input;
     const x = preprocessImage({ width: img.width, height: img.height, data: img.pixels }, manifest);
     const t0 = performance.now();
-    const row = tf.tidy(() => (model.predict(tf.tensor4d(x, [1, height, width, channels])) as tf.Tensor).reshape([-1]).dataSync());
-    const ms = performance.now() - t0;
-    return { modelId, ...abnormalScore(Array.from(row), manifest.output), backend: await activeBackend(), ms };
+    // The logit is the saliency probe's target (pre-sigmoid / pre-softmax), the probability the model's own output.
+    const probe = createProbe(model, manifest);
+    try {
+      const [row, logit] = tf.tidy(() => {
+        const xt = tf.tensor4d(x, [1, height, width, channels]);
+        return [(model.predict(xt) as tf.Tensor).reshape([-1]).dataSync(), probe.target(xt).dataSync()[0]] as const;
+      });
+      const ms = performance.now() - t0;
+      return { modelId, logit, probability: abnormalProbability(Array.from(row), manifest.output), backend: await activeBackend(), ms };
+    } finally {
+      probe.dispose();
+    }
   });
 }
 
