@@ -7,7 +7,7 @@ import { main } from '../main';
 import { readNpy } from '../../core/io/npy';
 import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
-import { selectSteps, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
+import { balancedCases, selectSteps, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
 import { ssim } from '../../core/metrics/ssim';
 import { attr, graphModelFiles } from '../../core/model/graphModelFixture';
 import { seededValues } from '../../core/saliency/testing';
@@ -104,6 +104,18 @@ describe('plan helpers', () => {
     expect(selectSteps(7, { count: 1 })).toEqual([6]);
     expect(selectSteps(6, { count: 3 })).toEqual([1, 3, 5]);
     expect(selectSteps(2, { count: 3 })).toEqual([0, 1]);
+  });
+
+  it('--cases N takes the classes alternately, each in folder order, and keeps folder order', () => {
+    const L = (labels: Array<0 | 1 | null>) => labels.map((label, i) => ({ id: `c${i}`, label }));
+    // all abnormal first (a MURA-like folder order): the first N would be one class only
+    const sorted = L([1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(balancedCases(sorted, 4).map((c) => c.id)).toEqual(['c0', 'c1', 'c4', 'c5']);
+    expect(balancedCases(sorted, 3).map((c) => c.id)).toEqual(['c0', 'c1', 'c4']);
+    // one class runs out: the other fills in; unlabelled cases only after both
+    expect(balancedCases(L([0, 1, 0, 0, null, 0]), 4).map((c) => c.id)).toEqual(['c0', 'c1', 'c2', 'c3']);
+    expect(balancedCases(L([0, 1, null]), 3).map((c) => c.id)).toEqual(['c0', 'c1', 'c2']);
+    expect(balancedCases(L([1, 0]), 10)).toHaveLength(2);
   });
 
   it('pairs same family / different seeds, and different families / same seed', () => {

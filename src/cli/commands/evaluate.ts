@@ -12,7 +12,7 @@ import { methodIds, unknownMethods, type PresetId } from '../../core/saliency/re
 import type { SaliencyRun } from '../../core/saliency/run';
 import type { BoxCoords } from '../../core/study/types';
 import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
-import type { StepPlan } from '../../core/trust/plan';
+import { balancedCases, type StepPlan } from '../../core/trust/plan';
 import { writeIndex, type MapsIndexEntry } from './maps';
 
 /**
@@ -150,7 +150,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
 
   const study = readStudyFolder(o.study);
-  const chosen = nCases === undefined ? study.cases : study.cases.slice(0, nCases);
+  const chosen = nCases === undefined ? study.cases : balancedCases(study.cases, nCases);
   const cases: TrustCaseInput[] = chosen.map((c) => {
     const readers: Record<string, BoxCoords[]> = {};
     for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
@@ -182,7 +182,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   }
   const full = {
     ...report,
-    study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `first ${nCases} in folder order`, readers: Object.keys(study.readers).sort() },
+    study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `${nCases} balanced by label (abnormal and normal alternately, each in folder order)`, readers: Object.keys(study.readers).sort() },
     maps: o.maps
       ? { dir: path.resolve(o.maps), reused: report.counts.trainedMapsReused, computed: report.counts.trainedMapsComputed, randomizedReused: report.counts.randomizedMapsReused, randomizedComputed: report.counts.randomizedMapsComputed }
       : null,
@@ -215,7 +215,7 @@ export function register(program: Command): void {
     .requiredOption('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json)')
     .requiredOption('--out <file>', 'report file (JSON)')
     .option('--maps <dir>', 'map folder (the maps command\'s layout): reuse matching maps, write new ones there')
-    .option('--cases <n>', 'only the first N cases (folder order)')
+    .option('--cases <n>', 'only N cases, balanced by label (abnormal and normal alternately, each class in folder order)')
     .option('--preset <p>', 'paper (SPEC defaults, every cascade step) or quick (fewer steps and samples, 3 cascade steps, 6 randomization cases)', 'paper')
     .option('--methods <ids>', 'method ids, comma-separated (default: every registered method)')
     .option('--seed <s>', 'seed of the maps\' noise (default 0)')

@@ -20,6 +20,28 @@ export function selectSteps(total: number, plan: StepPlan): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/**
+ * `--cases N`: N cases balanced by label, so a small run still has both classes for the classifier
+ * AUROC and abnormal cases for localization. Abnormal and normal cases are taken alternately
+ * (abnormal first), each class in folder order; when one class runs out the other fills in, and
+ * unlabelled cases come last. The chosen cases keep their folder order.
+ */
+export function balancedCases<C extends { label: 0 | 1 | null | undefined }>(cases: readonly C[], n: number): C[] {
+  const idx = (want: 0 | 1 | null) => cases.map((c, i) => [c, i] as const).filter(([c]) => (want === null ? c.label !== 0 && c.label !== 1 : c.label === want)).map(([, i]) => i);
+  const pos = idx(1);
+  const neg = idx(0);
+  const other = idx(null);
+  const take: number[] = [];
+  let p = 0;
+  let q = 0;
+  while (take.length < n && (p < pos.length || q < neg.length)) {
+    if (p < pos.length && (p <= q || q >= neg.length)) take.push(pos[p++]);
+    else take.push(neg[q++]);
+  }
+  for (const i of other) if (take.length < n) take.push(i);
+  return take.sort((a, b) => a - b).map((i) => cases[i]);
+}
+
 export interface PairableModel {
   id: string;
   family: string;
