@@ -39,6 +39,9 @@ function gradientEvaluations(id: string, p: Record<string, unknown>): number {
   if (id === 'sg') return samples;
   if (id === 'sig') return samples * steps;
   if (id === 'xrai') return 2 * steps;
+  if (id === 'blur-ig') return steps;
+  // Occlusion: forward passes only, (2 / patch - 1)^2 patches at stride half a patch, a forward costing about half a gradient.
+  if (id === 'occlusion') return Math.pow(2 / Number(p.patch ?? 0.125) - 1, 2) / 2;
   return 1;
 }
 
@@ -77,7 +80,7 @@ async function nodeBench(): Promise<Row[]> {
     const gradientMs = await time(() => probe.inputGradients(xb));
     xb.dispose();
     const methods: Record<string, string> = {};
-    for (const id of methodIds()) {
+    for (const id of methodIds({ extras: true })) {
       const p = METHODS[id].presets.paper;
       const est = gradientEvaluations(id, p) * gradientMs;
       if (est > BUDGET_S * 1000) {
@@ -156,7 +159,7 @@ async function browserBench(): Promise<Row[]> {
             continue;
           }
           const methods: Record<string, string> = {};
-          for (const id of methodIds()) {
+          for (const id of methodIds({ extras: true })) {
             const est = gradientEvaluations(id, METHODS[id].presets.paper) * t.value.gradientMs;
             if (est > BUDGET_S * 1000) {
               methods[id] = `~${fmt(est)}`;
@@ -183,7 +186,7 @@ async function browserBench(): Promise<Row[]> {
 
 let printedHeader = false;
 function printRows(rows: Row[], progress = false): void {
-  const ids = methodIds();
+  const ids = methodIds({ extras: true });
   const head = ['environment', 'model', 'batch', 'fwd ms/ex', 'grad ms/ex', 'grad/fwd', ...ids];
   if (!progress || !printedHeader) {
     console.log(`| ${head.join(' | ')} |`);

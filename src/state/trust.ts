@@ -13,8 +13,10 @@ import type { ModelSummary } from '../worker/api/models';
  */
 
 export const SEED_METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
+/** Registered extras (SPEC section 2): on Compare when asked for, never in the trust criteria by default. */
+export const EXTRA_METHODS = ['blur-ig', 'occlusion'];
 /** Display labels (the registry's, without loading the method code on the main thread). */
-export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI' };
+export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI', 'blur-ig': 'Blur IG', occlusion: 'Occlusion' };
 
 export interface EvalSettings {
   /** Abnormal cases in the evaluation (study order). */
@@ -278,6 +280,8 @@ export interface CompareState {
   mode: 'post' | 'raw';
   /** Models shown (null: all). */
   models: string[] | null;
+  /** Also compute and show the extra methods (Blur IG, occlusion). */
+  extras: boolean;
   set(patch: Partial<Omit<CompareState, 'set' | 'zoomBy' | 'panBy' | 'resetView'>>): void;
   zoomBy(factor: number, at?: { x: number; y: number }): void;
   panBy(dx: number, dy: number): void;
@@ -304,6 +308,7 @@ export function createCompareStore() {
     shownReaders: [],
     mode: 'post',
     models: null,
+    extras: false,
     set: (patch) => set(patch),
     /** Zoom about a point given in image fractions (default: the view centre), keeping it in place. */
     zoomBy(factor, at) {

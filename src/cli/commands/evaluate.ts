@@ -136,7 +136,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
   const methods = o.methods ? list(o.methods) : methodIds();
   const missing = unknownMethods(methods);
-  if (missing.length) throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not registered; available: ${methodIds().join(', ')}`, { missing });
+  if (missing.length) throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not registered; available: ${methodIds({ extras: true }).join(', ')}`, { missing });
   const caseSetRaw = o.caseSet ?? 'all';
   if (caseSetRaw !== 'all' && caseSetRaw !== 'correct') throw new HeatcheckError('USAGE_BAD_OPTION', `--case-set is "all" (every abnormal case with a consensus) or "correct" (only those the model gets right at 0.5), found "${caseSetRaw}".`);
   const nCases = intOption('cases', o.cases, 1);
@@ -217,7 +217,7 @@ export function register(program: Command): void {
     .option('--maps <dir>', 'map folder (the maps command\'s layout): reuse matching maps, write new ones there')
     .option('--cases <n>', 'only N cases, balanced by label (abnormal and normal alternately, each class in folder order)')
     .option('--preset <p>', 'paper (SPEC defaults, every cascade step) or quick (fewer steps and samples, 3 cascade steps, 6 randomization cases)', 'paper')
-    .option('--methods <ids>', 'method ids, comma-separated (default: every registered method)')
+    .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: blur-ig, occlusion)')
     .option('--seed <s>', 'seed of the maps\' noise (default 0)')
     .option('--quorum <q>', 'consensus quorum among the readers who read a case (default 2)')
     .option('--case-set <s>', 'localization cases: all (abnormal with a consensus) or correct (also classified right at 0.5)', 'all')

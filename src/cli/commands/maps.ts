@@ -78,7 +78,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
   if (!methods.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--methods is empty; give ids such as gradcam,grad,ig,sg,sig,xrai');
   const missing = unknownMethods(methods);
   if (missing.length) {
-    throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not registered in this build; available: ${methodIds().join(', ')}`, { missing });
+    throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not registered in this build; available: ${methodIds({ extras: true }).join(', ')}`, { missing });
   }
   const preset = (o.preset ?? 'paper') as PresetId;
   if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
@@ -175,7 +175,7 @@ export function register(program: Command): void {
     .description('saliency maps for a study folder: OUT/<case>/<model-id>/<method>.npy and OUT/index.json')
     .requiredOption('--study <dir>', 'study folder (cases.csv, images/)')
     .requiredOption('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json)')
-    .option('--methods <ids>', 'method ids, comma-separated (default: every registered method)')
+    .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: blur-ig, occlusion)')
     .requiredOption('--out <dir>', 'output folder (created)')
     .option('--raw', 'write the raw attribution H x W x C instead of the 2-D post-processed map')
     .option('--ig-steps <n>', 'interpolation steps of the IG family (ig, sig, xrai)')

@@ -19,6 +19,11 @@ export interface GradientPath {
   makeRows(xi: tf.Tensor4D, k0: number, k1: number): tf.Tensor4D;
   /** The attribution of xi ([1, H, W, C]) from the sum of its rows' gradients. Called inside tf.tidy. */
   finish(xi: tf.Tensor4D, gradSum: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * Optional: each row's term before the sum, from its gradient (rows k0..k1-1, [k1 - k0, H, W, C]);
+   * default the gradient itself. Blur IG weighs each row by its own blur derivative. Inside tf.tidy.
+   */
+  rowTerms?(xi: tf.Tensor4D, k0: number, k1: number, grads: tf.Tensor4D): tf.Tensor4D;
 }
 
 export const gradientPath: GradientPath = {
@@ -111,7 +116,8 @@ export async function runPath(
         const len = g.k1 - g.k0;
         const prev = accs.get(g.s);
         const next = tf.tidy(() => {
-          const part = grads.slice([offset, 0, 0, 0], [len, -1, -1, -1]).sum(0, true) as tf.Tensor4D;
+          const rows = grads.slice([offset, 0, 0, 0], [len, -1, -1, -1]) as tf.Tensor4D;
+          const part = (path.rowTerms ? path.rowTerms(inputs.get(g.s)!, g.k0, g.k1, rows) : rows).sum(0, true) as tf.Tensor4D;
           return prev ? (prev.add(part) as tf.Tensor4D) : part;
         });
         prev?.dispose();

@@ -5,6 +5,8 @@ import { integratedGradients, type IgParams } from './ig';
 import { smoothGrad, type SgParams } from './sg';
 import { smoothIntegratedGradients, type SigParams } from './sig';
 import { xrai, type XraiParams } from './xrai';
+import { blurIntegratedGradients, type BlurIgParams } from './blurIg';
+import { occlusion, type OcclusionParams } from './occlusion';
 
 /**
  * The saliency methods by id. A new method is one file plus one entry here.
@@ -32,6 +34,11 @@ export interface SaliencyMethod<P extends object = Record<string, unknown>> {
   postprocess: 'grayscale' | 'minmax';
   /** Draws noise from the seed (SmoothGrad family). Unseeded methods ignore the seed, and cache keys drop it. Default true. */
   seeded?: boolean;
+  /**
+   * Not one of the seed study's six (SPEC section 2 "extra"): run when asked for by id (--methods,
+   * the Compare page's extras), never by default, so "all methods" stays the study's six.
+   */
+  extra?: boolean;
 }
 
 function define<P extends object>(m: SaliencyMethod<P>): SaliencyMethod<Record<string, unknown>> {
@@ -79,13 +86,36 @@ export const METHODS: Record<string, SaliencyMethod> = {
     postprocess: 'minmax',
     seeded: false,
   }),
+  'blur-ig': define<BlurIgParams>({
+    id: 'blur-ig',
+    label: 'Blur IG',
+    fn: blurIntegratedGradients,
+    defaults: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false },
+    signed: true,
+    presets: { paper: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false }, quick: { sigmaMax: 50, steps: 20, gradStep: 0.01, sqrt: false } },
+    postprocess: 'grayscale',
+    seeded: false,
+    extra: true,
+  }),
+  occlusion: define<OcclusionParams>({
+    id: 'occlusion',
+    label: 'Occlusion',
+    fn: occlusion,
+    defaults: { patch: 0.125, stride: 0.5, baseline: 'black' },
+    signed: true,
+    presets: { paper: { patch: 0.125, stride: 0.5, baseline: 'black' }, quick: { patch: 0.25, stride: 0.5, baseline: 'black' } },
+    postprocess: 'minmax',
+    seeded: false,
+    extra: true,
+  }),
 };
 
 /** Method ids in display order: the seed's six first, extras after. */
 export const METHOD_ORDER = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai', 'guided-ig', 'blur-ig', 'occlusion'];
 
-export function methodIds(): string[] {
-  const known = Object.keys(METHODS);
+/** Registered method ids in display order: the seed study's six, and the extras too with {extras: true}. */
+export function methodIds(opts: { extras?: boolean } = {}): string[] {
+  const known = Object.keys(METHODS).filter((id) => opts.extras || !METHODS[id].extra);
   return [...METHOD_ORDER.filter((id) => known.includes(id)), ...known.filter((id) => !METHOD_ORDER.includes(id))];
 }
 
@@ -104,7 +134,7 @@ export function isSeeded(m: SaliencyMethod): boolean {
 export function getMethod(id: string): SaliencyMethod {
   const m = METHODS[id];
   if (!m) {
-    throw new SaliencyError('BAD_INPUT_METHOD', `saliency method "${id}" is not registered (src/core/saliency/registry.ts); registered: ${methodIds().join(', ')}`);
+    throw new SaliencyError('BAD_INPUT_METHOD', `saliency method "${id}" is not registered (src/core/saliency/registry.ts); registered: ${methodIds({ extras: true }).join(', ')}`);
   }
   return m;
 }

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { appStore, useApp } from '../../state/appStore';
 import { useStudy, studyStore } from '../../state/study';
 import { useAnnotations, annotationsStore } from '../../state/annotations';
-import { compareStore, loadModels, METHOD_LABELS, SEED_METHODS, trustStore, useCompare, useTrust, finishedReaders } from '../../state/trust';
+import { compareStore, EXTRA_METHODS, loadModels, METHOD_LABELS, SEED_METHODS, trustStore, useCompare, useTrust, finishedReaders } from '../../state/trust';
 import type { ComputeMapResult } from '../../worker/api/saliency';
 import { compute, newJobId, progressProxy } from '../../worker/client';
 import { consensusFromBoxes } from '../../core/annotation';
@@ -35,6 +35,8 @@ export function ComparePage() {
   const shownModels = useCompare((s) => s.models);
   const showConsensus = useCompare((s) => s.showConsensus);
   const shownReaders = useCompare((s) => s.shownReaders);
+  const extras = useCompare((s) => s.extras);
+  const methods = useMemo(() => (extras ? [...SEED_METHODS, ...EXTRA_METHODS] : SEED_METHODS), [extras]);
   const entries = useAnnotations((s) => s.entries);
   const [image, setImage] = useState<{ canvas: HTMLCanvasElement; w: number; h: number; hash: string } | null>(null);
   const [panels, setPanels] = useState<Record<string, PanelState>>({});
@@ -88,7 +90,7 @@ export function ComparePage() {
     if (!theCase || !modelIds.length) return;
     const me = { id: newJobId('compare'), stop: false };
     job.current = me;
-    const list = SEED_METHODS.flatMap((method) => modelIds.map((model) => ({ method, model })));
+    const list = methods.flatMap((method) => modelIds.map((model) => ({ method, model })));
     setPanels(Object.fromEntries(list.map((t) => [pkey(t.method, t.model), { result: null, state: 'waiting' as const }])));
     setProgress({ done: 0, total: list.length, message: 'starting' });
     void (async () => {
@@ -114,7 +116,7 @@ export function ComparePage() {
       me.stop = true;
       void compute().cancel(me.id);
     };
-  }, [theCase?.id, modelIds.join(','), preset]);
+  }, [theCase?.id, modelIds.join(','), preset, methods]);
 
   const cancel = () => {
     const j = job.current;
@@ -177,13 +179,13 @@ export function ComparePage() {
       {!models ? <p className="muted">Loading models…</p> : !modelIds.length ? (
         <EmptyState title="No model selected"><p>Pick at least one model above, or import one on <a href="#/data">Data</a>.</p></EmptyState>
       ) : (
-        <CompareGrid modelIds={modelIds} panels={panels} image={image} overlay={overlay} w={theCase.width} h={theCase.height} />
+        <CompareGrid methods={methods} modelIds={modelIds} panels={panels} image={image} overlay={overlay} w={theCase.width} h={theCase.height} />
       )}
     </div>
   );
 }
 
-function CompareGrid({ modelIds, panels, image, overlay, w, h }: { modelIds: string[]; panels: Record<string, PanelState>; image: { canvas: HTMLCanvasElement } | null; overlay: Overlay; w: number; h: number }) {
+function CompareGrid({ methods, modelIds, panels, image, overlay, w, h }: { methods: string[]; modelIds: string[]; panels: Record<string, PanelState>; image: { canvas: HTMLCanvasElement } | null; overlay: Overlay; w: number; h: number }) {
   // keyboard: the grid is one focus stop; + / - zoom, arrows pan, 0 resets
   const onKey = (e: React.KeyboardEvent) => {
     const s = compareStore.getState();
@@ -202,7 +204,7 @@ function CompareGrid({ modelIds, panels, image, overlay, w, h }: { modelIds: str
           <tr><th scope="col"><span className="sr-only">Method</span></th>{modelIds.map((m) => <th key={m} scope="col">{m}</th>)}</tr>
         </thead>
         <tbody>
-          {SEED_METHODS.map((method) => (
+          {methods.map((method) => (
             <tr key={method}>
               <th scope="row">{METHOD_LABELS[method] ?? method}</th>
               {modelIds.map((model) => {

@@ -8,6 +8,7 @@ export function CompareToolbar({ readers, models }: { readers: string[]; models:
   const colormap = useCompare((s) => s.colormap);
   const thresholdPct = useCompare((s) => s.thresholdPct);
   const showConsensus = useCompare((s) => s.showConsensus);
+  const extras = useCompare((s) => s.extras);
   const shownReaders = useCompare((s) => s.shownReaders);
   const mode = useCompare((s) => s.mode);
   const shownModels = useCompare((s) => s.models);
@@ -37,6 +38,7 @@ export function CompareToolbar({ readers, models }: { readers: string[]; models:
       </fieldset>
       <fieldset className="cmp-field">
         <legend>Overlays</legend>
+        <label className="check" title="Blur IG and occlusion: extra methods, not part of the seed study's six or the trust criteria"><input type="checkbox" checked={extras} onChange={(e) => set({ extras: e.target.checked })} data-testid="compare-extras" /> extra methods</label>
         <label className="check"><input type="checkbox" checked={showConsensus} onChange={(e) => set({ showConsensus: e.target.checked })} /> consensus contour <span className="swatch" style={{ background: '#F0E442' }} aria-hidden="true" /></label>
         {readers.map((r) => (
           <label key={r} className="check">

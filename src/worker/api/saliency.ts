@@ -197,10 +197,10 @@ export function computeMap(jobId: string, request: ComputeMapRequest, onProgress
 }
 
 /** The registered methods with their presets, for the UI. */
-export function saliencyMethods(): Array<{ id: string; label: string; signed: boolean; seeded: boolean; postprocess: string; presets: Record<PresetId, Record<string, unknown>> }> {
-  return methodIds().map((id) => {
+export function saliencyMethods(): Array<{ id: string; label: string; signed: boolean; seeded: boolean; extra: boolean; postprocess: string; presets: Record<PresetId, Record<string, unknown>> }> {
+  return methodIds({ extras: true }).map((id) => {
     const m = METHODS[id];
-    return { id, label: m.label, signed: m.signed, seeded: isSeeded(m), postprocess: m.postprocess, presets: m.presets };
+    return { id, label: m.label, signed: m.signed, seeded: isSeeded(m), extra: m.extra === true, postprocess: m.postprocess, presets: m.presets };
   });
 }
 
