@@ -39,7 +39,7 @@ function gradientEvaluations(id: string, p: Record<string, unknown>): number {
   if (id === 'sg') return samples;
   if (id === 'sig') return samples * steps;
   if (id === 'xrai') return 2 * steps;
-  if (id === 'blur-ig') return steps;
+  if (id === 'blur-ig' || id === 'guided-ig') return steps;
   // Occlusion: forward passes only, (2 / patch - 1)^2 patches at stride half a patch, a forward costing about half a gradient.
   if (id === 'occlusion') return Math.pow(2 / Number(p.patch ?? 0.125) - 1, 2) / 2;
   return 1;

@@ -14,9 +14,9 @@ import type { ModelSummary } from '../worker/api/models';
 
 export const SEED_METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
 /** Registered extras (SPEC section 2): on Compare when asked for, never in the trust criteria by default. */
-export const EXTRA_METHODS = ['blur-ig', 'occlusion'];
+export const EXTRA_METHODS = ['guided-ig', 'blur-ig', 'occlusion'];
 /** Display labels (the registry's, without loading the method code on the main thread). */
-export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI', 'blur-ig': 'Blur IG', occlusion: 'Occlusion' };
+export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI', 'guided-ig': 'Guided IG', 'blur-ig': 'Blur IG', occlusion: 'Occlusion' };
 
 export interface EvalSettings {
   /** Abnormal cases in the evaluation (study order). */

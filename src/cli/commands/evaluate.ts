@@ -217,7 +217,7 @@ export function register(program: Command): void {
     .option('--maps <dir>', 'map folder (the maps command\'s layout): reuse matching maps, write new ones there')
     .option('--cases <n>', 'only N cases, balanced by label (abnormal and normal alternately, each class in folder order)')
     .option('--preset <p>', 'paper (SPEC defaults, every cascade step) or quick (fewer steps and samples, 3 cascade steps, 6 randomization cases)', 'paper')
-    .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: blur-ig, occlusion)')
+    .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: guided-ig, blur-ig, occlusion)')
     .option('--seed <s>', 'seed of the maps\' noise (default 0)')
     .option('--quorum <q>', 'consensus quorum among the readers who read a case (default 2)')
     .option('--case-set <s>', 'localization cases: all (abnormal with a consensus) or correct (also classified right at 0.5)', 'all')

@@ -175,7 +175,7 @@ export function register(program: Command): void {
     .description('saliency maps for a study folder: OUT/<case>/<model-id>/<method>.npy and OUT/index.json')
     .requiredOption('--study <dir>', 'study folder (cases.csv, images/)')
     .requiredOption('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json)')
-    .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: blur-ig, occlusion)')
+    .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: guided-ig, blur-ig, occlusion)')
     .requiredOption('--out <dir>', 'output folder (created)')
     .option('--raw', 'write the raw attribution H x W x C instead of the 2-D post-processed map')
     .option('--ig-steps <n>', 'interpolation steps of the IG family (ig, sig, xrai)')

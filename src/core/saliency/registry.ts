@@ -7,6 +7,7 @@ import { smoothIntegratedGradients, type SigParams } from './sig';
 import { xrai, type XraiParams } from './xrai';
 import { blurIntegratedGradients, type BlurIgParams } from './blurIg';
 import { occlusion, type OcclusionParams } from './occlusion';
+import { guidedIntegratedGradients, type GuidedIgParams } from './guidedIg';
 
 /**
  * The saliency methods by id. A new method is one file plus one entry here.
@@ -85,6 +86,17 @@ export const METHODS: Record<string, SaliencyMethod> = {
     presets: { paper: { steps: 100, algorithm: 'full', baselines: 'range' }, quick: { steps: 16, algorithm: 'full', baselines: 'range' } },
     postprocess: 'minmax',
     seeded: false,
+  }),
+  'guided-ig': define<GuidedIgParams>({
+    id: 'guided-ig',
+    label: 'Guided IG',
+    fn: guidedIntegratedGradients,
+    defaults: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' },
+    signed: true,
+    presets: { paper: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' }, quick: { steps: 40, fraction: 0.25, maxDist: 0.02, baseline: 'black' } },
+    postprocess: 'grayscale',
+    seeded: false,
+    extra: true,
   }),
   'blur-ig': define<BlurIgParams>({
     id: 'blur-ig',

@@ -17,7 +17,7 @@ export function Colorbar({ signed }: { signed: boolean }) {
       </div>
       {mode === 'raw' && signed && (
         <div className="cmp-colorbar">
-          <span className="cmp-cb-label">Raw, signed methods (Gradient, IG; Blur IG, occlusion)</span>
+          <span className="cmp-cb-label">Raw, signed methods (Gradient, IG; Guided IG, Blur IG, occlusion)</span>
           <span className="cmp-cb-tick">−q</span>
           <span className="cmp-cb-bar" style={{ background: cssGradient('diverging') }} role="img" aria-label="diverging colour scale: blue negative, white zero, red positive" />
           <span className="cmp-cb-tick">+q</span>

@@ -38,7 +38,7 @@ export function CompareToolbar({ readers, models }: { readers: string[]; models:
       </fieldset>
       <fieldset className="cmp-field">
         <legend>Overlays</legend>
-        <label className="check" title="Blur IG and occlusion: extra methods, not part of the seed study's six or the trust criteria"><input type="checkbox" checked={extras} onChange={(e) => set({ extras: e.target.checked })} data-testid="compare-extras" /> extra methods</label>
+        <label className="check" title="Guided IG, Blur IG and occlusion: extra methods, not part of the seed study's six or the trust criteria"><input type="checkbox" checked={extras} onChange={(e) => set({ extras: e.target.checked })} data-testid="compare-extras" /> extra methods</label>
         <label className="check"><input type="checkbox" checked={showConsensus} onChange={(e) => set({ showConsensus: e.target.checked })} /> consensus contour <span className="swatch" style={{ background: '#F0E442' }} aria-hidden="true" /></label>
         {readers.map((r) => (
           <label key={r} className="check">
