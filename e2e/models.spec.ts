@@ -66,3 +66,68 @@ test('an imported model survives a reload and predicts the demo model\'s logit o
   const p = Number(await mine.getAttribute('data-probability'));
   expect(p).toBeCloseTo(1 / (1 + Math.exp(-a)), 6);
 });
+
+test('a TF.js GraphModel imports, predicts and gets a Grad-CAM map; randomization says it needs layers', async ({ page }, info) => {
+  // A hand-built GraphDef (what tensorflowjs_converter writes for a SavedModel): conv 3x3 + ReLU, global mean, dense.
+  const { graphModelFiles, attr } = await import('../src/core/model/graphModelFixture');
+  const f = graphModelFiles(
+    [128, 128, 1],
+    [
+      { name: 'K', dtype: 'float32', shape: [3, 3, 1, 4], values: Array.from({ length: 36 }, (_, i) => Math.sin(i + 1) * 0.5) },
+      { name: 'axes', dtype: 'int32', shape: [2], values: [1, 2] },
+      { name: 'W', dtype: 'float32', shape: [4, 1], values: [1.2, -0.7, 0.9, 0.4] },
+      { name: 'b', dtype: 'float32', shape: [1], values: [0.05] },
+    ],
+    [
+      { name: 'conv', op: 'Conv2D', inputs: ['x', 'K'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) } },
+      { name: 'feat', op: 'Relu', inputs: ['conv'] },
+      { name: 'gap', op: 'Mean', inputs: ['feat', 'axes'], attr: { keep_dims: attr.bool(false), Tidx: { type: 'DT_INT32' } } },
+      { name: 'mm', op: 'MatMul', inputs: ['gap', 'W'], attr: { transpose_a: attr.bool(false), transpose_b: attr.bool(false) } },
+      { name: 'logit', op: 'AddV2', inputs: ['mm', 'b'] },
+    ],
+  );
+  const json = info.outputPath('model.json');
+  const shard = info.outputPath('group1-shard1of1.bin');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(path.dirname(json), { recursive: true });
+  writeFileSync(json, JSON.stringify(f.modelJson));
+  writeFileSync(shard, f.shards.get('group1-shard1of1.bin')!);
+
+  await openApp(page, { backend: 'wasm', hash: 'data' });
+  await page.getByTestId('model-files').setInputFiles([json, shard]);
+  await expect(page.getByLabel('Input height')).toHaveValue('128');
+  await page.getByLabel('Model name').fill('my graph model');
+  await page.getByTestId('model-import-submit').click();
+  await expect(page.getByTestId('model-import-done')).toBeVisible();
+  const imported = page.locator('[data-testid=model-row][data-source=import]');
+  await expect(imported).toHaveCount(1);
+  const modelId = (await imported.getAttribute('data-model-id'))!;
+
+  const select = page.getByTestId('models-case');
+  await expect(select.locator('option').first()).toBeAttached({ timeout: 60_000 });
+  const abnormal = select.locator('option', { hasText: '(abnormal)' }).first();
+  const caseId = (await abnormal.getAttribute('value'))!;
+  await select.selectOption(caseId);
+  await imported.getByTestId('model-predict').click();
+  const pred = imported.getByTestId('model-prediction');
+  await expect(pred).toBeVisible({ timeout: 60_000 });
+  const logit = Number(await pred.getAttribute('data-logit'));
+  expect(Number.isFinite(logit)).toBe(true);
+  expect(Number(await pred.getAttribute('data-probability'))).toBeCloseTo(1 / (1 + Math.exp(-logit)), 6);
+
+  const r = await page.evaluate(async ([m, id]) => {
+    const hash = await new Promise<string>((res) => {
+      const o = indexedDB.open('heatcheck');
+      o.onsuccess = () => { const g = o.result.transaction('cases').objectStore('cases').get(id); g.onsuccess = () => { o.result.close(); res((g.result as { imageHash: string }).imageHash); }; };
+    });
+    const h = window.__heatcheck!;
+    const map = await (h.computeMap as (q: unknown) => Promise<{ ok: boolean; message?: string; value?: { map: Float32Array; width: number; targetLogit: number } }>)({ imageHash: hash, modelId: m, method: 'gradcam', preset: 'quick', seed: 0 });
+    const steps = await (h.randomizationSteps as (m: string) => Promise<{ ok: boolean; code?: string; message?: string }>)(m);
+    return { ok: map.ok, message: map.message, width: map.value?.width, max: map.value ? Math.max(...map.value.map) : null, targetLogit: map.value?.targetLogit, steps };
+  }, [modelId, caseId] as const);
+  expect(r, r.message).toMatchObject({ ok: true, width: 128, max: 1 });
+  // The map's recorded target is the prediction's logit: one definition of the abnormal logit.
+  expect(Math.abs(r.targetLogit! - logit)).toBeLessThanOrEqual(1e-5);
+  expect(r.steps).toMatchObject({ ok: false, code: 'UNSUPPORTED_GRAPH_MODEL' });
+  expect(r.steps.message).toMatch(/GraphModel/);
+});
