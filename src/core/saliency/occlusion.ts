@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
 import { baselineTensor, isOutOfMemory, targetValues } from './engine';
-import { minMaxNormalize } from './postprocess';
+
 
 /**
  * `occlusion` (extra, SPEC section 2): the target's drop when a square patch is replaced by the
  * baseline, f(x) - f(x with the patch set to b), averaged at each pixel over the patches that cover
  * it. Patch side: `patch` x the input's side (default 1/8), stride half a patch; the last row and
  * column of patches are aligned to the far edge so every pixel is covered. Forward passes only, in
- * batches of probe.maxBatch, built on the device. Signed (a patch can raise the target); shown
- * min-max scaled, so the largest drop is 1.
+ * batches of probe.maxBatch, built on the device. The raw map is signed (a patch can raise the
+ * target); the shown map keeps the drops only, divided by the largest (as Grad-CAM's ReLU and max),
+ * so no-effect regions stay at 0 rather than mid-scale.
  */
 export interface OcclusionParams {
   /** Patch side as a fraction of the input's side (per axis). */
@@ -24,6 +25,15 @@ export function patchStarts(n: number, size: number, step: number): number[] {
   const out: number[] = [];
   for (let p = 0; p + size <= n; p += step) out.push(p);
   if (out.length === 0 || out[out.length - 1] + size < n) out.push(Math.max(0, n - size));
+  return out;
+}
+
+/** max(m, 0) / max(m) (all zeros when nothing is positive). */
+export function positiveMax(m: ArrayLike<number>): Float32Array {
+  let hi = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] > hi) hi = m[i];
+  const out = new Float32Array(m.length);
+  if (hi > 0) for (let i = 0; i < m.length; i++) out[i] = m[i] > 0 ? m[i] / hi : 0;
   return out;
 }
 
@@ -91,7 +101,7 @@ export const occlusion: SaliencyMethodFn<OcclusionParams> = async (probe, x, par
   return {
     raw,
     rawShape: [h, w, 1],
-    map: minMaxNormalize(raw),
+    map: positiveMax(raw),
     width: w,
     height: h,
     info: { targetAtInput: input, patches: patches.length, patchSize: [ph, pw] },

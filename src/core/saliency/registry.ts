@@ -31,8 +31,8 @@ export interface SaliencyMethod<P extends object = Record<string, unknown>> {
   /** The raw map is signed (a diverging view is meaningful). */
   signed: boolean;
   presets: Record<PresetId, P>;
-  /** Post-processing SPEC section 3 applies: 'grayscale' or 'minmax' (XRAI). */
-  postprocess: 'grayscale' | 'minmax';
+  /** Post-processing SPEC section 3 applies: 'grayscale' or 'minmax' (XRAI); 'positive-max' (occlusion): negatives to 0, divided by the max, like Grad-CAM. */
+  postprocess: 'grayscale' | 'minmax' | 'positive-max';
   /** Draws noise from the seed (SmoothGrad family). Unseeded methods ignore the seed, and cache keys drop it. Default true. */
   seeded?: boolean;
   /**
@@ -116,7 +116,7 @@ export const METHODS: Record<string, SaliencyMethod> = {
     defaults: { patch: 0.125, stride: 0.5, baseline: 'black' },
     signed: true,
     presets: { paper: { patch: 0.125, stride: 0.5, baseline: 'black' }, quick: { patch: 0.25, stride: 0.5, baseline: 'black' } },
-    postprocess: 'minmax',
+    postprocess: 'positive-max',
     seeded: false,
     extra: true,
   }),
