@@ -69,23 +69,8 @@ test('an imported model survives a reload and predicts the demo model\'s logit o
 
 test('a TF.js GraphModel imports, predicts and gets a Grad-CAM map; randomization says it needs layers', async ({ page }, info) => {
   // A hand-built GraphDef (what tensorflowjs_converter writes for a SavedModel): conv 3x3 + ReLU, global mean, dense.
-  const { graphModelFiles, attr } = await import('../src/core/model/graphModelFixture');
-  const f = graphModelFiles(
-    [128, 128, 1],
-    [
-      { name: 'K', dtype: 'float32', shape: [3, 3, 1, 4], values: Array.from({ length: 36 }, (_, i) => Math.sin(i + 1) * 0.5) },
-      { name: 'axes', dtype: 'int32', shape: [2], values: [1, 2] },
-      { name: 'W', dtype: 'float32', shape: [4, 1], values: [1.2, -0.7, 0.9, 0.4] },
-      { name: 'b', dtype: 'float32', shape: [1], values: [0.05] },
-    ],
-    [
-      { name: 'conv', op: 'Conv2D', inputs: ['x', 'K'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) } },
-      { name: 'feat', op: 'Relu', inputs: ['conv'] },
-      { name: 'gap', op: 'Mean', inputs: ['feat', 'axes'], attr: { keep_dims: attr.bool(false), Tidx: { type: 'DT_INT32' } } },
-      { name: 'mm', op: 'MatMul', inputs: ['gap', 'W'], attr: { transpose_a: attr.bool(false), transpose_b: attr.bool(false) } },
-      { name: 'logit', op: 'AddV2', inputs: ['mm', 'b'] },
-    ],
-  );
+  const { cnnGraphFiles } = await import('../src/core/model/graphModelFixture');
+  const f = cnnGraphFiles(128, Array.from({ length: 36 }, (_, i) => Math.sin(i + 1) * 0.5), [1.2, -0.7, 0.9, 0.4], 0.05);
   const json = info.outputPath('model.json');
   const shard = info.outputPath('group1-shard1of1.bin');
   const { mkdirSync, writeFileSync } = await import('node:fs');

@@ -9,7 +9,7 @@ import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { balancedCases, selectSteps, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
 import { ssim } from '../../core/metrics/ssim';
-import { attr, graphModelFiles } from '../../core/model/graphModelFixture';
+import { cnnGraphFiles } from '../../core/model/graphModelFixture';
 import { seededValues } from '../../core/saliency/testing';
 
 /**
@@ -280,22 +280,7 @@ describe('heatcheck evaluate', () => {
     // A TF.js GraphModel (hand-built GraphDef: conv 3x3 + ReLU, global mean, dense) in the model folder format.
     const dir = path.join(root, 'models', 'graph-s1');
     mkdirSync(dir, { recursive: true });
-    const files = graphModelFiles(
-      [SIZE, SIZE, 1],
-      [
-        { name: 'K', dtype: 'float32', shape: [3, 3, 1, 4], values: Array.from(seededValues(36, 21), (v) => v - 0.5) },
-        { name: 'axes', dtype: 'int32', shape: [2], values: [1, 2] },
-        { name: 'W', dtype: 'float32', shape: [4, 1], values: [1.2, -0.7, 0.9, 0.4] },
-        { name: 'b', dtype: 'float32', shape: [1], values: [0.05] },
-      ],
-      [
-        { name: 'conv', op: 'Conv2D', inputs: ['x', 'K'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) } },
-        { name: 'feat', op: 'Relu', inputs: ['conv'] },
-        { name: 'gap', op: 'Mean', inputs: ['feat', 'axes'], attr: { keep_dims: attr.bool(false), Tidx: { type: 'DT_INT32' } } },
-        { name: 'mm', op: 'MatMul', inputs: ['gap', 'W'], attr: { transpose_a: attr.bool(false), transpose_b: attr.bool(false) } },
-        { name: 'logit', op: 'AddV2', inputs: ['mm', 'b'] },
-      ],
-    );
+    const files = cnnGraphFiles(SIZE, Array.from(seededValues(36, 21), (v) => v - 0.5), [1.2, -0.7, 0.9, 0.4], 0.05);
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify(files.modelJson));
     writeFileSync(path.join(dir, 'group1-shard1of1.bin'), files.shards.get('group1-shard1of1.bin')!);
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ id: 'graph-s1', architecture: 'graphnet', family: 'graphnet', seed: 1, input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, output: { kind: 'logit', index: 0 } }));

@@ -68,3 +68,29 @@ export function graphModelFiles(inputShape: number[], consts: FixtureConst[], no
     manifest,
   };
 }
+
+/**
+ * A small CNN as a GraphModel on a size x size x 1 input: conv 3x3 with `dense.length` filters
+ * (SAME, no bias) + ReLU (node "feat"), global mean over H and W, then a dense layer to one logit.
+ * `kernel` holds 9 x filters values ([3, 3, 1, filters], row-major).
+ */
+export function cnnGraphFiles(size: number, kernel: number[], dense: number[], bias: number, manifest?: Record<string, unknown>): ModelFiles {
+  const k = dense.length;
+  return graphModelFiles(
+    [size, size, 1],
+    [
+      { name: 'K', dtype: 'float32', shape: [3, 3, 1, k], values: kernel },
+      { name: 'axes', dtype: 'int32', shape: [2], values: [1, 2] },
+      { name: 'W', dtype: 'float32', shape: [k, 1], values: dense },
+      { name: 'b', dtype: 'float32', shape: [1], values: [bias] },
+    ],
+    [
+      { name: 'conv', op: 'Conv2D', inputs: ['x', 'K'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) } },
+      { name: 'feat', op: 'Relu', inputs: ['conv'] },
+      { name: 'gap', op: 'Mean', inputs: ['feat', 'axes'], attr: { keep_dims: attr.bool(false), Tidx: { type: 'DT_INT32' } } },
+      { name: 'mm', op: 'MatMul', inputs: ['gap', 'W'], attr: { transpose_a: attr.bool(false), transpose_b: attr.bool(false) } },
+      { name: 'logit', op: 'AddV2', inputs: ['mm', 'b'] },
+    ],
+    manifest,
+  );
+}

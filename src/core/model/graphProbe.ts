@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError, type ModelManifest } from './manifest';
-import { defaultMaxBatch, type TfProbe, type TfProbeOptions } from './probe';
+import { outputColumn, probeBatching, type TfProbe, type TfProbeOptions } from './probe';
 
 /**
  * The TF.js adapter of ModelProbe for a GraphModel (a TensorFlow SavedModel or frozen graph after
@@ -56,10 +56,7 @@ export function createGraphProbe(model: tf.GraphModel, manifest: ModelManifest, 
   const targetKind = opts.target ?? 'logit';
   const index = manifest.output.index;
 
-  const column = (t: tf.Tensor): tf.Tensor1D => {
-    const t2 = t.rank === 1 ? t.reshape([-1, 1]) : t.reshape([t.shape[0], -1]);
-    return t2.slice([0, index], [-1, 1]).reshape([-1]) as tf.Tensor1D;
-  };
+  const column = (t: tf.Tensor): tf.Tensor1D => outputColumn(t, index);
   const throughIdentity = (n: GraphNode): GraphNode => {
     let m = n;
     while (PASS_THROUGH.has(m.op) && m.inputs.length >= 1) m = m.inputs[0];
@@ -140,27 +137,20 @@ export function createGraphProbe(model: tf.GraphModel, manifest: ModelManifest, 
     return n;
   };
 
-  let maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? defaultMaxBatch(tf.getBackend() ?? 'cpu', inputShape)));
-  const checkBatch = (x: tf.Tensor4D, what: string) => {
-    const [, h, w, c] = x.shape;
-    if (x.rank !== 4 || h !== height || w !== width || c !== channels) {
-      throw new ModelError('BAD_INPUT_SHAPE', `${where}: ${what} got a batch of shape [${x.shape.join(', ')}]; [N, ${height}, ${width}, ${channels}] is expected`);
-    }
-  };
+  const batching = probeBatching(where, inputShape, opts.maxBatch);
+  const checkBatch = batching.check;
 
   return {
     inputShape,
     inputRange: [manifest.inputRange[0], manifest.inputRange[1]] as const,
     get maxBatch() {
-      return maxBatch;
+      return batching.maxBatch;
     },
     targetKind,
     get defaultLayer() {
       return findDefault();
     },
-    setMaxBatch(n: number) {
-      maxBatch = Math.max(1, Math.floor(n));
-    },
+    setMaxBatch: batching.setMaxBatch,
     target(x) {
       checkBatch(x, 'target');
       return tf.tidy(() => targetOf(x));

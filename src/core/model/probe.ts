@@ -50,6 +50,32 @@ export function defaultMaxBatch(backend: string, inputShape: readonly number[]):
   return Math.max(1, Math.floor(base / Math.sqrt(scale)));
 }
 
+/** Column `index` of a model output ([N] or [N, ...]), one value per example. Inside tf.tidy. */
+export function outputColumn(t: tf.Tensor, index: number): tf.Tensor1D {
+  const t2 = t.rank === 1 ? t.reshape([-1, 1]) : t.reshape([t.shape[0], -1]);
+  return t2.slice([0, index], [-1, 1]).reshape([-1]) as tf.Tensor1D;
+}
+
+/** What both TF.js adapters share: the batch size (adjustable after an out-of-memory error) and the input-shape check. */
+export function probeBatching(where: string, shape: readonly [number, number, number], requested?: number) {
+  const [height, width, channels] = shape;
+  let maxBatch = Math.max(1, Math.floor(requested ?? defaultMaxBatch(tf.getBackend() ?? 'cpu', shape)));
+  return {
+    get maxBatch() {
+      return maxBatch;
+    },
+    setMaxBatch(n: number) {
+      maxBatch = Math.max(1, Math.floor(n));
+    },
+    check(x: tf.Tensor4D, what: string) {
+      const [, h, w, c] = x.shape;
+      if (x.rank !== 4 || h !== height || w !== width || c !== channels) {
+        throw new ModelError('BAD_INPUT_SHAPE', `${where}: ${what} got a batch of shape [${x.shape.join(', ')}]; [N, ${height}, ${width}, ${channels}] is expected`);
+      }
+    },
+  };
+}
+
 function activationName(layer: tf.layers.Layer): string | null {
   const a = (layer.getConfig() as { activation?: unknown }).activation;
   return typeof a === 'string' ? a : null;
@@ -117,10 +143,7 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
   // The symbolic tensor the target is read from, and how: column `index`, possibly after the last Dense.
   let targetSym: Sym = output;
   let fromTargetSym: (t: tf.Tensor) => tf.Tensor1D;
-  const column = (t: tf.Tensor): tf.Tensor1D => {
-    const t2 = t.rank === 1 ? t.reshape([-1, 1]) : t.reshape([t.shape[0], -1]);
-    return t2.slice([0, index], [-1, 1]).reshape([-1]) as tf.Tensor1D;
-  };
+  const column = (t: tf.Tensor): tf.Tensor1D => outputColumn(t, index);
   const units = output.shape[output.shape.length - 1] ?? 1;
   if (targetKind === 'probability') {
     if (manifest.output.kind === 'logit') {
@@ -196,13 +219,8 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     return t;
   };
 
-  let maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? defaultMaxBatch(tf.getBackend() ?? 'cpu', inputShape)));
-  const checkBatch = (x: tf.Tensor4D, what: string) => {
-    const [, h, w, c] = x.shape;
-    if (x.rank !== 4 || h !== height || w !== width || c !== channels) {
-      throw new ModelError('BAD_INPUT_SHAPE', `${where}: ${what} got a batch of shape [${x.shape.join(', ')}]; [N, ${height}, ${width}, ${channels}] is expected`);
-    }
-  };
+  const batching = probeBatching(where, inputShape, opts.maxBatch);
+  const checkBatch = batching.check;
   const targetOf = (x: tf.Tensor): tf.Tensor1D => fromTargetSym(executeGraph(new Map([[input.id, x]]), targetSym));
   const slowGradients = (x: tf.Tensor4D) => tf.tidy(() => tf.grad((xx: tf.Tensor) => targetOf(xx).sum())(x) as tf.Tensor4D);
 
@@ -224,13 +242,11 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     inputShape,
     inputRange: [manifest.inputRange[0], manifest.inputRange[1]] as const,
     get maxBatch() {
-      return maxBatch;
+      return batching.maxBatch;
     },
     targetKind,
     defaultLayer,
-    setMaxBatch(n: number) {
-      maxBatch = Math.max(1, Math.floor(n));
-    },
+    setMaxBatch: batching.setMaxBatch,
     target(x) {
       checkBatch(x, 'target');
       return tf.tidy(() => targetOf(x));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blurIntegratedGradients, gaussianBlur, gaussianKernel1d } from './blurIg';
-import { countingProbe, linearProbe } from './testing';
+import { countingProbe, linearProbe, worstRelativeError } from './testing';
 import { createRng } from './rng';
 
 /**
@@ -23,13 +23,7 @@ const [H, W, C] = fx.shape;
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
-const worstRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst / scale;
-};
+const worstRel = worstRelativeError;
 
 describe('gaussianBlur', () => {
   it('is scipy.ndimage.gaussian_filter(x, [s, s, 0], mode="constant"), kernels wider than the image included', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
 import { attribute, type GradientPath } from './engine';
-import { postprocessGrayscale } from './postprocess';
+import { attributionSum, grayscaleOutput } from './postprocess';
 
 /**
  * `blur-ig` (extra): Blur Integrated Gradients (Xu et al. 2020), as PAIR saliency v0.2's BlurIG.
@@ -95,14 +95,5 @@ export const blurIntegratedGradients: SaliencyMethodFn<BlurIgParams> = async (pr
       both.dispose();
     }
   })();
-  let sum = 0;
-  for (let i = 0; i < raw.length; i++) sum += raw[i];
-  return {
-    raw,
-    rawShape: [h, w, c],
-    map: postprocessGrayscale(raw, [h, w, c]),
-    width: w,
-    height: h,
-    info: { targetAtInput: input, targetAtBaselines: { [`blur ${params.sigmaMax}`]: blurred }, attributionSum: sum },
-  };
+  return grayscaleOutput(raw, [h, w, c], { targetAtInput: input, targetAtBaselines: { [`blur ${params.sigmaMax}`]: blurred }, attributionSum: attributionSum(raw) });
 };

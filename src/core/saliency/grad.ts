@@ -1,6 +1,6 @@
 import type { SaliencyMethodFn } from './types';
 import { attribute, gradientPath } from './engine';
-import { postprocessGrayscale } from './postprocess';
+import { grayscaleOutput } from './postprocess';
 
 /** `grad`: the vanilla gradient dy/dx, signed, same shape as x (SPEC section 2). No parameters. */
 export type GradParams = Record<string, never>;
@@ -8,5 +8,5 @@ export type GradParams = Record<string, never>;
 export const vanillaGradient: SaliencyMethodFn<GradParams> = async (probe, x, _params, ctx) => {
   const [h, w, c] = x.shape;
   const raw = await attribute(probe, x, gradientPath, ctx);
-  return { raw, rawShape: [h, w, c], map: postprocessGrayscale(raw, [h, w, c]), width: w, height: h };
+  return grayscaleOutput(raw, [h, w, c]);
 };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { guidedIgCore, guidedIntegratedGradients } from './guidedIg';
 import type { ModelProbe } from './types';
-import { countingProbe, linearProbe } from './testing';
+import { countingProbe, linearProbe, worstRelativeError } from './testing';
 import { createRng } from './rng';
 
 /**
@@ -21,13 +21,7 @@ const w = Float32Array.from(fx.w);
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
-const worstRel = (got: ArrayLike<number>, want: ArrayLike<number>) => {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-  return worst / scale;
-};
+const worstRel = worstRelativeError;
 
 /** The quadratic model as a probe: target sum(a x^2 + w x), gradient x * 2a + w in float32. */
 function quadraticProbe(): ModelProbe {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
-import { baselineTensor, targetValues } from './engine';
-import { postprocessGrayscale } from './postprocess';
+import { baselineTensor } from './engine';
+import { attributionSum, grayscaleOutput } from './postprocess';
+import { targetAtInputAndBaseline } from './ig';
 
 /**
  * `guided-ig` (extra): Guided Integrated Gradients (Kapishnikov et al. 2021), PAIR saliency v0.2's
@@ -94,18 +95,14 @@ export const guidedIntegratedGradients: SaliencyMethodFn<GuidedIgParams> = async
   if (!(params.fraction > 0 && params.fraction <= 1)) throw new RangeError(`guided IG: fraction must be in (0, 1], found ${params.fraction}`);
   if (!(params.maxDist >= 0 && params.maxDist <= 1)) throw new RangeError(`guided IG: maxDist must be in [0, 1], found ${params.maxDist}`);
   const b = baselineTensor(probe, [h, w, c], params.baseline);
-  const both = tf.tidy(() => tf.concat([x.expandDims(0), b], 0) as tf.Tensor4D);
-  let input: Float64Array;
   let base: Float64Array;
-  let targets: number[];
   try {
-    input = Float64Array.from(await x.data());
     base = Float64Array.from(await b.data());
-    targets = await targetValues(probe, both);
   } finally {
-    both.dispose();
     b.dispose();
   }
+  const input = Float64Array.from(await x.data());
+  const t = await targetAtInputAndBaseline(probe, x, params.baseline);
   const grad = async (at: Float64Array) => {
     const t = tf.tensor4d(Float32Array.from(at), [1, h, w, c]);
     const gt = probe.inputGradients(t);
@@ -120,15 +117,5 @@ export const guidedIntegratedGradients: SaliencyMethodFn<GuidedIgParams> = async
     ctx.onProgress?.(s, params.steps);
     if (ctx.checkpoint) await ctx.checkpoint();
   });
-  const raw = Float32Array.from(attr);
-  let sum = 0;
-  for (let i = 0; i < attr.length; i++) sum += attr[i];
-  return {
-    raw,
-    rawShape: [h, w, c],
-    map: postprocessGrayscale(raw, [h, w, c]),
-    width: w,
-    height: h,
-    info: { targetAtInput: targets[0], targetAtBaselines: { [String(params.baseline)]: targets[1] }, attributionSum: sum },
-  };
+  return grayscaleOutput(Float32Array.from(attr), [h, w, c], { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline }, attributionSum: attributionSum(attr) });
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MethodContext, ModelProbe, SaliencyMethodFn } from './types';
 import { attribute, baselineTensor, integratedGradientsPath, targetValues } from './engine';
-import { postprocessGrayscale } from './postprocess';
+import { attributionSum, grayscaleOutput } from './postprocess';
 
 /**
  * `ig`: Integrated Gradients (SPEC section 2, PAIR's IntegratedGradients):
@@ -42,23 +42,10 @@ export async function targetAtInputAndBaseline(probe: ModelProbe, x: tf.Tensor3D
   }
 }
 
-function sum(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
-
 export const integratedGradients: SaliencyMethodFn<IgParams> = async (probe, x, params, ctx) => {
   const [h, w, c] = x.shape;
   const raw = await integratedGradientsRaw(probe, x, params, ctx);
   const t = await targetAtInputAndBaseline(probe, x, params.baseline);
-  return {
-    raw,
-    rawShape: [h, w, c],
-    map: postprocessGrayscale(raw, [h, w, c]),
-    width: w,
-    height: h,
-    // Completeness: attributionSum should approach targetAtInput - targetAtBaseline as steps grow.
-    info: { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline }, attributionSum: sum(raw) },
-  };
+  // Completeness: attributionSum should approach targetAtInput - targetAtBaseline as steps grow.
+  return grayscaleOutput(raw, [h, w, c], { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline }, attributionSum: attributionSum(raw) });
 };

@@ -1,3 +1,5 @@
+import type { SaliencyOutput } from './types';
+
 /**
  * SPEC section 3: the post-processing that turns a raw attribution into the 2-D map in [0, 1] that
  * display and metrics use, and the bilinear upsampling Grad-CAM uses. Pure functions on arrays.
@@ -48,6 +50,18 @@ export function normalizeGrayscale(g: ArrayLike<number>, percentile = 99): Float
 /** SPEC section 3 "grayscale" (GRAD, IG, SG, SIG, Grad-CAM): channel |sum|, then 99th-percentile normalisation. */
 export function postprocessGrayscale(raw: ArrayLike<number>, shape: readonly [number, number, number]): Float32Array {
   return normalizeGrayscale(channelAbsSum(raw, shape));
+}
+
+/** A method's output whose map is SPEC 3's grayscale of `raw` ([H, W, C], row-major). */
+export function grayscaleOutput(raw: Float32Array, shape: [number, number, number], info?: Record<string, unknown>): SaliencyOutput {
+  return { raw, rawShape: shape, map: postprocessGrayscale(raw, shape), width: shape[1], height: shape[0], ...(info ? { info } : {}) };
+}
+
+/** Sum of an attribution (completeness checks: it should approach f(x) - f(baseline)). */
+export function attributionSum(raw: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < raw.length; i++) s += raw[i];
+  return s;
 }
 
 /** SPEC section 3 "XRAI": min-max to [0, 1] (all zeros when the map is constant). */

@@ -1,6 +1,6 @@
 import type { SaliencyMethodFn } from './types';
 import { attribute, gradientPath } from './engine';
-import { postprocessGrayscale } from './postprocess';
+import { grayscaleOutput } from './postprocess';
 
 /**
  * `sg`: SmoothGrad (SPEC section 2, PAIR's GetSmoothedMask with magnitude=True): the mean over N
@@ -16,5 +16,5 @@ export interface SgParams {
 export const smoothGrad: SaliencyMethodFn<SgParams> = async (probe, x, params, ctx) => {
   const [h, w, c] = x.shape;
   const raw = await attribute(probe, x, gradientPath, ctx, { samples: params.samples, noise: params.noise, square: true, rng: ctx.rng });
-  return { raw, rawShape: [h, w, c], map: postprocessGrayscale(raw, [h, w, c]), width: w, height: h };
+  return grayscaleOutput(raw, [h, w, c]);
 };

@@ -1,7 +1,7 @@
 import type { SaliencyMethodFn } from './types';
 import { attribute, baselineTensor, integratedGradientsPath } from './engine';
 import { targetAtInputAndBaseline, type IgParams } from './ig';
-import { postprocessGrayscale } from './postprocess';
+import { grayscaleOutput } from './postprocess';
 
 /**
  * `sig`: Smooth IG (SPEC section 2): SmoothGrad wrapped around IG. Noise on x only, the baseline
@@ -25,12 +25,5 @@ export const smoothIntegratedGradients: SaliencyMethodFn<SigParams> = async (pro
     b.dispose();
   }
   const t = await targetAtInputAndBaseline(probe, x, params.baseline);
-  return {
-    raw,
-    rawShape: [h, w, c],
-    map: postprocessGrayscale(raw, [h, w, c]),
-    width: w,
-    height: h,
-    info: { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline } },
-  };
+  return grayscaleOutput(raw, [h, w, c], { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline } });
 };

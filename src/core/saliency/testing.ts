@@ -47,3 +47,13 @@ export function seededValues(n: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/** Largest |got - want| relative to the largest |want| (tests comparing maps with a reference). */
+export function worstRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) throw new Error(`length ${got.length} vs ${want.length}`);
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  return worst / scale;
+}
