@@ -5,8 +5,9 @@
  * input-gradient pass at the probe's batch size, their ratio, and ms per case of every registered
  * method with the paper preset — in Node on wasm, then in Chromium (/usr/bin/chromium through
  * Playwright, against the built app and window.__heatcheck) on wasm, webgl and WebGPU
- * (SwiftShader, --enable-unsafe-webgpu). SwiftShader WebGPU emulates a GPU on the CPU (about 2 s
- * per example forward here), so it is timed at batch BENCH_WEBGPU_BATCH (default 4) with one rep.
+ * (SwiftShader, --enable-unsafe-webgpu). Without a GPU both webgl and webgpu run on SwiftShader, a
+ * GPU emulated on the CPU (about 2 s per example forward here), so they are timed at batch
+ * BENCH_GPU_BATCH (default 4) with one rep.
  *
  * To keep the run short, a method whose estimated time (gradient evaluations x measured ms per
  * gradient) exceeds BENCH_BUDGET_S (default 45 s) is not run (BENCH_BACKENDS=wasm,webgl picks the
@@ -146,9 +147,11 @@ async function browserBench(): Promise<Row[]> {
           };
           r.onerror = () => res(null);
         }), null, { timeout: 180_000 }).then((h) => h.jsonValue() as Promise<string>);
-        // SwiftShader WebGPU runs on the CPU through a GPU emulator: one batch of 32 takes minutes, so it is timed at a small batch, once.
-        const batch = backend === 'webgpu' ? Number(process.env.BENCH_WEBGPU_BATCH ?? 4) : undefined;
-        const reps = backend === 'webgpu' ? 1 : 2;
+        // Without a GPU, webgl and webgpu run on SwiftShader, a GPU emulated on the CPU: a batch of 16
+        // or 32 takes minutes, so they are timed at a small batch (BENCH_GPU_BATCH, default 4), once.
+        const emulated = backend === 'webgl' || backend === 'webgpu';
+        const batch = emulated ? Number(process.env.BENCH_GPU_BATCH ?? 4) : undefined;
+        const reps = emulated ? 1 : 2;
         for (const modelId of ids) {
           const t = await page.evaluate(
             ([m, r, b]) => (window.__heatcheck!.probeTiming as (m: string, r: number, b?: number) => Promise<{ ok: boolean; value?: { maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }; message?: string }>)(m as string, r as number, (b ?? undefined) as number | undefined),

@@ -82,3 +82,49 @@ test('computes every method (quick preview) on a demo case, caches it, records w
   const bad = await run('nope');
   expect(bad).toMatchObject({ ok: false, code: 'BAD_INPUT_METHOD' });
 });
+
+test('input gradients on WebGL (SwiftShader here) equal those on wasm', async ({ page, watch }) => {
+  // The fast gradient path uses WebGL's own MaxPoolGrad: a scatter there costs O(output x updates)
+  // (a densenet-compact gradient took 60 s on SwiftShader WebGL before). Here: same values as wasm.
+  void watch;
+  test.setTimeout(600_000);
+  const rawGrad = async (backend: string) => {
+    await openApp(page, { backend });
+    await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend);
+    let imageHash = '';
+    await expect.poll(async () => {
+      imageHash = await page.evaluate(() => new Promise<string>((res) => {
+        const r = indexedDB.open('heatcheck');
+        r.onsuccess = () => {
+          const db = r.result;
+          if (!db.objectStoreNames.contains('cases')) { db.close(); res(''); return; }
+          const g = db.transaction('cases').objectStore('cases').getAll();
+          g.onsuccess = () => {
+            db.close();
+            const all = (g.result as Array<{ id: string; label: number | null; imageHash: string }>).filter((c) => c.id.startsWith('demo:')).sort((a, b) => a.id.localeCompare(b.id));
+            res(all.length === 40 ? all.find((c) => c.label === 1)?.imageHash ?? '' : '');
+          };
+          g.onerror = () => { db.close(); res(''); };
+        };
+        r.onerror = () => res('');
+      }));
+      return imageHash;
+    }, { timeout: 120_000 }).not.toBe('');
+    return page.evaluate(async (req) => {
+      const r = await (window.__heatcheck!.computeMap as (q: unknown) => Promise<{ ok: boolean; message?: string; value?: { raw?: Float32Array; backend: string; targetLogit: number } }>)(req);
+      return r.ok && r.value ? { ok: true, backend: r.value.backend, raw: Array.from(r.value.raw ?? []), logit: r.value.targetLogit } : { ok: false, message: r.message, backend: '', raw: [] as number[], logit: NaN };
+    }, { imageHash, modelId: MODEL, method: 'grad', preset: 'quick', seed: 0, includeRaw: true });
+  };
+  const gl = await rawGrad('webgl');
+  expect(gl, gl.message).toMatchObject({ ok: true, backend: 'webgl' });
+  const wasm = await rawGrad('wasm');
+  expect(wasm, wasm.message).toMatchObject({ ok: true, backend: 'wasm' });
+  expect(gl.raw.length).toBe(128 * 128);
+  expect(Math.abs(gl.logit - wasm.logit)).toBeLessThan(1e-3 * Math.max(1, Math.abs(wasm.logit)));
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < wasm.raw.length; i++) scale = Math.max(scale, Math.abs(wasm.raw[i]));
+  for (let i = 0; i < wasm.raw.length; i++) worst = Math.max(worst, Math.abs(gl.raw[i] - wasm.raw[i]));
+  expect(scale).toBeGreaterThan(0);
+  expect(worst / scale).toBeLessThan(1e-3);
+});

@@ -409,9 +409,10 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
         }
         case 'maxpool': {
           const xin = ins[0] as tf.Tensor4D;
+          const y = tf.maxPool(xin, o.pool, o.strides, o.padding);
           step = {
-            out: tf.maxPool(xin, o.pool, o.strides, o.padding),
-            back: (dy) => [maxPoolBackprop(dy as tf.Tensor4D, xin, null, null, o.pool, o.strides, o.padding)],
+            out: y,
+            back: (dy) => [maxPoolBackprop(dy as tf.Tensor4D, xin, y, null, o.pool, o.strides, o.padding)],
           };
           break;
         }

@@ -79,16 +79,30 @@ function windowBase(n: number, h: number, w: number, c: number, oh: number, ow: 
   return tf.tensor4d(out, [n, oh, ow, c], 'int32');
 }
 
-/** dx of max pooling: dy scattered to each window's first maximum (one ScatterNd, duplicates summed). */
+/**
+ * Backends whose ScatterNd costs O(output x updates): WebGL's shader loops over every update for
+ * each output element, so the scatter below takes tens of seconds per batch there (measured: a
+ * densenet-compact gradient 60 s on SwiftShader WebGL, forward 0.5 s). They use their own
+ * MaxPoolGrad kernel instead.
+ */
+const STOCK_MAX_POOL_GRAD = new Set(['webgl']);
+
+/**
+ * dx of max pooling: dy scattered to each window's first maximum (one ScatterNd, duplicates
+ * summed); on WebGL the backend's MaxPoolGrad (which needs the forward output y).
+ */
 export function maxPoolBackprop(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
-  _y: tf.Tensor4D | null,
+  y: tf.Tensor4D | null,
   _argmax: tf.Tensor | null,
   filterSize: number | [number, number],
   strides: number | [number, number],
   pad: PoolPad,
 ): tf.Tensor4D {
+  if (y && STOCK_MAX_POOL_GRAD.has(tf.getBackend()) && tf.getKernel('MaxPoolGrad', tf.getBackend())) {
+    return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize, strides, pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   return tf.tidy(() => {
     const idx = maxPoolArgmax(x, filterSize, strides, pad);
     return tf.scatterND(idx.reshape([-1, 1]), dy.reshape([-1]), [x.size]).reshape(x.shape) as tf.Tensor4D;
