@@ -72,8 +72,11 @@ export function blurIgPath(p: BlurIgParams): GradientPath {
   return {
     rows: p.steps,
     makeRows: (xi, k0, k1) => rows(xi, k0, k1, (k) => gaussianBlur(xi, s[k])),
-    rowTerms: (xi, k0, k1, grads) =>
-      grads.mul(rows(xi, k0, k1, (k) => gaussianBlur(xi, s[k] + p.gradStep).sub(gaussianBlur(xi, s[k])).mul((s[k + 1] - s[k]) / p.gradStep) as tf.Tensor4D)) as tf.Tensor4D,
+    // d_k = (blur(x, s_k + gradStep) - x_k) / gradStep, with x_k the row the model saw.
+    rowTerms: (xi, k0, k1, grads, xk) => {
+      const scale = tf.tensor4d(Array.from({ length: k1 - k0 }, (_, j) => (s[k0 + j + 1] - s[k0 + j]) / p.gradStep), [k1 - k0, 1, 1, 1]);
+      return grads.mul(rows(xi, k0, k1, (k) => gaussianBlur(xi, s[k] + p.gradStep)).sub(xk).mul(scale)) as tf.Tensor4D;
+    },
     finish: (_xi, g) => g.neg() as tf.Tensor4D,
   };
 }

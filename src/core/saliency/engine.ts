@@ -20,10 +20,11 @@ export interface GradientPath {
   /** The attribution of xi ([1, H, W, C]) from the sum of its rows' gradients. Called inside tf.tidy. */
   finish(xi: tf.Tensor4D, gradSum: tf.Tensor4D): tf.Tensor4D;
   /**
-   * Optional: each row's term before the sum, from its gradient (rows k0..k1-1, [k1 - k0, H, W, C]);
-   * default the gradient itself. Blur IG weighs each row by its own blur derivative. Inside tf.tidy.
+   * Optional: each row's term before the sum, from its gradient and the row itself (rows k0..k1-1,
+   * both [k1 - k0, H, W, C]); default the gradient. Blur IG weighs each row by its own blur
+   * derivative. Inside tf.tidy.
    */
-  rowTerms?(xi: tf.Tensor4D, k0: number, k1: number, grads: tf.Tensor4D): tf.Tensor4D;
+  rowTerms?(xi: tf.Tensor4D, k0: number, k1: number, grads: tf.Tensor4D, rows: tf.Tensor4D): tf.Tensor4D;
 }
 
 export const gradientPath: GradientPath = {
@@ -97,12 +98,17 @@ export async function runPath(
       }
       for (const g of segs) get(g.s);
       let grads: tf.Tensor4D;
+      // The model inputs are kept past the gradient only when the path's rowTerms reads them.
+      let batchRows: tf.Tensor4D | null = null;
       try {
-        grads = tf.tidy(() => {
+        const out = tf.tidy(() => {
           const parts = segs.map((g) => path.makeRows(inputs.get(g.s)!, g.k0, g.k1));
           const batch = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
-          return probe.inputGradients(batch);
+          const gr = probe.inputGradients(batch);
+          return path.rowTerms ? { gr, batch } : { gr };
         });
+        grads = out.gr;
+        batchRows = (out as { batch?: tf.Tensor4D }).batch ?? null;
       } catch (e) {
         const p = probe as Settable;
         if (isOutOfMemory(e) && B > 1 && typeof p.setMaxBatch === 'function') {
@@ -116,8 +122,9 @@ export async function runPath(
         const len = g.k1 - g.k0;
         const prev = accs.get(g.s);
         const next = tf.tidy(() => {
-          const rows = grads.slice([offset, 0, 0, 0], [len, -1, -1, -1]) as tf.Tensor4D;
-          const part = (path.rowTerms ? path.rowTerms(inputs.get(g.s)!, g.k0, g.k1, rows) : rows).sum(0, true) as tf.Tensor4D;
+          const gs = grads.slice([offset, 0, 0, 0], [len, -1, -1, -1]) as tf.Tensor4D;
+          const terms = path.rowTerms && batchRows ? path.rowTerms(inputs.get(g.s)!, g.k0, g.k1, gs, batchRows.slice([offset, 0, 0, 0], [len, -1, -1, -1]) as tf.Tensor4D) : gs;
+          const part = terms.sum(0, true) as tf.Tensor4D;
           return prev ? (prev.add(part) as tf.Tensor4D) : part;
         });
         prev?.dispose();
@@ -134,6 +141,8 @@ export async function runPath(
         }
       }
       grads.dispose();
+      // (a path whose makeRows hands back the input itself must not lose it here)
+      if (batchRows && ![...inputs.values()].includes(batchRows)) batchRows.dispose();
       r0 = r1;
       ctx.onProgress?.(r1, total);
       if (ctx.checkpoint) await ctx.checkpoint();
