@@ -14,7 +14,6 @@
  * Chromium backends): its cell shows the estimate, marked
  * "~". BENCH_BUDGET_S=1e9 measures everything. One case per model (BENCH_CASES to change).
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { initNodeBackend } from '../src/cli/nodeBackend';
 import { loadModelDir } from '../src/cli/modelDir';
 import { createProbe } from '../src/core/model/createProbe';
+import { timeProbe } from '../src/core/model/probeTiming';
 import { preprocessImage } from '../src/core/model/preprocess';
 import { generatePhantomCase } from '../src/core/phantom/generate';
 import { METHODS, methodIds } from '../src/core/saliency/registry';
@@ -62,24 +62,7 @@ async function nodeBench(): Promise<Row[]> {
   for (const dir of modelDirs()) {
     const lm = await loadModelDir(dir);
     const probe = createProbe(lm.model, lm.manifest);
-    const [h, w, c] = probe.inputShape;
-    const B = probe.maxBatch;
-    const xb = tf.randomUniform([B, h, w, c], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const time = async (f: () => tf.Tensor, reps = 2) => {
-      const warm = f();
-      await warm.data();
-      warm.dispose();
-      const t0 = performance.now();
-      for (let i = 0; i < reps; i++) {
-        const r = f();
-        await r.data();
-        r.dispose();
-      }
-      return (performance.now() - t0) / reps / B;
-    };
-    const forwardMs = await time(() => probe.target(xb));
-    const gradientMs = await time(() => probe.inputGradients(xb));
-    xb.dispose();
+    const { maxBatch: B, forwardMs, gradientMs } = await timeProbe(probe, { reps: 2 });
     const methods: Record<string, string> = {};
     for (const id of methodIds({ extras: true })) {
       const p = METHODS[id].presets.paper;

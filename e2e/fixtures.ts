@@ -39,3 +39,30 @@ export async function openApp(page: Page, opts: { backend?: string; hash?: strin
   await page.goto(`./${q}#/${opts.hash ?? 'annotate'}`);
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /.+/, { timeout: 60_000 });
 }
+
+/**
+ * The image hash of the first abnormal demo case (case order), once the demo study's 40 cases are
+ * in IndexedDB (it is generated at start). An abnormal case, so Grad-CAM's ReLU has something to keep.
+ */
+export async function firstAbnormalDemoImageHash(page: Page): Promise<string> {
+  let imageHash = '';
+  await expect.poll(async () => {
+    imageHash = await page.evaluate(() => new Promise<string>((res) => {
+      const r = indexedDB.open('heatcheck');
+      r.onsuccess = () => {
+        const db = r.result;
+        if (!db.objectStoreNames.contains('cases')) { db.close(); res(''); return; }
+        const g = db.transaction('cases').objectStore('cases').getAll();
+        g.onsuccess = () => {
+          db.close();
+          const all = (g.result as Array<{ id: string; label: number | null; imageHash: string }>).filter((c) => c.id.startsWith('demo:')).sort((a, b) => a.id.localeCompare(b.id));
+          res(all.length === 40 ? all.find((c) => c.label === 1)?.imageHash ?? '' : '');
+        };
+        g.onerror = () => { db.close(); res(''); };
+      };
+      r.onerror = () => res('');
+    }));
+    return imageHash;
+  }, { timeout: 120_000 }).not.toBe('');
+  return imageHash;
+}

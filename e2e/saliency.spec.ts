@@ -1,4 +1,4 @@
-import { test, expect, openApp } from './fixtures';
+import { test, expect, firstAbnormalDemoImageHash, openApp } from './fixtures';
 
 /**
  * Every registered saliency method on one demo case with a demo model, in real Chromium on wasm,
@@ -32,27 +32,9 @@ test('computes every method (quick preview) on a demo case, caches it, records w
   await openApp(page, { backend: 'wasm' });
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
 
-  // The demo study is generated into IndexedDB at start; take the first abnormal case's image hash.
-  // (An abnormal case: on a normal one Grad-CAM's ReLU may rightly leave an all-zero map.)
-  let imageHash = '';
-  await expect.poll(async () => {
-    imageHash = await page.evaluate(() => new Promise<string>((res) => {
-      const r = indexedDB.open('heatcheck');
-      r.onsuccess = () => {
-        const db = r.result;
-        const g = db.transaction('cases').objectStore('cases').getAll();
-        g.onsuccess = () => {
-          db.close();
-          const all = (g.result as Array<{ id: string; label: number | null; imageHash: string }>).filter((c) => c.id.startsWith('demo:'));
-          all.sort((a, b) => a.id.localeCompare(b.id));
-          res(all.length === 40 ? all.find((c) => c.label === 1)?.imageHash ?? '' : '');
-        };
-        g.onerror = () => { db.close(); res(''); };
-      };
-      r.onerror = () => res('');
-    }));
-    return imageHash;
-  }, { timeout: 120_000 }).not.toBe('');
+  // The demo study is generated into IndexedDB at start; an abnormal case (on a normal one Grad-CAM's
+  // ReLU may rightly leave an all-zero map).
+  const imageHash = await firstAbnormalDemoImageHash(page);
 
   const methods = await page.evaluate(() => (window.__heatcheck!.saliencyMethods as () => Promise<Array<{ id: string }>>)());
   const ids = methods.map((m) => m.id);
@@ -91,25 +73,7 @@ test('input gradients on WebGL (SwiftShader here) equal those on wasm', async ({
   const rawGrad = async (backend: string) => {
     await openApp(page, { backend });
     await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend);
-    let imageHash = '';
-    await expect.poll(async () => {
-      imageHash = await page.evaluate(() => new Promise<string>((res) => {
-        const r = indexedDB.open('heatcheck');
-        r.onsuccess = () => {
-          const db = r.result;
-          if (!db.objectStoreNames.contains('cases')) { db.close(); res(''); return; }
-          const g = db.transaction('cases').objectStore('cases').getAll();
-          g.onsuccess = () => {
-            db.close();
-            const all = (g.result as Array<{ id: string; label: number | null; imageHash: string }>).filter((c) => c.id.startsWith('demo:')).sort((a, b) => a.id.localeCompare(b.id));
-            res(all.length === 40 ? all.find((c) => c.label === 1)?.imageHash ?? '' : '');
-          };
-          g.onerror = () => { db.close(); res(''); };
-        };
-        r.onerror = () => res('');
-      }));
-      return imageHash;
-    }, { timeout: 120_000 }).not.toBe('');
+    const imageHash = await firstAbnormalDemoImageHash(page);
     return page.evaluate(async (req) => {
       const r = await (window.__heatcheck!.computeMap as (q: unknown) => Promise<{ ok: boolean; message?: string; value?: { raw?: Float32Array; backend: string; targetLogit: number } }>)(req);
       return r.ok && r.value ? { ok: true, backend: r.value.backend, raw: Array.from(r.value.raw ?? []), logit: r.value.targetLogit } : { ok: false, message: r.message, backend: '', raw: [] as number[], logit: NaN };

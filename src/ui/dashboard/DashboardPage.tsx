@@ -3,6 +3,7 @@ import { appStore } from '../../state/appStore';
 import { autorunWanted, cancelEvaluation, loadModels, planModels, startEvaluation, trustStore, useTrust } from '../../state/trust';
 import { PlotFigure, plotSvg } from '../common/Plot';
 import { EmptyState } from '../common/EmptyState';
+import { download } from '../common/download';
 import { TrustTable } from './TrustTable';
 import { buildSections, type Section } from './sections';
 import { fmt, fmtMs } from './format';
@@ -15,17 +16,6 @@ import type { LocalizationPerCase } from '../../core/metrics/criteria/localizati
 export function openInCompare(caseId: string): void {
   appStore.getState().setCurrentCaseId(caseId);
   location.hash = `#/compare/${encodeURIComponent(caseId)}`;
-}
-
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

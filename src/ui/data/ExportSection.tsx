@@ -4,7 +4,7 @@ import { applyMerge, exportFile, planMergeFile, type ExportKind } from '../../st
 import { readersStore, useReaders } from '../../state/readers';
 import { studyStore } from '../../state/study';
 import type { Choice, MergePlan } from '../../core/study/merge';
-import { download } from './importFiles';
+import { download } from '../common/download';
 
 const EXPORTS: Array<{ kind: ExportKind; label: string; help: string }> = [
   { kind: 'project', label: 'Project file (JSON)', help: 'Everything: cases by content hash with their images, readers, boxes, settings, results. Opens in another browser.' },

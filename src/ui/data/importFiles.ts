@@ -34,15 +34,3 @@ export async function sourcesFromDrop(dt: DataTransfer): Promise<ImportSource[]>
   for (const e of entries) await walkEntry(e, out);
   return out;
 }
-
-export function download(name: string, type: string, data: string | Uint8Array): void {
-  const blob = new Blob([data as BlobPart], { type });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

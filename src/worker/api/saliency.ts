@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { openDatabase } from '../../state/db';
 import { getResult, putResult, resultKey } from '../../state/results';
 import { preprocessImage } from '../../core/model/preprocess';
 import type { TfProbe } from '../../core/model/probe';
+import { timeProbe, type ProbeTiming } from '../../core/model/probeTiming';
 import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/createProbe';
 import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
@@ -210,31 +210,9 @@ export async function randomizationSteps(modelId: string): Promise<Reply<Cascade
 }
 
 /** Bench: ms per example of one forward pass and of one input-gradient pass at the probe's batch size. */
-export async function probeTiming(modelId: string, reps = 3, batch?: number): Promise<Reply<{ backend: string; maxBatch: number; forwardMs: number; gradientMs: number; ratio: number }>> {
+export async function probeTiming(modelId: string, reps = 3, batch?: number): Promise<Reply<ProbeTiming & { backend: string }>> {
   return reply(async () => {
     const { probe } = await probeFor(modelId, null, 0);
-    const [h, w, c] = probe.inputShape;
-    // The batch the methods use (probe.maxBatch), or a smaller one where a full batch takes minutes (SwiftShader WebGPU).
-    const B = Math.max(1, Math.floor(batch ?? probe.maxBatch));
-    const x = tf.randomUniform([B, h, w, c], probe.inputRange[0], probe.inputRange[1], 'float32', 1) as tf.Tensor4D;
-    const time = async (f: () => tf.Tensor) => {
-      const warm = f();
-      await warm.data();
-      warm.dispose();
-      const t0 = performance.now();
-      for (let i = 0; i < reps; i++) {
-        const r = f();
-        await r.data();
-        r.dispose();
-      }
-      return (performance.now() - t0) / reps / B;
-    };
-    try {
-      const forwardMs = await time(() => probe.target(x));
-      const gradientMs = await time(() => probe.inputGradients(x));
-      return { backend: await activeBackend(), maxBatch: B, forwardMs, gradientMs, ratio: gradientMs / forwardMs };
-    } finally {
-      x.dispose();
-    }
+    return { backend: await activeBackend(), ...(await timeProbe(probe, { reps, batch })) };
   });
 }
