@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
-import { attribute, type GradientPath } from './engine';
+import { attribute, targetValues, type GradientPath } from './engine';
 import { attributionSum, grayscaleOutput } from './postprocess';
 
 /**
@@ -67,15 +67,15 @@ export function blurIgPath(p: BlurIgParams): GradientPath {
   if (!(p.sigmaMax > 0)) throw new RangeError(`blur IG: sigmaMax must be positive, found ${p.sigmaMax}`);
   if (!(p.gradStep > 0)) throw new RangeError(`blur IG: gradStep must be positive, found ${p.gradStep}`);
   const s = blurSigmas(p);
-  const rows = (xi: tf.Tensor4D, k0: number, k1: number, f: (k: number) => tf.Tensor4D) =>
+  const rows = (k0: number, k1: number, f: (k: number) => tf.Tensor4D) =>
     tf.concat(Array.from({ length: k1 - k0 }, (_, j) => f(k0 + j)), 0) as tf.Tensor4D;
   return {
     rows: p.steps,
-    makeRows: (xi, k0, k1) => rows(xi, k0, k1, (k) => gaussianBlur(xi, s[k])),
+    makeRows: (xi, k0, k1) => rows(k0, k1, (k) => gaussianBlur(xi, s[k])),
     // d_k = (blur(x, s_k + gradStep) - x_k) / gradStep, with x_k the row the model saw.
     rowTerms: (xi, k0, k1, grads, xk) => {
       const scale = tf.tensor4d(Array.from({ length: k1 - k0 }, (_, j) => (s[k0 + j + 1] - s[k0 + j]) / p.gradStep), [k1 - k0, 1, 1, 1]);
-      return grads.mul(rows(xi, k0, k1, (k) => gaussianBlur(xi, s[k] + p.gradStep)).sub(xk).mul(scale)) as tf.Tensor4D;
+      return grads.mul(rows(k0, k1, (k) => gaussianBlur(xi, s[k] + p.gradStep)).sub(xk).mul(scale)) as tf.Tensor4D;
     },
     finish: (_xi, g) => g.neg() as tf.Tensor4D,
   };
@@ -85,18 +85,16 @@ export const blurIntegratedGradients: SaliencyMethodFn<BlurIgParams> = async (pr
   const [h, w, c] = x.shape;
   const raw = await attribute(probe, x, blurIgPath(params), ctx);
   // Target at the input and at the most blurred image (the path's start), for a completeness check.
-  const [input, blurred] = await (async () => {
-    const both = tf.tidy(() => {
-      const xi = x.expandDims(0) as tf.Tensor4D;
-      return tf.concat([xi, gaussianBlur(xi, params.sqrt ? Math.sqrt(params.sigmaMax) : params.sigmaMax)], 0) as tf.Tensor4D;
-    });
-    const t = probe.target(both);
-    try {
-      return Array.from(await t.data());
-    } finally {
-      t.dispose();
-      both.dispose();
-    }
-  })();
+  const both = tf.tidy(() => {
+    const xi = x.expandDims(0) as tf.Tensor4D;
+    return tf.concat([xi, gaussianBlur(xi, blurSigmas(params)[params.steps])], 0) as tf.Tensor4D;
+  });
+  let input: number;
+  let blurred: number;
+  try {
+    [input, blurred] = await targetValues(probe, both);
+  } finally {
+    both.dispose();
+  }
   return grayscaleOutput(raw, [h, w, c], { targetAtInput: input, targetAtBaselines: { [`blur ${params.sigmaMax}`]: blurred }, attributionSum: attributionSum(raw) });
 };

@@ -63,6 +63,17 @@ export function isOutOfMemory(e: unknown): boolean {
 type Settable = ModelProbe & { setMaxBatch?: (n: number) => void };
 
 /**
+ * After a failed batch of B: when the backend ran out of memory and the probe's batch can shrink,
+ * halves it and says to retry (true); otherwise the caller rethrows.
+ */
+export function halveBatchOnOom(probe: ModelProbe, B: number, e: unknown): boolean {
+  const p = probe as Settable;
+  if (!isOutOfMemory(e) || B <= 1 || typeof p.setMaxBatch !== 'function') return false;
+  p.setMaxBatch(Math.floor(B / 2));
+  return true;
+}
+
+/**
  * Runs `path` for S inputs (input(s) makes input s, [1, H, W, C]; the engine disposes it) and calls
  * onSample(s, attribution) in order of s; onSample must dispose (or keep) the attribution.
  * Progress counts rows; ctx.checkpoint is awaited after every chunk.
@@ -110,11 +121,7 @@ export async function runPath(
         grads = out.gr;
         batchRows = (out as { batch?: tf.Tensor4D }).batch ?? null;
       } catch (e) {
-        const p = probe as Settable;
-        if (isOutOfMemory(e) && B > 1 && typeof p.setMaxBatch === 'function') {
-          p.setMaxBatch(Math.floor(B / 2));
-          continue;
-        }
+        if (halveBatchOnOom(probe, B, e)) continue;
         throw e;
       }
       let offset = 0;

@@ -41,7 +41,8 @@ export async function guidedIgCore(
   const absSorted = new Float64Array(n);
   const xOld = new Float64Array(n);
   const sel = new Uint8Array(n);
-  const xAt = (alpha: number, i: number) => base[i] + (input[i] - base[i]) * alpha;
+  const xMin = new Float64Array(n);
+  const xMax = new Float64Array(n);
   for (let step = 0; step < p.steps; step++) {
     const gActual = await grad(x);
     for (let i = 0; i < n; i++) g[i] = gActual[i];
@@ -49,6 +50,11 @@ export async function guidedIgCore(
     const aMin = Math.max(alpha - p.maxDist, 0);
     const aMax = Math.min(alpha + p.maxDist, 1);
     const l1Target = l1Total * (1 - (step + 1) / p.steps);
+    // The points of the straight line at alpha_min and alpha_max, once per step.
+    for (let i = 0; i < n; i++) {
+      xMin[i] = base[i] + (input[i] - base[i]) * aMin;
+      xMax[i] = base[i] + (input[i] - base[i]) * aMax;
+    }
     let gamma = Infinity;
     while (gamma > 1) {
       xOld.set(x);
@@ -56,7 +62,7 @@ export async function guidedIgCore(
       for (let i = 0; i < n; i++) {
         const d = input[i] - base[i];
         const a = d !== 0 ? (x[i] - base[i]) / d : aMax;
-        if (a < aMin) x[i] = xAt(aMin, i);
+        if (a < aMin) x[i] = xMin[i];
       }
       let l1Current = 0;
       for (let i = 0; i < n; i++) l1Current += Math.abs(x[i] - input[i]);
@@ -66,7 +72,7 @@ export async function guidedIgCore(
       }
       // Features at x_max are out of the selection; the rest: |grad| at or under the fraction quantile.
       for (let i = 0; i < n; i++) {
-        if (x[i] === xAt(aMax, i)) g[i] = Infinity;
+        if (x[i] === xMax[i]) g[i] = Infinity;
         absSorted[i] = Math.abs(g[i]);
       }
       absSorted.sort();
@@ -74,13 +80,12 @@ export async function guidedIgCore(
       let l1S = 0;
       for (let i = 0; i < n; i++) {
         sel[i] = Math.abs(g[i]) <= threshold && g[i] !== Infinity ? 1 : 0;
-        if (sel[i]) l1S += Math.abs(x[i] - xAt(aMax, i));
+        if (sel[i]) l1S += Math.abs(x[i] - xMax[i]);
       }
       gamma = l1S > 0 ? (l1Current - l1Target) / l1S : Infinity;
       for (let i = 0; i < n; i++) {
         if (!sel[i]) continue;
-        const xm = xAt(aMax, i);
-        x[i] = gamma > 1 ? xm : x[i] + (xm - x[i]) * gamma;
+        x[i] = gamma > 1 ? xMax[i] : x[i] + (xMax[i] - x[i]) * gamma;
       }
       for (let i = 0; i < n; i++) attr[i] += (x[i] - xOld[i]) * gActual[i];
     }

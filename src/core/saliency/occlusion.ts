@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
-import { baselineTensor, isOutOfMemory, targetValues } from './engine';
+import { baselineTensor, halveBatchOnOom, targetValues } from './engine';
 
 
 /**
@@ -69,11 +69,7 @@ export const occlusion: SaliencyMethodFn<OcclusionParams> = async (probe, x, par
           return probe.target(xi.mul(tf.scalar(1).sub(m)).add(b.mul(m)) as tf.Tensor4D);
         });
       } catch (e) {
-        const p = probe as typeof probe & { setMaxBatch?: (n: number) => void };
-        if (isOutOfMemory(e) && B > 1 && typeof p.setMaxBatch === 'function') {
-          p.setMaxBatch(Math.floor(B / 2));
-          continue;
-        }
+        if (halveBatchOnOom(probe, B, e)) continue;
         throw e;
       }
       const v = await t.data();
