@@ -40,6 +40,15 @@ export interface SaliencyOutput {
   height: number;
   /** Extra facts worth recording (for example target logits at the input and the baselines). */
   info?: Record<string, unknown>;
+  /**
+   * IG family: |sum(attribution) - (f(x) - f(baseline))| / |f(x) - f(baseline)|, the error of the
+   * path integral's quadrature (worst over baselines/samples where there are several).
+   */
+  completenessError?: number;
+  /** IG family: interpolation steps actually used (after adaptive doubling). */
+  steps?: number;
+  /** Anything a reader of this map must know, for example an approximation over tolerance. */
+  warnings?: string[];
 }
 
 /** Per-call context of a method: the seeded generator, cancellation and progress between batches. */
