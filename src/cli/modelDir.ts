@@ -1,30 +1,57 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from './errors';
-import { loadModelFromFiles, shardPaths, type LoadedModel } from '../core/model/load';
+import { loadModelFromFiles, type LoadedModel } from '../core/model/load';
+import { readModelFolder, type FolderEntry, type ModelFolder } from '../core/model/modelFolder';
 
-/** Reads a model folder (model.json + shards + manifest.json) from disk and builds it. */
-export async function loadModelDir(dir: string): Promise<LoadedModel> {
-  const mjPath = path.join(dir, 'model.json');
-  if (!existsSync(mjPath)) throw new HeatcheckError('NOT_FOUND_MODEL', `${dir}: no model.json here; --model takes a folder with model.json, its weight shards and manifest.json`);
-  let modelJson: unknown;
-  try {
-    modelJson = JSON.parse(readFileSync(mjPath, 'utf8'));
-  } catch (e) {
-    throw new HeatcheckError('BAD_INPUT_MODEL_JSON', `${mjPath} is not valid JSON (${(e as Error).message})`);
+export interface ModelDirOptions {
+  /** The class to explain (softmax or multi-unit outputs); default: the manifest's, else the predicted class. */
+  classIndex?: number;
+}
+
+/**
+ * The files of a model folder, by path relative to it: every regular file in the folder and one
+ * level of sub-folders (weightsManifest paths may name one), hidden files left out. Reading only:
+ * what they mean is readModelFolder's business (the same reader the browser import uses).
+ */
+function readFolderFiles(dir: string): Map<string, FolderEntry> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new HeatcheckError('NOT_FOUND_MODEL', `${dir}: no such folder; --model takes a folder with model.json and its weight shards (manifest.json optional)`);
   }
-  const shards = new Map<string, Uint8Array>();
-  for (const p of shardPaths(modelJson, mjPath)) {
-    const f = path.join(dir, p);
-    if (existsSync(f)) shards.set(p, new Uint8Array(readFileSync(f)));
-  }
-  const manPath = path.join(dir, 'manifest.json');
-  const manifest = existsSync(manPath) ? JSON.parse(readFileSync(manPath, 'utf8')) : undefined;
+  const files = new Map<string, FolderEntry>();
+  const walk = (rel: string, depth: number) => {
+    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && depth < 1) walk(r, depth + 1);
+      else if (e.isFile()) files.set(r, new Uint8Array(readFileSync(path.join(dir, r))));
+    }
+  };
+  walk('', 0);
+  return files;
+}
+
+function asHeatcheckError(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  return code && !(e instanceof HeatcheckError) && typeof code === 'string' && /^[A-Z_]+$/.test(code) ? new HeatcheckError(code, (e as Error).message) : e;
+}
+
+/** Reads a model folder from disk and describes it (input, output, Grad-CAM layer and candidates...), without building the model. */
+export function readModelDir(dir: string, opts: ModelDirOptions = {}): ModelFolder {
+  const files = readFolderFiles(dir);
   try {
-    return await loadModelFromFiles({ source: dir, modelJson, shards, manifest }, manifest ? undefined : { id: path.basename(dir) });
+    return readModelFolder(files, { source: dir, classIndex: opts.classIndex });
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code) throw new HeatcheckError(code, (e as Error).message);
-    throw e;
+    throw asHeatcheckError(e);
+  }
+}
+
+/** Reads a model folder (model.json + shards, manifest.json optional) from disk and builds it. */
+export async function loadModelDir(dir: string, opts: ModelDirOptions = {}): Promise<LoadedModel> {
+  const folder = readModelDir(dir, opts);
+  try {
+    return await loadModelFromFiles(folder.files, { ...folder.manifest, id: folder.files.manifest ? (folder.manifest.id ?? path.basename(path.resolve(dir))) : path.basename(path.resolve(dir)) });
+  } catch (e) {
+    throw asHeatcheckError(e);
   }
 }

@@ -7,6 +7,8 @@ import { intOption, list } from '../options';
 import { log, printJson } from '../output';
 import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
+import { manifestForImage } from '../../core/model/explainedClass';
+import { parseClassOption } from './modelInfo';
 import { readStudyFolder } from '../studyFolder';
 import { writeNpy } from '../../core/io/npy';
 import { preprocessImage } from '../../core/model/preprocess';
@@ -50,6 +52,8 @@ export interface MapsOptions {
   cases?: string;
   shard?: string;
   preset?: string;
+  /** --class: the class to explain (softmax or multi-unit outputs). */
+  class?: string;
 }
 
 
@@ -102,16 +106,17 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
 
   const backend = await initNodeBackend('wasm');
   const models = [];
-  for (const d of modelDirs) models.push(await loadModelDir(d));
+  for (const d of modelDirs) models.push(await loadModelDir(d, { classIndex: parseClassOption(o.class) }));
   const out = path.resolve(o.out);
   mkdirSync(out, { recursive: true });
   const entries: MapsIndexEntry[] = [];
   for (const c of cases) {
     const img = study.loadImage(c);
     for (const lm of models) {
-      const probe = createProbe(lm.model, lm.manifest);
       const { height, width, channels } = lm.manifest.input;
       const x = tf.tensor3d(preprocessImage(img, lm.manifest), [height, width, channels]);
+      // A softmax model read without a class explains each image's predicted class.
+      const probe = createProbe(lm.model, manifestForImage(lm.model, lm.manifest, x));
       try {
         const targetLogit = await targetAt(probe, x);
         const dir = path.join(out, c.id, lm.manifest.id);
@@ -181,6 +186,7 @@ export function register(program: Command): void {
     .option('--ig-steps <n>', 'interpolation steps of the IG family (ig, sig, xrai)')
     .option('--samples <n>', 'noise samples of the SmoothGrad family (sg, sig)')
     .option('--seed <s>', 'seed of the noise (default 0)')
+    .option('--class <index>', 'the class to explain (softmax or multi-unit outputs); default: the manifest\'s, else each image\'s predicted class')
     .option('--cases <ids>', 'only these case ids, comma-separated')
     .option('--shard <i/n>', 'every n-th case starting at i')
     .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples)', 'paper')

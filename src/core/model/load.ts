@@ -54,7 +54,7 @@ export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: P
   const paths = shardPaths(mj, files.source);
   const missing = paths.filter((p) => !files.shards.has(p) && !files.shards.has(p.split('/').pop()!));
   if (missing.length) {
-    throw new ModelError('BAD_INPUT_MISSING_SHARD', `${files.source}: weight shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named in model.json ${missing.length > 1 ? 'are' : 'is'} missing; select model.json together with all its .bin files`);
+    throw new ModelError('BAD_INPUT_MISSING_SHARD', `${files.source}: weight shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named in model.json ${missing.length > 1 ? 'are' : 'is'} missing; choose model.json together with every weight shard its weightsManifest lists (any extension, or none)`);
   }
   const parts = paths.map((p) => files.shards.get(p) ?? files.shards.get(p.split('/').pop()!)!);
   const total = parts.reduce((a, b) => a + b.byteLength, 0);

@@ -19,8 +19,16 @@ export interface ModelManifest {
   /** [min, max] of the input space (black and white baselines). */
   inputRange: [number, number];
   /** Which output is "abnormal": a single logit or sigmoid unit (index 0), or a softmax index. */
-  output: { kind: 'logit' | 'sigmoid' | 'softmax'; index: number };
-  /** Layer name for Grad-CAM (last 4-D output before global pooling). */
+  output: {
+    kind: 'logit' | 'sigmoid' | 'softmax';
+    index: number;
+    /**
+     * 'predicted': explain the class the model predicts for each image (a softmax model imported
+     * without a chosen class); `index` is then only the fallback where one class must be fixed.
+     */
+    explain?: 'predicted';
+  };
+  /** Layer name for Grad-CAM (default: the last layer with a spatial output larger than 1x1 that cuts the model; see topology.ts). */
   gradcamLayer?: string;
   training?: { setSeed: number; setSize: number; epochs?: number; seconds?: number; framework?: string };
   heldOutTest?: { seed: number; size: number; auroc: number };

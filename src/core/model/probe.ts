@@ -192,13 +192,21 @@ export function createTfProbe(model: tf.LayersModel, manifest: ModelManifest, op
     if (t.shape.length !== 4) throw new ModelError('BAD_INPUT_LAYER', `${where}: layer "${name}" outputs shape [${t.shape.join(', ')}]; Grad-CAM needs a 4-D [batch, h, w, channels] output`);
     return t;
   };
+  // Default: the last layer whose output is spatial (4-D, larger than 1x1) and that every path to
+  // the target goes through (a global pooling's 1x1 output cannot localise anything; see topology.ts,
+  // which applies the same rule to model.json before the model is built).
   const defaultLayer = (() => {
     if (manifest.gradcamLayer) return manifest.gradcamLayer;
+    let fallback = '';
     for (let i = model.layers.length - 1; i >= 0; i--) {
       const l = model.layers[i] as GraphLayer;
-      if (l.inboundNodes.length === 1 && l.inboundNodes[0].outputTensors[0].shape.length === 4 && !isInputLayer(l)) return l.name;
+      if (l.inboundNodes.length !== 1 || isInputLayer(l)) continue;
+      const t = l.inboundNodes[0].outputTensors[0];
+      if (t.shape.length !== 4 || (t.shape[1] ?? 0) * (t.shape[2] ?? 0) <= 1) continue;
+      if (!reachesInputPast(targetSym, new Set([t.id]))) return l.name;
+      fallback ||= l.name;
     }
-    return '';
+    return fallback;
   })();
   const checkedCuts = new Map<string, Sym>();
   const cut = (name: string | undefined): Sym => {
