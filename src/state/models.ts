@@ -1,5 +1,6 @@
 import { createStore, useStore } from 'zustand';
 import type { ImportFile, ImportForm, ModelSummary, Prediction } from '../worker/api/models';
+import type { ModelFolderInfo } from '../core/model/modelFolder';
 
 /**
  * Models on the Data page: the list (demo + imported, from the worker), the import in progress
@@ -9,6 +10,7 @@ import type { ImportFile, ImportForm, ModelSummary, Prediction } from '../worker
 export interface ModelsWorker {
   listModels(): Promise<{ ok: true; value: ModelSummary[] } | { ok: false; code: string; message: string }>;
   importModel(files: ImportFile[], form: ImportForm): Promise<{ ok: true; value: ModelSummary } | { ok: false; code: string; message: string }>;
+  inspectModel(files: ImportFile[]): Promise<{ ok: true; value: ModelFolderInfo } | { ok: false; code: string; message: string }>;
   deleteModel(id: string): Promise<{ ok: true; value: true } | { ok: false; code: string; message: string }>;
   predict(modelId: string, imageHash: string): Promise<{ ok: true; value: Prediction } | { ok: false; code: string; message: string }>;
 }
@@ -20,11 +22,16 @@ export interface ModelsState {
   importing: boolean;
   importError: { code: string; message: string } | null;
   lastImported: string | null;
+  /** What the model-folder reader made of the chosen files (input, output, Grad-CAM candidates, sources). */
+  inspection: ModelFolderInfo | null;
   /** Last prediction per model id. */
   predictions: Record<string, Prediction & { imageHash: string }>;
   predictError: string | null;
   refresh(): Promise<void>;
   importFiles(files: ImportFile[], form: ImportForm): Promise<boolean>;
+  /** Reads the chosen files (no model is built); sets `inspection`, or `importError` when they are not a model. */
+  inspectFiles(files: ImportFile[]): Promise<ModelFolderInfo | null>;
+  clearInspection(): void;
   remove(id: string): Promise<void>;
   predict(modelId: string, imageHash: string): Promise<Prediction | null>;
 }
@@ -38,6 +45,7 @@ export function createModelsStore(worker: () => ModelsWorker | Promise<ModelsWor
     importing: false,
     importError: null,
     lastImported: null,
+    inspection: null,
     predictions: {},
     predictError: null,
     async refresh() {
@@ -53,9 +61,22 @@ export function createModelsStore(worker: () => ModelsWorker | Promise<ModelsWor
         set({ importing: false, importError: { code: r.code, message: r.message } });
         return false;
       }
-      set({ importing: false, lastImported: r.value.id });
+      set({ importing: false, lastImported: r.value.id, inspection: null });
       await get().refresh();
       return true;
+    },
+    async inspectFiles(files) {
+      set({ inspection: null, importError: null, lastImported: null });
+      const r = await (await worker()).inspectModel(files);
+      if (!r.ok) {
+        set({ importError: { code: r.code, message: r.message } });
+        return null;
+      }
+      set({ inspection: r.value });
+      return r.value;
+    },
+    clearInspection() {
+      set({ inspection: null });
     },
     async remove(id) {
       const r = await (await worker()).deleteModel(id);

@@ -3,20 +3,35 @@ import { useStore } from 'zustand';
 import { modelsStore, useModels } from '../../state/models';
 import { studyStore } from '../../state/study';
 import type { ImportFile, ImportForm, ModelSummary } from '../../worker/api/models';
+import type { ModelFolderInfo } from '../../core/model/modelFolder';
 
 const kb = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
 
-const DEFAULT_FORM: ImportForm = { name: '', height: 128, width: 128, channels: 1, scale: 2, offset: -1, outputKind: 'logit', outputIndex: 0 };
+const DEFAULT_FORM: ImportForm = { name: '', height: 128, width: 128, channels: 1, scale: 2, offset: -1, outputKind: 'logit', outputIndex: 0, gradcamLayer: '' };
 
-/** Reads the input shape a model.json declares (first InputLayer's batch_input_shape), if any. */
-function declaredInput(modelJsonText: string): { height: number; width: number; channels: number } | null {
-  try {
-    const mj = JSON.parse(modelJsonText) as { modelTopology?: { config?: { layers?: Array<{ class_name: string; config: { batch_input_shape?: Array<number | null> } }> } } };
-    const inp = mj.modelTopology?.config?.layers?.find((l) => l.class_name === 'InputLayer')?.config.batch_input_shape;
-    if (inp && inp.length === 4 && inp.slice(1).every((v) => typeof v === 'number')) return { height: inp[1]!, width: inp[2]!, channels: inp[3]! };
-  } catch { /* the import reports a bad model.json */ }
-  return null;
+/** The form's fields as the model-folder reader read them (manifest.json, else inferred from the topology). */
+function formFrom(info: ModelFolderInfo): Partial<ImportForm> {
+  return {
+    height: info.input.height,
+    width: info.input.width,
+    channels: info.input.channels,
+    scale: info.preprocessing.scale,
+    offset: info.preprocessing.offset,
+    outputKind: info.output.kind,
+    outputIndex: info.output.index ?? 0,
+    gradcamLayer: info.gradcamLayer ?? '',
+  };
 }
+
+const SOURCE_WORDS: Record<string, string> = { manifest: 'from manifest.json', inferred: 'inferred from model.json', default: 'assumed (nothing says)', option: 'chosen', predicted: 'the predicted class' };
+
+/** "from manifest.json" / "inferred from model.json" beside a field. */
+function Source({ of, what }: { of: string | undefined; what: string }) {
+  if (!of) return null;
+  return <span className="muted" data-testid={`model-source-${what}`} data-source={of}> ({SOURCE_WORDS[of] ?? of})</span>;
+}
+
+const shapeText = (s: Array<number | null>) => s.slice(1).map((d) => d ?? '?').join('x');
 
 function ModelRow({ m, caseHash }: { m: ModelSummary; caseHash: string | null }) {
   const pred = useModels((s) => s.predictions[m.id]);
@@ -60,25 +75,28 @@ function ImportModelForm() {
   const importing = useModels((s) => s.importing);
   const importError = useModels((s) => s.importError);
   const lastImported = useModels((s) => s.lastImported);
-  const [files, setFiles] = useState<File[]>([]);
+  const info = useModels((s) => s.inspection);
+  const [files, setFiles] = useState<ImportFile[]>([]);
+  const [reading, setReading] = useState(false);
   const [form, setForm] = useState<ImportForm>(DEFAULT_FORM);
   const filesRef = useRef<HTMLInputElement>(null);
   const folderRef = useRef<HTMLInputElement>(null);
   const num = (k: keyof ImportForm) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: Number(e.target.value) });
 
+  // Any file names (the converter's shards have no extension), or a whole folder: the reader finds model.json and its shards.
   const choose = async (list: FileList | null) => {
     const fs = Array.from(list ?? []);
-    setFiles(fs);
-    const mj = fs.find((f) => f.name === 'model.json');
-    if (mj) {
-      const inp = declaredInput(await mj.text());
-      if (inp) setForm((f) => ({ ...f, ...inp }));
-    }
+    setReading(true);
+    const payload: ImportFile[] = await Promise.all(fs.map(async (f) => ({ name: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: await f.arrayBuffer() })));
+    setFiles(payload);
+    const read = payload.length ? await modelsStore().getState().inspectFiles(payload) : null;
+    if (!payload.length) modelsStore().getState().clearInspection();
+    setForm((f) => ({ ...f, ...(read ? formFrom(read) : {}) }));
+    setReading(false);
   };
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const payload: ImportFile[] = await Promise.all(files.map(async (f) => ({ name: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: await f.arrayBuffer() })));
-    const ok = await modelsStore().getState().importFiles(payload, form);
+    const ok = await modelsStore().getState().importFiles(files, form);
     if (ok) {
       setFiles([]);
       setForm(DEFAULT_FORM);
@@ -86,27 +104,41 @@ function ImportModelForm() {
       if (folderRef.current) folderRef.current.value = '';
     }
   };
+  const multiClass = (info?.output.classes ?? 1) > 1;
   return (
     <form className="model-import" data-testid="model-import" onSubmit={(e) => void submit(e)}>
       <h3>Import your own model</h3>
-      <p className="muted">A TF.js LayersModel: <code>model.json</code> with its weight shards (<code>*.bin</code>). It stays in this browser.</p>
+      <p className="muted">
+        A TF.js model (LayersModel, as the Keras converter or TF.js writes it, or GraphModel): <code>model.json</code> with the weight shards it lists
+        (any names: <code>group1-shard1of6</code> without an extension is fine) and, if you have one, <code>manifest.json</code>. Choose the files or the whole folder. It stays in this browser.
+      </p>
       <div className="model-import-files">
         <label className="file-button">Choose files…
-          <input ref={filesRef} type="file" multiple accept=".json,.bin" data-testid="model-files" onChange={(e) => void choose(e.target.files)} />
+          <input ref={filesRef} type="file" multiple data-testid="model-files" onChange={(e) => void choose(e.target.files)} />
         </label>
         <label className="file-button">Choose a folder…
           <input ref={folderRef} type="file" multiple data-testid="model-folder" {...{ webkitdirectory: '', directory: '' }} onChange={(e) => void choose(e.target.files)} />
         </label>
-        <span data-testid="model-files-chosen">{files.length ? files.map((f) => f.name).join(', ') : 'no files chosen'}</span>
+        <span data-testid="model-files-chosen">{reading ? 'reading…' : files.length ? files.map((f) => f.name.split('/').pop()).join(', ') : 'no files chosen'}</span>
       </div>
+      {info && (
+        <p className="muted" data-testid="model-read" data-format={info.format} data-layout={info.layout}>
+          {info.format === 'graph-model' ? 'GraphModel' : `LayersModel (${info.layout === 'keras2' ? `Keras ${info.kerasVersion ?? '2'} converter layout` : 'TF.js / Keras 3 layout'})`}
+          {info.files.manifest ? ', with manifest.json' : ', no manifest.json: fields below inferred from model.json'}
+          ; input {info.input.height}x{info.input.width}x{info.input.channels}
+          {info.warnings.map((w) => <span key={w} className="warning-text" role="note"><br />{w}</span>)}
+        </p>
+      )}
       <fieldset>
         <legend>Input and preprocessing</legend>
         <label>Name <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="my model" aria-label="Model name" /></label>
         <label>Height <input type="number" min={1} value={form.height} onChange={num('height')} aria-label="Input height" /></label>
         <label>Width <input type="number" min={1} value={form.width} onChange={num('width')} aria-label="Input width" /></label>
         <label>Channels <input type="number" min={1} max={4} value={form.channels} onChange={num('channels')} aria-label="Input channels" /></label>
+        <Source of={info?.sources.input} what="input" />
         <label>Scale <input type="number" step="any" value={form.scale} onChange={num('scale')} aria-label="Scale" /></label>
         <label>Offset <input type="number" step="any" value={form.offset} onChange={num('offset')} aria-label="Offset" /></label>
+        <Source of={info?.sources.preprocessing} what="preprocessing" />
         <p className="muted">The model sees x = pixel / max x scale + offset (scale 2, offset -1: [-1, 1]; scale 1, offset 0: [0, 1]), after an area resize to its input size.</p>
       </fieldset>
       <fieldset>
@@ -116,9 +148,24 @@ function ImportModelForm() {
           <option value="sigmoid">sigmoid unit (probability)</option>
           <option value="softmax">softmax, class index</option>
         </select></label>
-        <label>Index <input type="number" min={0} value={form.outputIndex} onChange={num('outputIndex')} aria-label="Output index" /></label>
+        <Source of={info?.sources.output} what="output" />
+        <label>Index <input type="number" min={0} max={info?.output.classes ? info.output.classes - 1 : undefined} value={form.outputIndex} onChange={num('outputIndex')} aria-label="Output index" /></label>
+        {info && <span className="muted">{info.output.classes ?? '?'} output unit(s){multiClass && info.output.index === null ? '; choose the class to explain (the CLI explains each image\'s predicted class when none is chosen)' : ''}</span>}
       </fieldset>
-      <button type="submit" disabled={!files.length || importing} data-testid="model-import-submit">{importing ? 'Checking the model…' : 'Import model'}</button>
+      <fieldset>
+        <legend>Grad-CAM layer</legend>
+        <label>Layer <select value={form.gradcamLayer ?? ''} onChange={(e) => setForm({ ...form, gradcamLayer: e.target.value })} aria-label="Grad-CAM layer" data-testid="model-gradcam-layer" disabled={!info || info.format === 'graph-model'}>
+          {(!info || info.format === 'graph-model') && <option value="">{info ? 'chosen from the graph when imported' : 'choose the model first'}</option>}
+          {info?.gradcamCandidates.slice().reverse().map((c) => (
+            <option key={c.name} value={c.name} disabled={!c.cut} data-shape={shapeText(c.shape)}>
+              {c.name} ({c.className}, {shapeText(c.shape)}){c.cut ? '' : ' — a skip connection bypasses it'}
+            </option>
+          ))}
+        </select></label>
+        <Source of={info?.sources.gradcamLayer} what="gradcam" />
+        <p className="muted">Layers whose output is a spatial map larger than 1x1, last first, with their output shape (height x width x channels). The default is the last one every path to the output goes through.</p>
+      </fieldset>
+      <button type="submit" disabled={!files.length || importing || reading} data-testid="model-import-submit">{importing ? 'Checking the model…' : 'Import model'}</button>
       {importError && <p className="error-text" role="alert" data-testid="model-import-error" data-code={importError.code}>{importError.message}</p>}
       {lastImported && !importError && <p role="status" data-testid="model-import-done">Imported as <code>{lastImported}</code>.</p>}
     </form>

@@ -23,6 +23,7 @@ export const computeApi = {
   listModels: models.listModels,
   predict: models.predict,
   importModel: models.importModel,
+  inspectModel: models.inspectModel,
   deleteModel: models.deleteModel,
   evaluateTrust: trust.evaluateTrust,
   updateTrustReaders: trust.updateTrustReaders,

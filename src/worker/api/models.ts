@@ -6,6 +6,8 @@ import { preprocessImage } from '../../core/model/preprocess';
 import { abnormalProbability } from '../../core/model/abnormal';
 import { createProbe, isGraphModel } from '../../core/model/createProbe';
 import { reply, type Reply } from '../jobs';
+import { readChosenFiles, type ImportFile } from './modelImport';
+import type { ModelFolderInfo } from '../../core/model/modelFolder';
 import { activeBackend } from './backend';
 import { setModelSource } from './saliency';
 
@@ -27,7 +29,10 @@ export interface ModelSummary {
 
 export interface Prediction { modelId: string; logit: number; probability: number; backend: string; ms: number }
 
-/** What the import form says about a model (the rest comes from its files). */
+/**
+ * What the import form says about a model. It is filled from the model's files (inspectModel:
+ * manifest.json when chosen, else inferred from the topology) and the user may change any field.
+ */
 export interface ImportForm {
   name: string;
   height: number;
@@ -37,9 +42,11 @@ export interface ImportForm {
   offset: number;
   outputKind: 'logit' | 'sigmoid' | 'softmax';
   outputIndex: number;
+  /** Grad-CAM layer; empty: the reader's default (the last spatial layer that cuts the model). */
+  gradcamLayer?: string;
 }
 
-export interface ImportFile { name: string; bytes: ArrayBuffer }
+export type { ImportFile };
 
 /** The app root (where index.html and models/ live): the worker runs from <root>/assets/ (built) or <root>/src/worker/ (dev). */
 function appRoot(): string {
@@ -150,10 +157,13 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
   });
 }
 
-/** Grad-CAM's default layer of a loaded model: findGradcamLayer for layers; for a GraphModel, the graph probe's default node. */
+/**
+ * Grad-CAM's default layer of a loaded model, as its probe chooses it: for layers, the last layer with
+ * a spatial output larger than 1x1 that every path to the output goes through (never a global
+ * pooling's 1x1 output); for a GraphModel, the graph probe's default node.
+ */
 function gradcamLayerOf(loaded: LoadedModel): string | null {
-  if (!isGraphModel(loaded.model)) return findGradcamLayer(loaded.model);
-  const p = createProbe(loaded.model, loaded.manifest);
+  const p = createProbe(loaded.model, { ...loaded.manifest, gradcamLayer: undefined });
   try {
     return p.defaultLayer || null;
   } finally {
@@ -161,70 +171,77 @@ function gradcamLayerOf(loaded: LoadedModel): string | null {
   }
 }
 
-/** The last layer with a 4-D output that follows a convolution: Grad-CAM's default layer. */
-export function findGradcamLayer(model: tf.LayersModel): string | null {
-  let seenConv = false;
-  let last: string | null = null;
-  for (const layer of model.layers) {
-    if (/Conv2D/.test(layer.getClassName())) seenConv = true;
-    const shape = layer.outputShape as number[] | number[][];
-    if (seenConv && Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4) last = layer.name;
-  }
-  return last;
-}
+const base = (n: string) => n.split('/').pop()!;
 
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'model';
 }
 
 /**
- * Validates and stores a TF.js LayersModel or GraphModel chosen by the user: model.json + its weight shards
- * (any other files, e.g. a manifest.json, are ignored). Errors carry a code and name the file:
- * BAD_INPUT_NO_MODEL_JSON, BAD_INPUT_MODEL_JSON, BAD_INPUT_MISSING_SHARD, BAD_INPUT_SHARD_SIZE,
- * BAD_INPUT_MODEL, BAD_INPUT_MODEL_SHAPE, BAD_INPUT_NO_CONV_LAYER.
+ * Reads the chosen files (any names, a whole folder, shards with or without an extension) with the
+ * model-folder reader: input size, output kind and classes, Grad-CAM layer and candidates with their
+ * output shapes, preprocessing, each with where it came from. Builds nothing; the form shows it.
+ */
+export function inspectModel(files: ImportFile[]): Promise<Reply<ModelFolderInfo>> {
+  return reply(async () => readChosenFiles(files).info);
+}
+
+/**
+ * Validates and stores a TF.js LayersModel or GraphModel chosen by the user: model.json + the weight
+ * shards it lists (matched by name whatever their extension) + manifest.json when chosen, read by
+ * the same reader as the CLI; the form's fields (pre-filled from that reader) say the rest. Errors
+ * carry a code and name the file: BAD_INPUT_NO_MODEL_JSON, BAD_INPUT_MODEL_JSON,
+ * BAD_INPUT_MISSING_SHARD, BAD_INPUT_SHARD_SIZE, BAD_INPUT_MODEL, BAD_INPUT_MODEL_SHAPE,
+ * BAD_INPUT_NO_CONV_LAYER, BAD_INPUT_LAYER.
  */
 export function importModel(files: ImportFile[], form: ImportForm): Promise<Reply<ModelSummary>> {
   return reply(async () => {
     await activeBackend();
-    const base = (n: string) => n.split('/').pop()!;
-    const jsonFile = files.find((f) => base(f.name) === 'model.json') ?? files.find((f) => f.name.endsWith('.json') && base(f.name) !== 'manifest.json');
-    if (!jsonFile) throw new ModelError('BAD_INPUT_NO_MODEL_JSON', `no model.json among the ${files.length} chosen file(s) (${files.map((f) => base(f.name)).join(', ') || 'none'}); choose a TF.js model (LayersModel or GraphModel): model.json together with its .bin weight shards`);
-    let modelJson: { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: unknown[] }> };
-    try {
-      modelJson = JSON.parse(new TextDecoder().decode(jsonFile.bytes));
-    } catch (e) {
-      throw new ModelError('BAD_INPUT_MODEL_JSON', `${base(jsonFile.name)} is not valid JSON (${(e as Error).message})`);
-    }
-    const shards = new Map<string, Uint8Array>();
-    for (const f of files) if (f !== jsonFile) shards.set(base(f.name), new Uint8Array(f.bytes));
+    const folder = readChosenFiles(files);
+    const jsonName = base(folder.info.files.modelJson);
     const manifest: Partial<ModelManifest> = {
-      name: form.name || base(jsonFile.name),
-      architecture: 'imported',
-      family: 'imported',
+      ...folder.manifest,
+      name: form.name || (folder.manifest.name as string | undefined) || (folder.info.source !== 'chosen files' ? folder.info.source : jsonName),
+      architecture: folder.manifest.architecture ?? 'imported',
+      family: folder.manifest.family ?? 'imported',
       input: { height: form.height, width: form.width, channels: form.channels },
       preprocessing: { scale: form.scale, offset: form.offset },
       inputRange: [Math.min(form.offset, form.offset + form.scale), Math.max(form.offset, form.offset + form.scale)],
       output: { kind: form.outputKind, index: form.outputIndex },
+      gradcamLayer: form.gradcamLayer || folder.info.gradcamLayer || undefined,
     };
-    const loaded = await loadModelFromFiles({ source: base(jsonFile.name), modelJson, shards }, manifest);
-    const gradcamLayer = gradcamLayerOf(loaded);
-    if (!gradcamLayer) {
+    if (!manifest.gradcamLayer) delete manifest.gradcamLayer;
+    const loaded = await loadModelFromFiles({ ...folder.files, source: jsonName }, manifest);
+    let gradcamLayer: string | null;
+    try {
+      gradcamLayer = manifest.gradcamLayer ?? gradcamLayerOf(loaded);
+      if (gradcamLayer && !isGraphModel(loaded.model)) {
+        try {
+          (loaded.model as tf.LayersModel).getLayer(gradcamLayer);
+        } catch {
+          throw new ModelError('BAD_INPUT_LAYER', `${jsonName}: no layer named "${gradcamLayer}" for Grad-CAM; pick one of the listed candidates`);
+        }
+      }
+      if (!gradcamLayer) {
+        throw new ModelError('BAD_INPUT_NO_CONV_LAYER', `${jsonName}: the model has no layer with a spatial output larger than 1x1, so Grad-CAM has nowhere to look; an image classifier with convolutional layers is expected`);
+      }
+    } catch (e) {
       loaded.model.dispose();
-      throw new ModelError('BAD_INPUT_NO_CONV_LAYER', `${base(jsonFile.name)}: the model has no convolutional layer with a 4-D output, so Grad-CAM has nowhere to look; an image classifier with Conv2D layers is expected`);
+      throw e;
     }
     // One shard in storage: the concatenation, in model.json's order (the weights hash is of exactly these bytes).
-    const paths = shardPaths(modelJson, base(jsonFile.name));
-    const parts = paths.map((p) => shards.get(base(p))!);
+    const mj = folder.files.modelJson as { weightsManifest?: Array<{ paths: string[]; weights: unknown[] }> };
+    const parts = shardPaths(mj, jsonName).map((p) => folder.files.shards.get(p)!);
     const weights = new Uint8Array(parts.reduce((a, b) => a + b.byteLength, 0));
     let o = 0;
     for (const p of parts) { weights.set(p, o); o += p.byteLength; }
     const hash = await sha256Hex(weights);
     const id = `import-${slug(manifest.name!)}-${hash.slice(0, 8)}`;
-    const stored: ModelManifest = { ...loaded.manifest, id, name: manifest.name, gradcamLayer, weightsSha256: hash, weightsBytes: weights.byteLength, importedFrom: files.map((f) => base(f.name)) };
+    const stored: ModelManifest = { ...loaded.manifest, id, name: manifest.name, gradcamLayer, weightsSha256: hash, weightsBytes: weights.byteLength, importedFrom: files.map((f) => base(f.name)), read: folder.info.sources };
     const record: ModelRecord = {
       id,
       manifest: stored as unknown as Record<string, unknown>,
-      modelJson: { ...modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: (modelJson.weightsManifest ?? []).flatMap((g) => g.weights) }] },
+      modelJson: { ...mj, weightsManifest: [{ paths: ['weights.bin'], weights: (mj.weightsManifest ?? []).flatMap((g) => g.weights) }] },
       weights: weights.buffer,
       createdAt: Date.now(),
     };
