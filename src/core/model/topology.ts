@@ -84,7 +84,8 @@ export function readTopology(modelJson: unknown, source = 'model.json'): Topolog
   if (!isObj(mt)) throw new TopologyError('BAD_INPUT_MODEL_JSON', `${source}: no "modelTopology" object; a TF.js LayersModel or GraphModel model.json is expected`);
   const keras2 = isObj(mt.model_config);
   const model = (keras2 ? mt.model_config : mt) as Obj;
-  const cfg = model.config;
+  // Old Keras Sequential models write config as the list of layers itself.
+  const cfg = Array.isArray(model.config) ? { layers: model.config } : model.config;
   if (!isObj(cfg) || !Array.isArray(cfg.layers)) {
     const cls = typeof model.class_name === 'string' ? ` (class "${model.class_name}")` : '';
     throw new TopologyError('BAD_INPUT_MODEL_JSON', `${source}: modelTopology${keras2 ? '.model_config' : ''}.config.layers is missing${cls}; a Keras functional or sequential model is expected`);

@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * A tf.layers model's files as a converter writes them, for fixtures of "a real user's model":
  *  - layout 'keras2': what tensorflowjs_converter --input_format keras writes for a Keras 2 .h5:
- *    modelTopology = {keras_version, backend: "tensorflow", model_config: {class_name: "Functional",
- *    config}, training_config}, with extensionless shards `group1-shard1ofN`, and no manifest.json;
+ *    modelTopology = {keras_version, backend: "tensorflow", model_config: {class_name: "Functional" (or
+ *    "Sequential"), config}, training_config}, with extensionless shards `group1-shard1ofN`, and no manifest.json;
  *  - layout 'tfjs': what TF.js model.save writes: modelTopology = {class_name, config, ...}.
  * Returns file name -> bytes (pure: the caller writes them to a folder or hands them to a reader).
  */
@@ -32,7 +32,7 @@ export async function modelFolderFiles(model: tf.LayersModel, opts: { layout: 'k
     ? {
         keras_version: version,
         backend: 'tensorflow',
-        model_config: { class_name: 'Functional', config: topo.config },
+        model_config: { class_name: topo.class_name === 'Sequential' ? 'Sequential' : 'Functional', config: topo.config },
         training_config: { loss: 'binary_crossentropy', metrics: null, weighted_metrics: null, loss_weights: null, optimizer_config: { class_name: 'Adam', config: { name: 'Adam', learning_rate: 0.001 } } },
       }
     : topo;
