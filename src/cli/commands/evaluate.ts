@@ -159,6 +159,12 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const backend = await initNodeBackend('wasm');
   const models = [];
   for (const d of modelDirs) models.push(await loadModelDir(d));
+  // AUROC and the trust criteria need one fixed "abnormal" class; a per-image predicted class is not one.
+  const open = models.findIndex((m) => m.manifest.output.explain === 'predicted');
+  if (open >= 0) {
+    for (const m of models) m.model.dispose();
+    throw new HeatcheckError('USAGE_NEEDS_CLASS', `${modelDirs[open]}: the model has a ${models[open].manifest.output.kind} output with several classes and nothing says which one is "abnormal"; add a manifest.json with "output": {"kind": "${models[open].manifest.output.kind}", "index": N} (heatcheck model-info shows the classes)`);
+  }
   const ids = models.map((m) => m.manifest.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new HeatcheckError('BAD_INPUT_MODELS', `two model folders have the manifest id "${dup}"; every model needs its own id`);

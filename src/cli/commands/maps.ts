@@ -38,6 +38,8 @@ export interface MapsIndexEntry {
   shape: number[];
   raw: boolean;
   modelHash: string;
+  /** The class explained, when it is the image's predicted class (a softmax model read without --class). */
+  predictedClass?: number;
 }
 
 export interface MapsOptions {
@@ -116,7 +118,8 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
       const { height, width, channels } = lm.manifest.input;
       const x = tf.tensor3d(preprocessImage(img, lm.manifest), [height, width, channels]);
       // A softmax model read without a class explains each image's predicted class.
-      const probe = createProbe(lm.model, manifestForImage(lm.model, lm.manifest, x));
+      const explained = manifestForImage(lm.model, lm.manifest, x);
+      const probe = createProbe(lm.model, explained);
       try {
         const targetLogit = await targetAt(probe, x);
         const dir = path.join(out, c.id, lm.manifest.id);
@@ -141,6 +144,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
             shape,
             raw: !!o.raw,
             modelHash: lm.weightsHash,
+            ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
           });
           log(`maps: ${c.id} ${lm.manifest.id} ${method} ${r.ms.toFixed(0)} ms`);
         }

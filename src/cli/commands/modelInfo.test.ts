@@ -136,5 +136,26 @@ describe('heatcheck predict --class', () => {
       const probs = Array.from((m.predict(tf.tensor4d(preprocessImage(s.loadImage(c), man), [1, 16, 16, 1])) as tf.Tensor).dataSync());
       expect(rows1[i][2]).toBeCloseTo(probs[1], 5);
     });
+    // maps: each entry records the predicted class it explained; its target is that class's logit (pre-softmax).
+    const mout = path.join(dir, 'maps3');
+    expect((await run(['maps', '--study', study, '--models', mdir, '--methods', 'grad', '--preset', 'quick', '--out', mout])).code).toBe(0);
+    const entries = JSON.parse(readFileSync(path.join(mout, 'index.json'), 'utf8')).maps as Array<{ case: string; predictedClass: number; targetLogit: number }>;
+    expect(entries.length).toBe(s.cases.length);
+    const inner = tf.model({ inputs: m.inputs, outputs: m.layers[m.layers.length - 2].output as tf.SymbolicTensor });
+    const [kernel, bias] = m.layers[m.layers.length - 1].getWeights();
+    for (const e of entries) {
+      const c = s.cases.find((k) => k.id === e.case)!;
+      const xin = tf.tensor4d(preprocessImage(s.loadImage(c), man), [1, 16, 16, 1]);
+      const probs = Array.from((m.predict(xin) as tf.Tensor).dataSync());
+      const want = probs.indexOf(Math.max(...probs));
+      expect(e.predictedClass).toBe(want);
+      const logits = (inner.predict(xin) as tf.Tensor2D).matMul(kernel as tf.Tensor2D).add(bias).dataSync();
+      expect(e.targetLogit).toBeCloseTo(logits[want], 4);
+    }
+    // evaluate needs one fixed abnormal class: refused with a usage error that says how to give it.
+    const ev = await run(['evaluate', '--study', study, '--models', mdir, '--out', path.join(dir, 'r.json'), '--preset', 'quick']);
+    expect(ev.code).toBe(2);
+    expect(JSON.parse(ev.out)).toMatchObject({ ok: false, code: 'USAGE_NEEDS_CLASS' });
+    expect(ev.err).toMatch(/softmax output with several classes/);
   }, 60_000);
 });
