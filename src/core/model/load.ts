@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError, validateManifest, type ModelManifest } from './manifest';
 import type { AnyTfModel } from './createProbe';
+import { tfjsModelTopology } from './topology';
 
 /**
  * The files of a TF.js model as bytes: model.json, its weight shards by path, and manifest.json.
@@ -81,7 +82,7 @@ export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: P
             modelInitializer: mj.modelInitializer as tf.io.ModelArtifacts['modelInitializer'],
           }),
         )
-      : await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: mj.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData: weightData.buffer }));
+      : await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: tfjsModelTopology(mj.modelTopology) as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData: weightData.buffer }));
   } catch (e) {
     throw new ModelError('BAD_INPUT_MODEL', `${files.source}: TF.js could not build the ${graph ? 'graph model' : 'model'} (${e instanceof Error ? e.message : String(e)})`);
   }

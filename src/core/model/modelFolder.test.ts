@@ -106,6 +106,13 @@ describe('readModelFolder: layouts', () => {
     expect({ ...b, kerasVersion: a.kerasVersion }).toEqual(a);
     expect(a.input).toEqual({ height: 32, width: 24, channels: 3 });
     expect(a.gradcamLayer).toBe('relu_b');
+    // And it loads: the Keras 3 form is rewritten for TF.js; same outputs as the original model.
+    const r = readModelFolder(toKeras3(tfjsFiles), { source: 'k3' });
+    const loaded = await loadModelFromFiles(r.files, { ...r.manifest, id: 'k3' });
+    const x = tf.randomUniform([2, 32, 24, 3], -1, 1, 'float32', 5);
+    expect(Array.from((loaded.model.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((m.predict(x) as tf.Tensor).dataSync()));
+    x.dispose();
+    loaded.model.dispose();
   });
 
   it('a Sequential model (no inbound nodes) is read from its first layer\'s batch_input_shape', async () => {

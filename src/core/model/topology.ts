@@ -346,3 +346,38 @@ export function describeOutput(t: Topology): OutputDescription | { error: string
   if (act === 'linear') return { kind: 'logit', classes, layer: out.name, activation: act };
   return { error: `the output layer "${out.name}" ends in activation "${act}"; a linear (logit), sigmoid or softmax output is expected` };
 }
+
+/**
+ * A Keras 3 topology rewritten in the form TF.js deserialises (the Keras 2 / TF.js form): InputLayer
+ * `batch_shape` -> `batch_input_shape`, dtype policies -> their dtype name, inbound nodes {args,
+ * kwargs} -> [[layer, node, tensor, kwargs], ...], a single input/output ref -> a list of refs.
+ * Anything already in the TF.js form is returned as it is. Pure: the input is not modified.
+ */
+export function tfjsModelTopology(modelTopology: unknown): unknown {
+  if (!isObj(modelTopology)) return modelTopology;
+  const keras2 = isObj(modelTopology.model_config);
+  const model = (keras2 ? modelTopology.model_config : modelTopology) as Obj;
+  const cfg = model.config;
+  if (!isObj(cfg) || !Array.isArray(cfg.layers)) return modelTopology;
+  const layers = cfg.layers as Obj[];
+  const keras3 = layers.some((l) => (Array.isArray(l.inbound_nodes) && l.inbound_nodes.some((n) => isObj(n) && 'args' in n)) || (isObj(l.config) && ('batch_shape' in l.config || isObj(l.config.dtype))));
+  if (!keras3) return modelTopology;
+  const dtypeName = (d: unknown) => (isObj(d) && isObj(d.config) && typeof d.config.name === 'string' ? (d.config.name.includes('float16') ? 'float32' : d.config.name.replace(/^mixed_/, '')) : d);
+  const newLayers = layers.map((l) => {
+    const config = { ...(l.config as Obj) };
+    if ('batch_shape' in config) { config.batch_input_shape = config.batch_shape; delete config.batch_shape; }
+    if (isObj(config.dtype)) config.dtype = dtypeName(config.dtype);
+    const inbound = Array.isArray(l.inbound_nodes)
+      ? (l.inbound_nodes as unknown[]).map((n) => {
+          const kwargs = isObj(n) && isObj(n.kwargs) ? n.kwargs : {};
+          return nodeInputs(n).map(([a, b, c]) => [a, b, c, kwargs]);
+        })
+      : l.inbound_nodes;
+    const { module: _m, registered_name: _r, build_config: _b, ...rest } = l;
+    void _m; void _r; void _b;
+    return { ...rest, config, inbound_nodes: inbound };
+  });
+  const newCfg = { ...cfg, layers: newLayers, input_layers: refList(cfg.input_layers), output_layers: refList(cfg.output_layers) };
+  const newModel = { class_name: model.class_name === 'Functional' || model.class_name === 'Sequential' ? model.class_name : 'Model', config: newCfg };
+  return keras2 ? { ...modelTopology, model_config: newModel } : { ...modelTopology, ...newModel };
+}
