@@ -51,6 +51,7 @@ test('a Keras 2 InceptionV3 (extensionless shards, no manifest) imports through 
   await expect(layer.locator('option[value="mixed10"]')).toHaveAttribute('data-shape', '8x8x2048');
   await expect(layer.locator('option[value="mixed0"]')).toHaveAttribute('data-shape', '35x35x256');
   await expect(layer.locator('option[value="avg_pool"]')).toHaveCount(0);
+  await page.getByTestId('model-import').screenshot({ path: '/tmp/heatcheck-realmodel-form.png' });
 
   // The files input, files chosen one by one: model.json and the four shards without an extension.
   const files = readdirSync(modelDir).map((n) => path.join(modelDir, n));

@@ -23,7 +23,7 @@ function formFrom(info: ModelFolderInfo): Partial<ImportForm> {
   };
 }
 
-const SOURCE_WORDS: Record<string, string> = { manifest: 'from manifest.json', inferred: 'inferred from model.json', default: 'assumed (nothing says)', option: 'chosen', predicted: 'the predicted class' };
+const SOURCE_WORDS: Record<string, string> = { manifest: 'from manifest.json', inferred: 'inferred from model.json', default: 'assumed: neither manifest.json nor model.json says', option: 'chosen', predicted: 'the predicted class' };
 
 /** "from manifest.json" / "inferred from model.json" beside a field. */
 function Source({ of, what }: { of: string | undefined; what: string }) {
