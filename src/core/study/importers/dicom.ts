@@ -80,15 +80,6 @@ export async function decodeDicomImage(bytes: Uint8Array, file: string): Promise
   return finish(h, raw);
 }
 
-/** The same without the wasm codecs (uncompressed, RLE, JPEG lossless): for synchronous callers (the CLI's loadImage). */
-export function decodeDicomImageSync(bytes: Uint8Array, file: string): DecodedImage {
-  const h = readHeader(bytes, file);
-  if (!h.frame) return finish(h, h.raw!);
-  const raw = decodeCompressedSync(h.ts, h.frame, h.g);
-  if (!raw) throw new ImportError('IMPORT_UNSUPPORTED', file, `is ${TRANSFER_SYNTAXES[h.ts]}, which needs the asynchronous (wasm) decoder.`, 'Use decodeDicomImage (async) for this file.');
-  return finish(h, raw);
-}
-
 interface Header { ds: dicomParserNs.DataSet; littleEndian: boolean; ts: string; g: Geometry; info: DecodedImage['info']; n: number; frame?: Uint8Array; raw?: Int32Array }
 
 /** DICOM usually needs a wasm codec only for these transfer syntaxes. */

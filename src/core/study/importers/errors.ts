@@ -43,7 +43,7 @@ export function errorText(e: unknown): string {
   else if (e instanceof Error) msg = e.message;
   else if (e && typeof (e as { exception?: unknown }).exception === 'string') msg = (e as { exception: string }).exception;
   else msg = String(e);
-  msg = msg.replace(/\s+/g, ' ').trim().replace(/^[A-Za-z]+\.[A-Za-z]+: /, '').replace(/[\s:;,.]+$/, '');
+  msg = msg.replace(/\s+/g, ' ').trim().replace(/^(?:[A-Za-z]\w*[.:])+\w+: /, '').replace(/[\s:;,.]+$/, '');
   return msg || 'no message';
 }
 
