@@ -316,6 +316,8 @@ async function decodeCompressed(ts: string, frame: Uint8Array, g: Geometry): Pro
         throw new ImportError('IMPORT_UNSUPPORTED', g.file, `is ${TRANSFER_SYNTAXES[ts]} with ${g.bitsStored}-bit samples; only 8-bit JPEG baseline is decoded.`, todoConvert);
       }
       const { info, bytes } = await decodeWithCodec(codec, cls, frame);
+      // A codec that gives up without throwing returns a 0x0 frame: its failure, not a size mismatch.
+      if (!info.width || !info.height) throw new Error('it returned an empty frame');
       const bits = info.bitsPerSample > 8 ? 16 : 8;
       const data = bits === 16 ? new Uint16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 2)) : bytes;
       decoded = { width: info.width, height: info.height, components: info.componentCount, bits, data };

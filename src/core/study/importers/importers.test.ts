@@ -216,3 +216,32 @@ describe('errorText: a thrown value as a clause for a message', () => {
     expect(errorText('')).toBe('no message');
   });
 });
+
+describe('whose problem it is', () => {
+  test('a codec that rejects the data is named (IMPORT_DECODER), with no library prefix and no claim that the file is damaged', async () => {
+    const v = Array.from({ length: 64 }, (_, i) => i * 40);
+    const j2k = await encodeJ2k(v, 8, 8, 16);
+    const bad = j2k.slice();
+    // Overwrite everything after the SOC and SIZ marker codes: a codestream OpenJPEG cannot read.
+    for (let i = 4; i < bad.length; i++) bad[i] = 0xff;
+    try {
+      await decodeImageFile('x.dcm', writeDicom({ rows: 8, cols: 8, values: v, transferSyntax: TS.j2kLossless, frame: bad }));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ImportError);
+      const ie = e as ImportError;
+      expect(ie.code).toBe('IMPORT_DECODER');
+      expect(ie.problem).toMatch(/^has JPEG 2000 Lossless pixel data that the OpenJPEG codec could not decode \(.+\)\.$/);
+      expect(ie.message).not.toMatch(/damaged/);
+      expect(ie.message).not.toMatch(/:\s*\)/);
+    }
+  });
+
+  test('an error in our own code is IMPORT_INTERNAL and says the file may be fine', async () => {
+    const { toProblem } = await import('./errors');
+    const p = toProblem('a.dcm', new TypeError('dicomParser.parseDicom is not a function'));
+    expect(p.code).toBe('IMPORT_INTERNAL');
+    expect(p.problem).toMatch(/error in Heatcheck's .*the file itself may be fine/);
+    expect(`${p.problem} ${p.todo}`).not.toMatch(/damaged/);
+  });
+});
