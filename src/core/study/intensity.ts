@@ -103,29 +103,25 @@ export function intensityRecordOf(img: IntensityInput): IntensityRecord {
 }
 
 /**
- * Intensities in [0, 1] per pixel (row-major Float32), the default view of the image and the
- * model's input before its own scale/offset. `window` overrides the image's default window (the
- * viewer's window/level); a VOI LUT applies only at the default.
+ * Intensities in [0, 1] per pixel (row-major Float32) at the image's default VOI: the default view
+ * of the image and the model's input before its own scale/offset, with the transform used.
  */
-export function intensityOf(img: IntensityInput, window?: VoiWindow): { values: Float32Array; intensity: IntensityRecord } {
+export function intensityOf(img: IntensityInput): { values: Float32Array; intensity: IntensityRecord } {
   const p = img.pixels;
   const out = new Float32Array(p.length);
-  const invert = Boolean(img.invert);
-  let intensity: IntensityRecord;
-  if (img.voiLut && !window) {
+  const intensity = intensityRecordOf(img);
+  if (img.voiLut) {
     const lut = img.voiLut;
     for (let i = 0; i < p.length; i++) out[i] = lutValue(p[i], lut);
-    intensity = { source: 'voi-lut', invert };
   } else {
-    const w = window ?? defaultWindowOf(img);
-    intensity = window ? { source: 'header', center: w.center, width: w.width, fn: w.fn ?? 'LINEAR', invert } : intensityRecordOf(img);
+    const w = defaultWindowOf(img);
     // 8- and 16-bit pixels: one table lookup per pixel (the same numbers as the direct formula).
     if (p instanceof Uint8Array || p instanceof Uint16Array) {
-      const lut = new Float32Array(p instanceof Uint8Array ? 256 : 65536);
-      for (let v = 0; v < lut.length; v++) lut[v] = windowValue(v, w);
-      for (let i = 0; i < p.length; i++) out[i] = lut[p[i]];
+      const table = new Float32Array(p instanceof Uint8Array ? 256 : 65536);
+      for (let v = 0; v < table.length; v++) table[v] = windowValue(v, w);
+      for (let i = 0; i < p.length; i++) out[i] = table[p[i]];
     } else for (let i = 0; i < p.length; i++) out[i] = windowValue(p[i], w);
   }
-  if (invert) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
+  if (img.invert) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
   return { values: out, intensity };
 }
