@@ -77,9 +77,9 @@ test('@data a JPEG 2000 DICOM made in the test decodes in the worker and display
   await expect(canvas).toHaveAttribute('data-height', String(h));
   const [x, y] = [5, 9];
   const pixel = await canvas.evaluate((c: HTMLCanvasElement, [px, py]) => Array.from(c.getContext('2d')!.getImageData(px, py, 1, 1).data), [x, y]);
-  // window centre 2048, width 4096: grey = round(255 * (v - 0) / 4096)
+  // window centre 2048, width 4096, LINEAR (PS3.3 C.11.2.1.2): grey = round(255 * ((v - 2047.5) / 4095 + 0.5))
   const v = values[y * w + x];
-  const g = Math.round((255 * v) / 4096);
+  const g = Math.round(255 * ((v - 2047.5) / 4095 + 0.5));
   expect(pixel).toEqual([g, g, g, 255]);
   expect(watch.requests.some((u) => /openjpegwasm_decode.*\.wasm$/.test(u))).toBe(true);
 });

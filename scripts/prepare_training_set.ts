@@ -42,14 +42,14 @@ if (process.argv.includes('--study')) {
   X = new Float32Array(n * size * size);
   y = new Uint8Array(n);
   M = new Uint8Array(n * size * size);
-  study.cases.forEach((c, i) => {
+  for (const [i, c] of study.cases.entries()) {
     if (c.label === null) throw new Error(`${study.dir}: case ${c.id} has no label`);
-    const img = study.loadImage(c);
+    const img = await study.loadImage(c);
     X.set(preprocessImage(img, manifest), i * size * size);
     y[i] = c.label;
     const t = study.loadTruth(c);
     M.set(maskAt(t ? t.data : null, img.width, img.height), i * size * size);
-  });
+  }
 } else {
   // Cases [from, to) of `npx heatcheck phantom --seed S --size 512`, generated in-process by the same
   // generatePhantomCase (deterministic by seed and index; the PNG the CLI writes holds exactly these

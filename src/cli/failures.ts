@@ -27,7 +27,8 @@ export class FailureLog {
       message: e instanceof Error ? e.message : String(e),
     };
     this.failures.push(f);
-    process.stderr.write(`heatcheck: skipped ${file}: ${f.message}\n`);
+    const said = f.message.startsWith(`${file}: `) ? f.message.slice(file.length + 2) : f.message;
+    process.stderr.write(`heatcheck: skipped ${file}: ${said}\n`);
     return f;
   }
 

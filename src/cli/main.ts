@@ -11,6 +11,7 @@ import { register as registerSegment } from './commands/segment';
 import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerPredict } from './commands/predict';
 import { register as registerModelInfo } from './commands/modelInfo';
+import { register as registerInputs } from './commands/inputs';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -37,6 +38,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerEvaluate,
   registerPredict,
   registerModelInfo,
+  registerInputs,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -29,7 +29,7 @@ describe('readStudyFolder on a MURA-shaped folder of phantom PNGs', () => {
   layout.forEach(([rel], i) => put(rel, encodePng({ width: 48, height: 48, data: phantoms[i].image, channels: 1, depth: 8 })));
   put('mura/MURA-v1.1/._image1.png', 'macOS resource fork, not an image');
 
-  test('labels and body parts come from the path; images decode at full resolution', () => {
+  test('labels and body parts come from the path; images decode at full resolution', async () => {
     const s = readStudyFolder(path.join(root, 'mura'));
     expect(s.layout).toBe('mura');
     expect(s.cases.map((c) => [c.image, c.label, c.bodyPart])).toEqual(
@@ -37,7 +37,7 @@ describe('readStudyFolder on a MURA-shaped folder of phantom PNGs', () => {
     );
     const c = s.cases.find((x) => x.image.endsWith('XR_HAND/patient11300/study2_negative/image1.png'))!;
     expect(c.id).toBe('MURA-v1.1/valid/XR_HAND/patient11300/study2_negative/image1');
-    const img = s.loadImage(c);
+    const img = await s.loadImage(c);
     expect([img.width, img.height]).toEqual([48, 48]);
     expect(Array.from(img.data)).toEqual(Array.from(phantoms[3].image));
   });
@@ -54,7 +54,7 @@ describe('readStudyFolder on a MURA-shaped folder of phantom PNGs', () => {
 });
 
 describe('readStudyFolder on other layouts', () => {
-  test('a labels CSV (image,label,body_part) labels PNG and DICOM images; a JPEG 2000 DICOM loads through loadImageAsync', async () => {
+  test('a labels CSV (image,label,body_part) labels PNG and DICOM images; a JPEG 2000 DICOM loads through the same loader', async () => {
     put('plain/a.png', encodePng({ width: 2, height: 2, data: new Uint8Array([1, 2, 3, 4]), channels: 1, depth: 8 }));
     put('plain/sub/b.dcm', writeDicom({ rows: 2, cols: 3, values: [10, 20, 30, 40, 50, 60] }));
     const j2kValues = Array.from({ length: 64 }, (_, i) => i * 50);
@@ -63,9 +63,8 @@ describe('readStudyFolder on other layouts', () => {
     const s = readStudyFolder(path.join(root, 'plain'));
     expect(s.layout).toBe('labels');
     expect(s.cases.map((c) => [c.id, c.label, c.bodyPart ?? null])).toEqual([['a', 1, 'CHEST'], ['sub/b', 0, null], ['sub/c', 0, 'KNEE']]);
-    expect(Array.from(s.loadImage(s.cases[1]).data)).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(() => s.loadImage(s.cases[2])).toThrow(/asynchronous/);
-    expect(Array.from((await s.loadImageAsync(s.cases[2])).data)).toEqual(j2kValues);
+    expect(Array.from((await s.loadImage(s.cases[1])).data)).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(Array.from((await s.loadImage(s.cases[2])).data)).toEqual(j2kValues);
   });
 
   test('a bad labels CSV is reported with the file and what to do; an empty folder too', () => {

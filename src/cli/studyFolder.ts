@@ -1,13 +1,10 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { decode as decodePng } from 'fast-png';
 import { HeatcheckError } from './errors';
 import { parseCasesCsv } from '../core/study/casesCsv';
-import { decodePngImage, isPng } from '../core/study/importers/png';
-import { decodeJpegImage, isJpeg } from '../core/study/importers/jpeg';
-import { decodeDicomImage, decodeDicomImageSync, isDicom } from '../core/study/importers/dicom';
+import { decodePngImage } from '../core/study/importers/png';
 import { decodeImageFile, looksLikeImageName } from '../core/study/importers/decode';
-import { ImportError } from '../core/study/importers/errors';
+import { ImportError, errorText } from '../core/study/importers/errors';
 import { isCsvName, planLabels } from '../core/study/importers/plan';
 import type { DecodedImage } from '../core/study/importers/types';
 import type { GrayImage, ReaderBoxes, StudyCaseInfo } from '../core/study/types';
@@ -24,52 +21,46 @@ export interface StudyFolder {
   dir: string;
   layout: 'phantom' | 'mura' | 'labels' | 'images';
   cases: StudyCaseInfo[];
-  /** Decodes synchronously: PNG, JPEG, DICOM uncompressed/RLE/JPEG lossless. Wasm-coded DICOM (JPEG 2000, JPEG-LS, JPEG baseline) needs loadImageAsync. */
-  loadImage(c: StudyCaseInfo): GrayImage;
-  /** Decodes every supported format (DICOM through the wasm codecs too). */
-  loadImageAsync(c: StudyCaseInfo): Promise<GrayImage>;
+  /** Decodes a case's image (every supported format, DICOM through the wasm codecs too). Throws HeatcheckError naming the file. */
+  loadImage(c: StudyCaseInfo): Promise<GrayImage>;
+  /** The image file of a case (for messages and errors.csv). */
+  fileOf(c: StudyCaseInfo): string;
   /** readers/<R>.json, when present. */
   readers: Record<string, ReaderBoxes>;
   /** truth/<id>.png (phantom studies), when present. */
   loadTruth(c: StudyCaseInfo): GrayImage | null;
 }
 
-/** Decodes a PNG into a single-channel image (RGB(A) averaged; 16-bit kept). */
-export function decodePngGray(bytes: Uint8Array, file: string): GrayImage {
-  let png;
-  try {
-    png = decodePng(bytes);
-  } catch (e) {
-    throw new HeatcheckError('BAD_INPUT_IMAGE', `${file} could not be decoded as PNG (${(e as Error).message})`);
-  }
-  const { width, height, channels } = png;
-  const src = png.data as Uint8Array | Uint16Array;
-  const colour = channels >= 3 ? 3 : 1;
-  const out = src instanceof Uint16Array ? new Uint16Array(width * height) : new Uint8Array(width * height);
-  for (let i = 0; i < width * height; i++) {
-    let s = 0;
-    for (let c = 0; c < colour; c++) s += src[i * channels + c];
-    out[i] = Math.round(s / colour);
-  }
-  return { width, height, data: out };
+/** A decoded image as the CLI passes it on: pixels plus what the intensity pipeline needs (window, VOI LUT, MONOCHROME1). */
+export function toGray(d: DecodedImage): GrayImage {
+  const g: GrayImage = { width: d.width, height: d.height, data: d.pixels };
+  if (d.window) g.window = d.window;
+  if (d.voiLut) g.voiLut = d.voiLut;
+  if (d.invert) g.invert = true;
+  return g;
 }
 
-const toGray = (d: DecodedImage): GrayImage => ({ width: d.width, height: d.height, data: d.pixels });
-const importToCli = (e: unknown): never => {
-  if (e instanceof ImportError) throw new HeatcheckError(e.code === 'IMPORT_UNSUPPORTED' ? 'BAD_INPUT_UNSUPPORTED' : 'BAD_INPUT_IMAGE', e.message, { file: e.file, importCode: e.code });
-  throw e;
-};
+/** CLI error code for an import error: our own faults are INTERNAL (exit 1), the rest BAD_INPUT (exit 4). */
+export function cliCodeOf(importCode: string): string {
+  if (importCode === 'IMPORT_INTERNAL') return 'INTERNAL_IMPORT';
+  if (importCode === 'IMPORT_UNSUPPORTED') return 'BAD_INPUT_UNSUPPORTED';
+  if (importCode === 'IMPORT_DECODER') return 'BAD_INPUT_DECODER';
+  return 'BAD_INPUT_IMAGE';
+}
 
-/** Decodes an image file by its content (PNG, JPEG, DICOM without wasm codecs), to grayscale at full resolution. */
-export function decodeImageSync(bytes: Uint8Array, file: string): GrayImage {
+/**
+ * Decodes one image file through the app's one decoding path (src/core/study/importers: PNG, JPEG,
+ * DICOM of every supported transfer syntax, wasm codecs included). Throws HeatcheckError naming the file.
+ */
+export async function decodeImagePath(file: string): Promise<GrayImage> {
+  if (!existsSync(file)) throw new HeatcheckError('NOT_FOUND_IMAGE', `${file} does not exist`, { file });
+  const bytes = new Uint8Array(readFileSync(file));
   try {
-    if (isPng(bytes)) return toGray(decodePngImage(bytes, file));
-    if (isJpeg(bytes)) return toGray(decodeJpegImage(bytes, file));
-    if (isDicom(bytes)) return toGray(decodeDicomImageSync(bytes, file));
+    return toGray(await decodeImageFile(file, bytes));
   } catch (e) {
-    importToCli(e);
+    const ie = e instanceof ImportError ? e : new ImportError('IMPORT_INTERNAL', file, `could not be read because of an error in Heatcheck (${errorText(e)}); the file itself may be fine.`, 'Report this with the file\'s format.');
+    throw new HeatcheckError(cliCodeOf(ie.code), ie.message, { file, importCode: ie.code });
   }
-  throw new HeatcheckError('BAD_INPUT_IMAGE', `${file} is not a PNG, JPEG or DICOM file`);
 }
 
 function walk(dir: string, rel = ''): string[] {
@@ -105,28 +96,23 @@ export function readStudyFolder(dir: string): StudyFolder {
       }
     }
   }
-  const bytesOf = (rel: string): [Uint8Array, string] => {
-    const file = path.join(dir, rel);
-    if (!existsSync(file)) throw new HeatcheckError('NOT_FOUND_IMAGE', `${file} (named in cases.csv) does not exist`);
-    return [new Uint8Array(readFileSync(file)), file];
-  };
-  const load = (rel: string): GrayImage => {
-    const [bytes, file] = bytesOf(rel);
-    return isPng(bytes) ? decodePngGray(bytes, file) : decodeImageSync(bytes, file);
-  };
+  const file = (rel: string) => path.join(dir, rel);
   return {
     dir,
     layout: 'phantom',
     cases,
     readers,
-    loadImage: (c) => load(c.image),
-    loadImageAsync: async (c) => {
-      const [bytes, file] = bytesOf(c.image);
-      return toGray(await decodeImageFile(file, bytes).catch(importToCli));
-    },
+    fileOf: (c) => file(c.image),
+    loadImage: (c) => decodeImagePath(file(c.image)),
     loadTruth: (c) => {
-      const f = path.join('truth', `${c.id}.png`);
-      return existsSync(path.join(dir, f)) ? load(f) : null;
+      const f = file(path.join('truth', `${c.id}.png`));
+      if (!existsSync(f)) return null;
+      try {
+        return toGray(decodePngImage(new Uint8Array(readFileSync(f)), f));
+      } catch (e) {
+        if (e instanceof ImportError) throw new HeatcheckError(cliCodeOf(e.code), e.message, { file: f });
+        throw e;
+      }
     },
   };
 }
@@ -151,24 +137,14 @@ function readImageFolder(dir: string): StudyFolder {
     ...(p.bodyPart ? { bodyPart: p.bodyPart } : {}),
   }));
   const mura = planned.some((p) => p.labelSource === 'mura-path' || p.labelSource === 'mura-csv');
-  const bytesOf = (c: StudyCaseInfo): [Uint8Array, string] => {
-    const file = path.join(dir, c.image);
-    if (!existsSync(file)) throw new HeatcheckError('NOT_FOUND_IMAGE', `${file} does not exist`);
-    return [new Uint8Array(readFileSync(file)), file];
-  };
+  const file = (c: StudyCaseInfo) => path.join(dir, c.image);
   return {
     dir,
     layout: mura ? 'mura' : csvs.length ? 'labels' : 'images',
     cases,
     readers: {},
-    loadImage: (c) => {
-      const [bytes, file] = bytesOf(c);
-      return decodeImageSync(bytes, file);
-    },
-    loadImageAsync: async (c) => {
-      const [bytes, file] = bytesOf(c);
-      return toGray(await decodeImageFile(file, bytes).catch(importToCli));
-    },
+    fileOf: file,
+    loadImage: (c) => decodeImagePath(file(c)),
     loadTruth: () => null,
   };
 }

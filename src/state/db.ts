@@ -1,3 +1,4 @@
+import type { VoiLut, VoiWindow } from '../core/study/intensity';
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 
 /**
@@ -28,8 +29,10 @@ export interface ImageRecord {
   height: number;
   /** Grayscale pixels, row-major. 8-bit or 16-bit (DICOM). */
   pixels: Uint8Array | Uint16Array | Float32Array;
-  /** Default display window (DICOM window centre/width) in pixel units. */
-  window?: { center: number; width: number };
+  /** Default window (DICOM window centre/width, VOI LUT Function, or the min-max of the values) in pixel units. */
+  window?: VoiWindow;
+  /** DICOM VOI LUT Sequence (first item); when present it is the default VOI. */
+  voiLut?: VoiLut;
   /** MONOCHROME1: invert for bone-white display. */
   invert?: boolean;
   source?: string;

@@ -126,6 +126,7 @@ export async function importStudy(sources: ImportSource[], opts: ImportOptions):
       cases.push(c);
       const img: ImageRecord = { hash: d.hash, width: d.width, height: d.height, pixels: d.pixels, source: d.path };
       if (d.window) img.window = d.window;
+      if (d.voiLut) img.voiLut = d.voiLut;
       if (d.invert) img.invert = true;
       images.push(img);
     }

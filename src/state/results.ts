@@ -33,10 +33,16 @@ export function canonicalJson(v: unknown): string {
     .join(',')}}`;
 }
 
+/**
+ * Version of the pixel pipeline (file values -> model input, src/core/study/intensity.ts). Part of
+ * every saliency key, so that maps computed from differently prepared inputs are never reused.
+ */
+export const PIXEL_PIPELINE = 'voi-c11-1';
+
 /** The cache key of a saliency map. */
 export function resultKey(parts: SaliencyKeyParts): string {
   const { imageHash, modelHash, method, params, seed, backend, randomizationStep } = parts;
-  return `saliency:${canonicalJson({ imageHash, modelHash, method, params, seed, backend, randomizationStep })}`;
+  return `saliency:${canonicalJson({ imageHash, modelHash, method, params, seed, backend, randomizationStep, pixels: PIXEL_PIPELINE })}`;
 }
 
 type Db = IDBPDatabase<HeatcheckDB>;

@@ -185,7 +185,7 @@ describe('heatcheck evaluate', () => {
     // Localization AUROC of one case, recomputed from the written map and an independent consensus.
     const caseId = abnormal[0];
     const c = study.cases.find((x) => x.id === caseId)!;
-    const img = study.loadImage(c);
+    const img = await study.loadImage(c);
     const boxes = Object.values(study.readers).filter((r) => caseId in r).map((r) => r[caseId]);
     const consensus = new Uint8Array(SIZE * SIZE);
     for (let i = 0; i < SIZE; i++) {
@@ -221,8 +221,9 @@ describe('heatcheck evaluate', () => {
 
     // Classifier AUROC per model: logits from model.predict, AUROC by a pairwise count over cases.
     for (const id of ids) {
-      const logits = study.cases.map((sc) => {
-        const x = tf.tensor4d(preprocessImage(study.loadImage(sc), { input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 } }), [1, SIZE, SIZE, 1]);
+      const imgs = await Promise.all(study.cases.map((sc) => study.loadImage(sc)));
+      const logits = imgs.map((img) => {
+        const x = tf.tensor4d(preprocessImage(img, { input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 } }), [1, SIZE, SIZE, 1]);
         const y = (models[id].predict(x) as tf.Tensor).dataSync()[0];
         x.dispose();
         return y;

@@ -10,7 +10,7 @@ import { readStudyFolder } from '../studyFolder';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
 import type { SaliencyRun } from '../../core/saliency/run';
-import type { BoxCoords } from '../../core/study/types';
+import type { BoxCoords, GrayImage } from '../../core/study/types';
 import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
 import { balancedCases, type StepPlan } from '../../core/trust/plan';
 import { writeIndex, type MapsIndexEntry } from './maps';
@@ -151,10 +151,13 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
 
   const study = readStudyFolder(o.study);
   const chosen = nCases === undefined ? study.cases : balancedCases(study.cases, nCases);
+  // Images are decoded up front through the one async loader (every codec); evaluateTrust reads them synchronously.
+  const images = new Map<string, GrayImage>();
+  for (const c of chosen) images.set(c.id, await study.loadImage(c));
   const cases: TrustCaseInput[] = chosen.map((c) => {
     const readers: Record<string, BoxCoords[]> = {};
     for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
-    return { id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => study.loadImage(c), readers };
+    return { id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => images.get(c.id)!, readers };
   });
   const backend = await initNodeBackend('wasm');
   const models = [];

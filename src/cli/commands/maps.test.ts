@@ -71,7 +71,7 @@ describe('heatcheck maps', () => {
     }
     // Target logit at the input and at the black baseline, checked against model.predict.
     const c = study.cases[1];
-    const x = tf.tensor4d(preprocessImage(study.loadImage(c), manifest), [1, 16, 16, 1]);
+    const x = tf.tensor4d(preprocessImage(await study.loadImage(c), manifest), [1, 16, 16, 1]);
     const fx = (model.predict(x) as tf.Tensor).dataSync()[0];
     const fb = (model.predict(tf.fill([1, 16, 16, 1], -1)) as tf.Tensor).dataSync()[0];
     const ig = idx.find((e) => e.case === c.id && e.method === 'ig')!;

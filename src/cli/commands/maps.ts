@@ -11,7 +11,9 @@ import { manifestForImage } from '../../core/model/explainedClass';
 import { parseClassOption } from './modelInfo';
 import { readStudyFolder } from '../studyFolder';
 import { writeNpy } from '../../core/io/npy';
-import { preprocessImage } from '../../core/model/preprocess';
+import { modelInput } from '../../core/model/preprocess';
+import type { IntensityRecord } from '../../core/study/intensity';
+import { FailureLog, type Failure } from '../failures';
 import { createProbe } from '../../core/model/createProbe';
 import { getMethod, methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
 import { runSaliency, targetAt } from '../../core/saliency/run';
@@ -19,7 +21,8 @@ import { runSaliency, targetAt } from '../../core/saliency/run';
 /**
  * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
  * Writes OUT/<case>/<model-id>/<method>.npy (float32; --raw: H x W x C before any reduction, else
- * the 2-D post-processed map) and OUT/index.json with one entry per map.
+ * the 2-D post-processed map) and OUT/index.json with one entry per map (and `failed`: the images
+ * that could not be read, also in OUT/errors.csv).
  */
 export interface MapsIndexEntry {
   case: string;
@@ -40,6 +43,8 @@ export interface MapsIndexEntry {
   modelHash: string;
   /** The class explained, when it is the image's predicted class (a softmax model read without --class). */
   predictedClass?: number;
+  /** The intensity transform from the file's values to [0, 1] before the model's own scale/offset (window, VOI LUT, min-max, bit depth). */
+  intensity?: IntensityRecord;
 }
 
 export interface MapsOptions {
@@ -56,6 +61,7 @@ export interface MapsOptions {
   preset?: string;
   /** --class: the class to explain (softmax or multi-unit outputs). */
   class?: string;
+  strict?: boolean;
 }
 
 
@@ -78,7 +84,7 @@ export function overridesFor(method: string, igSteps?: number, samples?: number)
   return o;
 }
 
-export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: number; cases: number; models: string[]; methods: string[]; backend: string; preset: PresetId; shard: string; seconds: number }> {
+export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: number; cases: number; failed: number; models: string[]; methods: string[]; backend: string; preset: PresetId; shard: string; seconds: number }> {
   const t0 = Date.now();
   const methods = o.methods ? list(o.methods) : methodIds();
   if (!methods.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--methods is empty; give ids such as gradcam,grad,ig,sg,sig,xrai');
@@ -112,11 +118,16 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
   const out = path.resolve(o.out);
   mkdirSync(out, { recursive: true });
   const entries: MapsIndexEntry[] = [];
+  const failures = new FailureLog();
+  let processed = 0;
   for (const c of cases) {
-    const img = study.loadImage(c);
+    const img = await failures.attempt(study.fileOf(c), () => study.loadImage(c));
+    if (!img) continue;
+    processed++;
     for (const lm of models) {
       const { height, width, channels } = lm.manifest.input;
-      const x = tf.tensor3d(preprocessImage(img, lm.manifest), [height, width, channels]);
+      const input = modelInput(img, lm.manifest);
+      const x = tf.tensor3d(input.x, [height, width, channels]);
       // A softmax model read without a class explains each image's predicted class.
       const explained = manifestForImage(lm.model, lm.manifest, x);
       const probe = createProbe(lm.model, explained);
@@ -145,6 +156,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
             raw: !!o.raw,
             modelHash: lm.weightsHash,
             ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
+            intensity: input.intensity,
           });
           log(`maps: ${c.id} ${lm.manifest.id} ${method} ${r.ms.toFixed(0)} ms`);
         }
@@ -155,26 +167,34 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
     }
   }
   for (const lm of models) lm.model.dispose();
-  writeIndex(out, entries);
-  return { out: o.out, maps: entries.length, cases: cases.length, models: models.map((m) => m.manifest.id), methods, backend: backend.active, preset, shard: `${shard.i}/${shard.n}`, seconds: (Date.now() - t0) / 1000 };
+  // The index and errors.csv are written even when nothing could be processed: the folder says why.
+  writeIndex(out, entries, failures.failures, cases.map((c) => study.fileOf(c)));
+  failures.writeCsv(out);
+  failures.finish(processed, !!o.strict);
+  return { out: o.out, maps: entries.length, cases: processed, failed: failures.count, models: models.map((m) => m.manifest.id), methods, backend: backend.active, preset, shard: `${shard.i}/${shard.n}`, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Writes OUT/index.json, keeping entries of other shards already there (same case/model/method: replaced). */
-export function writeIndex(out: string, entries: MapsIndexEntry[]): void {
+export function writeIndex(out: string, entries: MapsIndexEntry[], failed: Failure[] = [], read: string[] = []): void {
   const file = path.join(out, 'index.json');
   const key = (e: MapsIndexEntry) => `${e.case}\u0000${e.model}\u0000${e.method}`;
   const mine = new Set(entries.map(key));
   let kept: MapsIndexEntry[] = [];
+  let keptFailed: Failure[] = [];
   if (existsSync(file)) {
     try {
-      const prev = JSON.parse(readFileSync(file, 'utf8')) as { maps?: MapsIndexEntry[] };
+      const prev = JSON.parse(readFileSync(file, 'utf8')) as { maps?: MapsIndexEntry[]; failed?: Failure[] };
       kept = (prev.maps ?? []).filter((e) => !mine.has(key(e)));
+      // Failures of other runs (shards) stay, unless this run read that file.
+      const mineFiles = new Set([...failed.map((f) => f.file), ...read]);
+      keptFailed = (prev.failed ?? []).filter((f) => !mineFiles.has(f.file));
     } catch {
       throw new HeatcheckError('BAD_INPUT_INDEX', `${file} exists but is not valid JSON; move it away and run again`);
     }
   }
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ maps: [...kept, ...entries] }, null, 1) + '\n');
+  const allFailed = [...keptFailed, ...failed];
+  writeFileSync(tmp, JSON.stringify({ maps: [...kept, ...entries], ...(allFailed.length ? { failed: allFailed } : {}) }, null, 1) + '\n');
   renameSync(tmp, file);
 }
 
@@ -194,6 +214,7 @@ export function register(program: Command): void {
     .option('--cases <ids>', 'only these case ids, comma-separated')
     .option('--shard <i/n>', 'every n-th case starting at i')
     .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples)', 'paper')
+    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)')
     .action(async (o: MapsOptions) => {
       printJson(await runMaps(o));
     });

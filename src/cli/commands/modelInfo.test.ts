@@ -125,17 +125,17 @@ describe('heatcheck predict --class', () => {
     const { preprocessImage } = await import('../../core/model/preprocess');
     const s = readStudyFolder(study);
     const man = readModelDir(mdir).manifest as Parameters<typeof preprocessImage>[1];
-    s.cases.forEach((c, i) => {
-      const probs = Array.from((m.predict(tf.tensor4d(preprocessImage(s.loadImage(c), man), [1, 16, 16, 1])) as tf.Tensor).dataSync());
+    for (const [i, c] of s.cases.entries()) {
+      const probs = Array.from((m.predict(tf.tensor4d(preprocessImage(await s.loadImage(c), man), [1, 16, 16, 1])) as tf.Tensor).dataSync());
       expect(rows[i][2]).toBeCloseTo(Math.max(...probs), 5);
-    });
+    }
     const csv1 = path.join(dir, 'p1.csv');
     expect((await run(['predict', '--study', study, '--model', mdir, '--out', csv1, '--class', '1'])).code).toBe(0);
     const rows1 = readFileSync(csv1, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
-    s.cases.forEach((c, i) => {
-      const probs = Array.from((m.predict(tf.tensor4d(preprocessImage(s.loadImage(c), man), [1, 16, 16, 1])) as tf.Tensor).dataSync());
+    for (const [i, c] of s.cases.entries()) {
+      const probs = Array.from((m.predict(tf.tensor4d(preprocessImage(await s.loadImage(c), man), [1, 16, 16, 1])) as tf.Tensor).dataSync());
       expect(rows1[i][2]).toBeCloseTo(probs[1], 5);
-    });
+    }
     // maps: each entry records the predicted class it explained; its target is that class's logit (pre-softmax).
     const mout = path.join(dir, 'maps3');
     expect((await run(['maps', '--study', study, '--models', mdir, '--methods', 'grad', '--preset', 'quick', '--out', mout])).code).toBe(0);
@@ -145,7 +145,7 @@ describe('heatcheck predict --class', () => {
     const [kernel, bias] = m.layers[m.layers.length - 1].getWeights();
     for (const e of entries) {
       const c = s.cases.find((k) => k.id === e.case)!;
-      const xin = tf.tensor4d(preprocessImage(s.loadImage(c), man), [1, 16, 16, 1]);
+      const xin = tf.tensor4d(preprocessImage(await s.loadImage(c), man), [1, 16, 16, 1]);
       const probs = Array.from((m.predict(xin) as tf.Tensor).dataSync());
       const want = probs.indexOf(Math.max(...probs));
       expect(e.predictedClass).toBe(want);

@@ -1,3 +1,4 @@
+import type { VoiWindow } from '../study/intensity';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { fromBase64, toBase64 } from './base64';
 import { decodeValue, encodeValue } from './jsonValue';
@@ -26,7 +27,7 @@ import { ExportError, type AnnotationRec, type CaseRec, type ImageRec, type Proj
 export const PROJECT_SCHEMA = 'heatcheck.project';
 export const PROJECT_VERSION = 1;
 
-export interface ProjectImage { encoding: 'png' | 'f32'; data: string; window?: { center: number; width: number }; invert?: boolean; source?: string }
+export interface ProjectImage { encoding: 'png' | 'f32'; data: string; window?: VoiWindow; voiLut?: { firstMapped: number; bits: number; data: number[] }; invert?: boolean; source?: string }
 export interface ProjectCase {
   hash: string; id: string; study: string; name: string; label: 0 | 1 | null;
   bodyPart?: string; abnormality?: string; width: number; height: number; order: number;
@@ -68,7 +69,8 @@ export function encodeImage(img: ImageRec): ProjectImage {
     const depth = pixels instanceof Uint16Array ? 16 : 8;
     out = { encoding: 'png', data: toBase64(encodePng({ width, height, data: pixels, channels: 1, depth })) };
   }
-  if (img.window) out.window = { center: img.window.center, width: img.window.width };
+  if (img.window) out.window = { ...img.window };
+  if (img.voiLut) out.voiLut = { firstMapped: img.voiLut.firstMapped, bits: img.voiLut.bits, data: Array.from(img.voiLut.data) };
   if (img.invert) out.invert = true;
   if (img.source) out.source = img.source;
   return out;
@@ -88,6 +90,7 @@ export function decodeImage(c: Pick<ProjectCase, 'hash' | 'width' | 'height' | '
   if (pixels.length !== n) throw new ExportError('BAD_INPUT_PROJECT', `case ${c.name}: the embedded image has ${pixels.length} pixels, its size ${c.width}x${c.height} needs ${n}`);
   const rec: ImageRec = { hash: c.hash, width: c.width, height: c.height, pixels };
   if (img.window) rec.window = img.window;
+  if (img.voiLut) rec.voiLut = { firstMapped: img.voiLut.firstMapped, bits: img.voiLut.bits, data: Uint16Array.from(img.voiLut.data) };
   if (img.invert) rec.invert = true;
   if (img.source) rec.source = img.source;
   return rec;

@@ -2,6 +2,7 @@
  * What an export reads: plain records, shaped like the IndexedDB stores (src/state/db.ts) so the
  * state layer passes them straight in. Core stays free of the state layer.
  */
+import type { VoiLut, VoiWindow } from '../study/intensity';
 export interface StudyRec { id: string; name: string; source: 'demo' | 'import'; createdAt: number; meta?: Record<string, unknown> }
 export interface CaseRec {
   id: string; studyId: string; imageHash: string; name: string; label: 0 | 1 | null;
@@ -9,7 +10,7 @@ export interface CaseRec {
 }
 export interface ImageRec {
   hash: string; width: number; height: number; pixels: Uint8Array | Uint16Array | Float32Array;
-  window?: { center: number; width: number }; invert?: boolean; source?: string;
+  window?: VoiWindow; voiLut?: VoiLut; invert?: boolean; source?: string;
 }
 export interface ReaderRec { id: string; name: string; simulated?: boolean; order: number }
 export interface BoxRec { id: string; x0: number; y0: number; x1: number; y1: number }

@@ -1,5 +1,6 @@
 import type { GrayImage } from '../study/types';
 import type { ModelManifest } from './manifest';
+import { intensityOf, type IntensityRecord } from '../study/intensity';
 
 /**
  * Area-average resize of a single-channel image (exact box filter over each output pixel's
@@ -44,26 +45,26 @@ export function resizeArea(src: ArrayLike<number>, sw: number, sh: number, dw: n
   return out;
 }
 
-/** Largest pixel value of an image type: 255 for 8-bit, 65535 for 16-bit; Float32 images are taken as [0, 1]. */
-export function maxPixelValue(img: GrayImage): number {
-  if (img.data instanceof Uint8Array) return 255;
-  if (img.data instanceof Uint16Array) return 65535;
-  return 1;
-}
-
 /**
- * Image -> model input [H, W, C] (row-major, channels last) in the model's input space:
- * resize (area), scale to [0, 1] by the pixel type's maximum (or the given max), then
- * x = v * scale + offset, repeated over channels.
+ * Image -> model input [H, W, C] (row-major, channels last) in the model's input space, and the
+ * intensity transform used: intensities in [0, 1] per pixel (intensityOf: DICOM VOI window or LUT,
+ * MONOCHROME1 inverted; PNG/JPEG value / (2^bits - 1)), then an area resize to the input size, then
+ * x = y * scale + offset from the manifest, repeated over channels.
  */
-export function preprocessImage(img: GrayImage, m: Pick<ModelManifest, 'input' | 'preprocessing'>, maxValue = maxPixelValue(img)): Float32Array {
+export function modelInput(img: GrayImage, m: Pick<ModelManifest, 'input' | 'preprocessing'>): { x: Float32Array; intensity: IntensityRecord } {
   const { height, width, channels } = m.input;
-  const resized = img.width === width && img.height === height ? Float32Array.from(img.data) : resizeArea(img.data, img.width, img.height, width, height);
+  const { values, intensity } = intensityOf({ pixels: img.data, window: img.window, voiLut: img.voiLut, invert: img.invert });
+  const resized = img.width === width && img.height === height ? values : resizeArea(values, img.width, img.height, width, height);
   const out = new Float32Array(height * width * channels);
   const { scale, offset } = m.preprocessing;
   for (let i = 0; i < height * width; i++) {
-    const v = (resized[i] / maxValue) * scale + offset;
+    const v = resized[i] * scale + offset;
     for (let c = 0; c < channels; c++) out[i * channels + c] = v;
   }
-  return out;
+  return { x: out, intensity };
+}
+
+/** modelInput's tensor alone. */
+export function preprocessImage(img: GrayImage, m: Pick<ModelManifest, 'input' | 'preprocessing'>): Float32Array {
+  return modelInput(img, m).x;
 }

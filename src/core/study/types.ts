@@ -1,4 +1,6 @@
 /** Shared study vocabulary (pure data; used by core, worker, state, UI and CLI). */
+import type { VoiLut, VoiWindow } from './intensity';
+
 
 /** 1 abnormal, 0 normal; null when the study does not say. */
 export type Label = 0 | 1;
@@ -6,11 +8,14 @@ export type Label = 0 | 1;
 /** A box in original-image pixel coordinates, pixel edges: [x0, y0, x1, y1] (0..10 covers pixels 0..9). */
 export type BoxCoords = [number, number, number, number];
 
-/** A grayscale image, row-major. */
+/** A grayscale image, row-major. DICOM images carry their VOI (window or LUT) and MONOCHROME1 flag (see intensity.ts). */
 export interface GrayImage {
   width: number;
   height: number;
   data: Uint8Array | Uint16Array | Float32Array;
+  window?: VoiWindow;
+  voiLut?: VoiLut;
+  invert?: boolean;
 }
 
 /** One case of a study folder (`cases.csv`: id,image,label,body_part,abnormality). */

@@ -1,5 +1,6 @@
 import { colorize, colormapLut, percentile, type ColormapName } from '../common/colormap';
 import type { ViewTransform } from '../../state/trust';
+import { gridToImageScale } from '../../core/study/grid';
 
 /**
  * Canvas drawing for Compare: a map becomes ImageData through a 256-entry LUT (one lookup per
@@ -113,7 +114,9 @@ export function drawPanel(
   if (heat) {
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(heat, 0, 0, imgW, imgH);
+    // The map is on the model's grid: back to the image by the inverse of the input stretch (core/study/grid.ts).
+    const { sx, sy } = gridToImageScale({ width: heat.width, height: heat.height }, { width: imgW, height: imgH });
+    ctx.drawImage(heat, 0, 0, heat.width * sx, heat.height * sy);
   }
   ctx.lineWidth = 1.5 / k;
   for (const b of overlay.boxes) {

@@ -1,48 +1,42 @@
 import { useEffect, useRef } from 'react';
 import type { ImageRecord } from '../../state/db';
+import { defaultWindowOf, lutValue, windowValue } from '../../core/study/intensity';
 
 /** Largest side drawn at full resolution; above it the preview is downscaled (every k-th pixel). */
 const MAX_SIDE = 1024;
 
 /**
- * A small preview of a stored image with its default window (DICOM centre/width, else the data
- * range) and MONOCHROME1 inverted: grey = round(255 * clamp((v - (c - w/2)) / w, 0, 1)).
+ * A small preview of a stored image at its default window, through the same function as the
+ * model's input (DICOM VOI window or LUT, else min-max or bit depth; MONOCHROME1 inverted).
  */
 export function ImagePreview({ image }: { image: ImageRecord }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const step = Math.max(1, Math.ceil(Math.max(image.width, image.height) / MAX_SIDE));
-  const w = Math.ceil(image.width / step), h = Math.ceil(image.height / step);
+  const wd = Math.ceil(image.width / step), h = Math.ceil(image.height / step);
   useEffect(() => {
     const canvas = ref.current;
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const px = image.pixels;
-    let center: number, width: number;
-    if (image.window) ({ center, width } = image.window);
-    else {
-      let min = Infinity, max = -Infinity;
-      for (let i = 0; i < px.length; i++) { const v = px[i]; if (v < min) min = v; if (v > max) max = v; }
-      center = (min + max) / 2;
-      width = Math.max(1, max - min);
-    }
-    const lo = center - width / 2;
-    const out = ctx.createImageData(w, h);
+    // The default view is the model's intensity function (core/study/intensity.ts), scaled to 0..255.
+    const w = defaultWindowOf(image);
+    const out = ctx.createImageData(wd, h);
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
+      for (let x = 0; x < wd; x++) {
         const v = px[y * step * image.width + x * step];
-        let g = Math.round(255 * Math.min(1, Math.max(0, (v - lo) / width)));
-        if (image.invert) g = 255 - g;
-        const o = 4 * (y * w + x);
+        const t = image.voiLut ? lutValue(v, image.voiLut) : windowValue(v, w);
+        const g = Math.round(255 * (image.invert ? 1 - t : t));
+        const o = 4 * (y * wd + x);
         out.data[o] = out.data[o + 1] = out.data[o + 2] = g;
         out.data[o + 3] = 255;
       }
     }
     ctx.putImageData(out, 0, 0);
-  }, [image, w, h, step]);
+  }, [image, wd, h, step]);
   return (
     <canvas
       ref={ref}
-      width={w}
+      width={wd}
       height={h}
       className="study-preview"
       data-testid="study-preview"

@@ -1,5 +1,6 @@
 import { compute, newJobId } from '../../worker/client';
 import type { ComputeMapRequest } from '../../worker/api/saliency';
+import type { ImportInputFile } from '../../core/study/importers/batch';
 
 /**
  * Console / e2e / bench hooks onto the worker's saliency API (window.__heatcheck). They run the same
@@ -15,4 +16,6 @@ window.__heatcheck = {
   saliencyMethods: () => compute().saliencyMethods(),
   randomizationSteps: (modelId: string) => compute().randomizationSteps(modelId),
   probeTiming: (modelId: string, reps?: number, batch?: number) => compute().probeTiming(modelId, reps, batch),
+  // The import's own decoder in the worker (the Data page calls the same): e2e compares it with Node's.
+  decodeImportBatch: (files: ImportInputFile[]) => compute().decodeImportBatch(files),
 };

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { openDatabase, type ModelRecord } from '../../state/db';
 import { loadModelFromFiles, sha256Hex, shardPaths, type LoadedModel } from '../../core/model/load';
 import { ModelError, validateManifest, type ModelManifest } from '../../core/model/manifest';
-import { preprocessImage } from '../../core/model/preprocess';
+import { modelInput } from '../../core/model/preprocess';
+import type { IntensityRecord } from '../../core/study/intensity';
 import { abnormalProbability } from '../../core/model/abnormal';
 import { createProbe, isGraphModel } from '../../core/model/createProbe';
 import { reply, type Reply } from '../jobs';
@@ -27,7 +28,7 @@ export interface ModelSummary {
   createdAt?: number;
 }
 
-export interface Prediction { modelId: string; logit: number; probability: number; backend: string; ms: number }
+export interface Prediction { modelId: string; logit: number; probability: number; backend: string; ms: number; intensity: IntensityRecord }
 
 /**
  * What the import form says about a model. It is filled from the model's files (inspectModel:
@@ -140,7 +141,7 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
     const img = await db.get('images', imageHash);
     if (!img) throw new ModelError('NOT_FOUND_IMAGE', `image ${imageHash.slice(0, 12)}… is not in this browser's storage; import the study again`);
     const { height, width, channels } = manifest.input;
-    const x = preprocessImage({ width: img.width, height: img.height, data: img.pixels }, manifest);
+    const { x, intensity } = modelInput({ width: img.width, height: img.height, data: img.pixels, window: img.window, voiLut: img.voiLut, invert: img.invert }, manifest);
     const t0 = performance.now();
     // The logit is the saliency probe's target (pre-sigmoid / pre-softmax), the probability the model's own output.
     const probe = createProbe(model, manifest);
@@ -150,7 +151,7 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
         return [(model.predict(xt) as tf.Tensor).reshape([-1]).dataSync(), probe.target(xt).dataSync()[0]] as const;
       });
       const ms = performance.now() - t0;
-      return { modelId, logit, probability: abnormalProbability(Array.from(row), manifest.output), backend: await activeBackend(), ms };
+      return { modelId, logit, probability: abnormalProbability(Array.from(row), manifest.output), backend: await activeBackend(), ms, intensity };
     } finally {
       probe.dispose();
     }

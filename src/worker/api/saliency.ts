@@ -1,6 +1,7 @@
 import { openDatabase } from '../../state/db';
 import { getResult, putResult, resultKey } from '../../state/results';
-import { preprocessImage } from '../../core/model/preprocess';
+import { modelInput } from '../../core/model/preprocess';
+import type { IntensityRecord } from '../../core/study/intensity';
 import type { TfProbe } from '../../core/model/probe';
 import { timeProbe, type ProbeTiming } from '../../core/model/probeTiming';
 import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/createProbe';
@@ -59,6 +60,8 @@ export interface ComputeMapResult {
   /** The abnormal logit at the input (of the randomized model when randomizationStep is set). */
   targetLogit: number;
   baselineLogits?: Record<string, number>;
+  /** The intensity transform from the stored pixels to [0, 1] before the model's scale/offset (window, VOI LUT, min-max, bit depth). */
+  intensity?: IntensityRecord;
   info: Record<string, unknown>;
   createdAt: number;
   cached: boolean;
@@ -154,7 +157,7 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
   const db = await openDatabase();
   const img = await db.get('images', request.imageHash);
   if (!img) throw Object.assign(new Error(`image ${request.imageHash.slice(0, 12)}… is not in this browser's storage; import the study again`), { code: 'NOT_FOUND_IMAGE' });
-  const input = preprocessImage({ width: img.width, height: img.height, data: img.pixels }, manifest);
+  const { x: input, intensity } = modelInput({ width: img.width, height: img.height, data: img.pixels, window: img.window, voiLut: img.voiLut, invert: img.invert }, manifest);
   const job = makeJobContext(jobId, onProgress);
   await job.checkpoint();
   const run = await runSaliency(probe, input, { method: m.id, preset, params, seed }, {
@@ -182,6 +185,7 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
     randomizationStep: step,
     targetLogit: run.targetLogit,
     ...(run.baselineLogits ? { baselineLogits: run.baselineLogits } : {}),
+    intensity,
     info: run.output.info ?? {},
     createdAt: Date.now(),
     cached: false,

@@ -53,8 +53,21 @@ export function loadCodec(name: CodecName): Promise<CodecLib> {
 }
 
 /** Runs one decoder class of a codec over a frame; the decoder's wasm memory is freed afterwards. */
+/** The codec's module or wasm could not be loaded: an installation/serving problem, not the file's. */
+export class CodecLoadError extends Error {
+  constructor(public readonly codec: CodecName, cause: unknown) {
+    super(`the ${codec} codec could not be loaded (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'CodecLoadError';
+  }
+}
+
 export async function decodeWithCodec(name: CodecName, cls: string, frame: Uint8Array): Promise<{ info: FrameInfo; bytes: Uint8Array }> {
-  const lib = await loadCodec(name);
+  let lib: CodecLib;
+  try {
+    lib = await loadCodec(name);
+  } catch (e) {
+    throw new CodecLoadError(name, e);
+  }
   const dec = new lib[cls]();
   try {
     const input = dec.getEncodedBuffer(frame.length);

@@ -1,9 +1,25 @@
-import * as dicomParser from 'dicom-parser';
+import * as dicomParserNs from 'dicom-parser';
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
-import { ImportError, checkSize } from './errors';
+import { ImportError, checkSize, errorText, internalError, isProgramError } from './errors';
 import { decodeRleFrame, RleError } from './rle';
-import { decodeWithCodec } from './codecs';
+import { CodecLoadError, decodeWithCodec } from './codecs';
 import type { DecodedImage } from './types';
+import { minMaxWindow, type VoiFunction, type VoiLut, type VoiWindow } from '../intensity';
+
+/**
+ * dicom-parser is a UMD/CommonJS bundle. Bundlers (Vite) expose its functions on the namespace;
+ * Node's ESM loader (the CLI under tsx) exposes only `default`. Take whichever has parseDicom.
+ */
+type DicomParserApi = typeof dicomParserNs;
+function interop<T>(ns: T, probe: keyof T): T {
+  if (typeof (ns as Record<string, unknown>)[probe as string] === 'function') return ns;
+  const d = (ns as { default?: unknown }).default as T | undefined;
+  if (d && typeof (d as Record<string, unknown>)[probe as string] === 'function') return d;
+  const dd = (d as { default?: unknown } | undefined)?.default as T | undefined;
+  if (dd && typeof (dd as Record<string, unknown>)[probe as string] === 'function') return dd;
+  throw new Error(`the module loader gave no ${String(probe)} for dicom-parser (an installation or bundling problem, not a file problem)`);
+}
+const dicomParser: DicomParserApi = interop(dicomParserNs, 'parseDicom');
 
 export const isDicom = (b: Uint8Array) => b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
 
@@ -46,7 +62,8 @@ export const IDENTIFIER_TAGS: Record<string, string> = {
 const T = {
   transferSyntax: 'x00020010', rows: 'x00280010', columns: 'x00280011', bitsAllocated: 'x00280100', bitsStored: 'x00280101',
   pixelRepresentation: 'x00280103', samples: 'x00280002', photometric: 'x00280004', planar: 'x00280006', frames: 'x00280008',
-  slope: 'x00281053', intercept: 'x00281052', windowCenter: 'x00281050', windowWidth: 'x00281051', modality: 'x00080060',
+  slope: 'x00281053', intercept: 'x00281052', windowCenter: 'x00281050', windowWidth: 'x00281051', voiFunction: 'x00281056',
+  voiLutSequence: 'x00283010', lutDescriptor: 'x00283002', lutData: 'x00283006', modality: 'x00080060',
   bodyPart: 'x00180015', pixelData: 'x7fe00010',
 };
 
@@ -63,23 +80,14 @@ export async function decodeDicomImage(bytes: Uint8Array, file: string): Promise
   return finish(h, raw);
 }
 
-/** The same without the wasm codecs (uncompressed, RLE, JPEG lossless): for synchronous callers (the CLI's loadImage). */
-export function decodeDicomImageSync(bytes: Uint8Array, file: string): DecodedImage {
-  const h = readHeader(bytes, file);
-  if (!h.frame) return finish(h, h.raw!);
-  const raw = decodeCompressedSync(h.ts, h.frame, h.g);
-  if (!raw) throw new ImportError('IMPORT_UNSUPPORTED', file, `is ${TRANSFER_SYNTAXES[h.ts]}, which needs the asynchronous (wasm) decoder.`, 'Use decodeDicomImage (async) for this file.');
-  return finish(h, raw);
-}
-
-interface Header { ds: dicomParser.DataSet; ts: string; g: Geometry; info: DecodedImage['info']; n: number; frame?: Uint8Array; raw?: Int32Array }
+interface Header { ds: dicomParserNs.DataSet; littleEndian: boolean; ts: string; g: Geometry; info: DecodedImage['info']; n: number; frame?: Uint8Array; raw?: Int32Array }
 
 /** DICOM usually needs a wasm codec only for these transfer syntaxes. */
 export const needsWasm = (ts: string) => /^1\.2\.840\.10008\.1\.2\.4\.(50|51|80|81|90|91)$/.test(ts);
 
 function readHeader(bytes: Uint8Array, file: string): Header {
   if (!isDicom(bytes)) throw new ImportError('IMPORT_UNREADABLE', file, 'is not a DICOM Part 10 file (no "DICM" at byte 128).', 'Choose a PNG, JPEG or DICOM file; raw DICOM without the Part 10 header needs converting first.');
-  let ds: dicomParser.DataSet;
+  let ds: dicomParserNs.DataSet;
   let ts = '1.2.840.10008.1.2';
   try {
     ts = dicomParser.readPart10Header(bytes).string(T.transferSyntax)?.trim() || ts;
@@ -92,7 +100,8 @@ function readHeader(bytes: Uint8Array, file: string): Header {
   try {
     ds = dicomParser.parseDicom(bytes);
   } catch (e) {
-    const msg = typeof e === 'string' ? e : (e as Error)?.message ?? (e as { exception?: string })?.exception ?? String(e);
+    if (isProgramError(e)) throw internalError(file, 'DICOM reader', e);
+    const msg = errorText(e);
     const truncated = /buffer overread|overrun|beyond|end of|past end/i.test(msg);
     throw new ImportError(truncated ? 'IMPORT_TRUNCATED' : 'IMPORT_CORRUPT', file, `could not be parsed as DICOM (${msg}).`, truncated ? 'The file is incomplete; copy or export it again.' : 'The file is damaged; export it again from the PACS or viewer.');
   }
@@ -134,11 +143,11 @@ function readHeader(bytes: Uint8Array, file: string): Header {
       throw new ImportError('IMPORT_TRUNCATED', file, `holds ${Math.min(pixelEl.length, bytes.length - pixelEl.dataOffset)} bytes of pixel data; ${cols}x${rows}x${samples} samples of ${bitsAllocated} bits need ${need}.`, 'The file is incomplete; copy or export it again.');
     }
     const data = bytes.subarray(pixelEl.dataOffset, pixelEl.dataOffset + need);
-    return { ds, ts, g, info, n, raw: samplesFromBytes(data, n, samples, bps, ts === '1.2.840.10008.1.2.2' ? 'be' : 'le', planar, photometric) };
+    return { ds, littleEndian: ts !== '1.2.840.10008.1.2.2', ts, g, info, n, raw: samplesFromBytes(data, n, samples, bps, ts === '1.2.840.10008.1.2.2' ? 'be' : 'le', planar, photometric) };
   }
   const frame = firstFrame(ds, pixelEl, bytes, file);
   info.compressedBytes = frame.length;
-  return { ds, ts, g, info, n, frame };
+  return { ds, littleEndian: true, ts, g, info, n, frame };
 }
 
 function finish(h: Header, raw: Int32Array): DecodedImage {
@@ -178,13 +187,18 @@ function finish(h: Header, raw: Int32Array): DecodedImage {
   else if (integral && min >= 0 && max <= 65535) pixels = Uint16Array.from(values);
   else pixels = Float32Array.from(values);
 
-  // 4. window (first value of a multi-valued centre/width), else the data range
+  // 4. VOI: the header's first window centre/width (with its VOI LUT Function), else the min-max
+  //    of the values; a VOI LUT Sequence, when present, takes precedence (intensity.ts applies it).
   const wc = ds.floatString(T.windowCenter, 0);
   const ww = ds.floatString(T.windowWidth, 0);
-  const window = wc !== undefined && ww !== undefined && Number.isFinite(wc) && Number.isFinite(ww) && ww > 0
-    ? { center: wc, width: ww }
-    : { center: (min + max) / 2, width: Math.max(1, max - min) };
+  const fnName = (ds.string(T.voiFunction) ?? '').trim().toUpperCase();
+  const fn: VoiFunction = fnName === 'LINEAR_EXACT' || fnName === 'SIGMOID' ? fnName : 'LINEAR';
+  const usable = wc !== undefined && ww !== undefined && Number.isFinite(wc) && Number.isFinite(ww) && (fn === 'LINEAR' ? ww >= 1 : ww > 0);
+  const window: VoiWindow = usable ? { center: wc!, width: ww!, fn, source: 'header' } : minMaxWindow(values);
+  if (wc !== undefined && !usable) info.windowIgnored = `${ds.string(T.windowCenter)}/${ds.string(T.windowWidth)}`;
+  const voiLut = readVoiLut(ds, file, h.littleEndian);
   const out: DecodedImage = { width: cols, height: rows, pixels, window, format: 'dicom', info };
+  if (voiLut) out.voiLut = voiLut;
   if (photometric === 'MONOCHROME1') out.invert = true;
   const identifiers: Record<string, string> = {};
   for (const [k, tag] of Object.entries(IDENTIFIER_TAGS)) {
@@ -193,6 +207,28 @@ function finish(h: Header, raw: Int32Array): DecodedImage {
   }
   if (Object.keys(identifiers).length) out.identifiers = identifiers;
   return out;
+}
+
+/** The first item of the VOI LUT Sequence (0028,3010), when there is one. */
+function readVoiLut(ds: dicomParserNs.DataSet, file: string, littleEndian: boolean): VoiLut | undefined {
+  const item = ds.elements[T.voiLutSequence]?.items?.[0]?.dataSet;
+  if (!item) return undefined;
+  const desc = item.elements[T.lutDescriptor];
+  const dataEl = item.elements[T.lutData];
+  const bad = (what: string) => new ImportError('IMPORT_CORRUPT', file, `has a VOI LUT Sequence whose ${what}.`, 'Export the image again, or without its VOI LUT.');
+  if (!desc || desc.length < 6 || !dataEl) throw bad('LUT Descriptor (0028,3002) or LUT Data (0028,3006) is missing');
+  const entries = item.uint16(T.lutDescriptor, 0) || 65536;
+  // The first mapped value is US or SS depending on the pixel representation (PS3.3 C.11.2.1.1).
+  const firstU = item.uint16(T.lutDescriptor, 1) ?? 0;
+  const firstMapped = (ds.uint16('x00280103') ?? 0) === 1 && firstU >= 32768 ? firstU - 65536 : firstU;
+  const bits = item.uint16(T.lutDescriptor, 2) ?? 16;
+  if (bits < 1 || bits > 16) throw bad(`LUT Descriptor says ${bits} bits per entry`);
+  const bytesPer = bits > 8 || dataEl.length >= entries * 2 ? 2 : 1;
+  if (dataEl.length < entries * bytesPer) throw bad(`LUT Data holds ${dataEl.length} bytes for ${entries} entries`);
+  const dv = new DataView(item.byteArray.buffer, item.byteArray.byteOffset + dataEl.dataOffset, entries * bytesPer);
+  const data = new Uint16Array(entries);
+  for (let i = 0; i < entries; i++) data[i] = bytesPer === 2 ? dv.getUint16(2 * i, littleEndian) : dv.getUint8(i);
+  return { firstMapped, bits, data };
 }
 
 function samplesFromBytes(data: Uint8Array, n: number, samples: number, bps: number, order: 'le' | 'be', planar: number, photometric: string): Int32Array {
@@ -209,7 +245,7 @@ function samplesFromBytes(data: Uint8Array, n: number, samples: number, bps: num
   return raw;
 }
 
-function firstFrame(ds: dicomParser.DataSet, el: dicomParser.Element, bytes: Uint8Array, file: string): Uint8Array {
+function firstFrame(ds: dicomParserNs.DataSet, el: dicomParserNs.Element, bytes: Uint8Array, file: string): Uint8Array {
   try {
     const fragments = el.fragments ?? [];
     if (!fragments.length) throw new Error('no fragments in the encapsulated pixel data');
@@ -219,16 +255,22 @@ function firstFrame(ds: dicomParser.DataSet, el: dicomParser.Element, bytes: Uin
     const table = el.basicOffsetTable?.length ? el.basicOffsetTable : dicomParser.createJPEGBasicOffsetTable(ds, el);
     return dicomParser.readEncapsulatedImageFrame(ds, el, 0, table) as Uint8Array;
   } catch (e) {
-    const msg = typeof e === 'string' ? e : (e as Error)?.message ?? String(e);
+    if (isProgramError(e)) throw internalError(file, 'DICOM reader', e);
+    const msg = errorText(e);
     throw new ImportError(/past the end|overread|beyond/i.test(msg) ? 'IMPORT_TRUNCATED' : 'IMPORT_CORRUPT', file, `has encapsulated pixel data that cannot be read (${msg}).`, 'The file is damaged or incomplete; export it again.');
   }
 }
 
 interface Geometry { rows: number; cols: number; bitsAllocated: number; bitsStored: number; samples: number; signed: boolean; planar: number; photometric: string; file: string }
 
-const badData = (ts: string, g: Geometry, what: string, e?: unknown) => {
-  const msg = e === undefined ? '' : ` (${typeof e === 'string' ? e : (e as Error)?.message ?? String(e)})`;
-  return new ImportError('IMPORT_CORRUPT', g.file, `has ${TRANSFER_SYNTAXES[ts]} pixel data that could not be decoded: ${what}${msg}.`, 'The file is damaged or incomplete; export it again, or convert it to uncompressed DICOM.');
+const badData = (ts: string, g: Geometry, what: string) =>
+  new ImportError('IMPORT_CORRUPT', g.file, `has ${TRANSFER_SYNTAXES[ts]} pixel data that does not match its header: ${what}.`, 'The file is damaged or incomplete; export it again, or convert it to uncompressed DICOM.');
+
+/** A decoder that threw: named, with its message; the file may be valid (a variant the decoder rejects). */
+const decoderFailed = (ts: string, g: Geometry, decoder: string, e: unknown) => {
+  if (isProgramError(e)) return internalError(g.file, `${decoder} glue`, e);
+  if (e instanceof CodecLoadError) return internalError(g.file, 'installation', e);
+  return new ImportError('IMPORT_DECODER', g.file, `has ${TRANSFER_SYNTAXES[ts]} pixel data that the ${decoder} could not decode (${errorText(e)}).`, 'Check that the file opens in another DICOM viewer; if it does, convert it to uncompressed DICOM (for example `gdcmconv --raw`) and import that.');
 };
 
 /** RLE and JPEG lossless (pure JS); null for the syntaxes that need a wasm codec. */
@@ -249,7 +291,7 @@ function decodeCompressedSync(ts: string, frame: Uint8Array, g: Geometry): Int32
     try {
       data = new LosslessDecoder().decode(frame.slice().buffer, 0, frame.length, g.bitsAllocated / 8);
     } catch (e) {
-      throw badData(ts, g, 'the JPEG lossless decoder failed', e);
+      throw decoderFailed(ts, g, 'JPEG lossless decoder (jpeg-lossless-decoder-js)', e);
     }
     return toRaw({ width: g.cols, height: g.rows, components: g.samples, bits: g.bitsAllocated, data }, ts, g);
   }
@@ -261,8 +303,8 @@ type Decoded = { width: number; height: number; components: number; bits: number
 async function decodeCompressed(ts: string, frame: Uint8Array, g: Geometry): Promise<Int32Array> {
   const sync = decodeCompressedSync(ts, frame, g);
   if (sync) return sync;
-  const bad = (what: string, e?: unknown) => badData(ts, g, what, e);
   let decoded: Decoded;
+  const name = ts === '1.2.840.10008.1.2.4.90' || ts === '1.2.840.10008.1.2.4.91' ? 'OpenJPEG codec' : ts === '1.2.840.10008.1.2.4.80' || ts === '1.2.840.10008.1.2.4.81' ? 'CharLS codec' : 'libjpeg-turbo codec';
   try {
     {
       const [codec, cls] = ts === '1.2.840.10008.1.2.4.90' || ts === '1.2.840.10008.1.2.4.91'
@@ -274,13 +316,15 @@ async function decodeCompressed(ts: string, frame: Uint8Array, g: Geometry): Pro
         throw new ImportError('IMPORT_UNSUPPORTED', g.file, `is ${TRANSFER_SYNTAXES[ts]} with ${g.bitsStored}-bit samples; only 8-bit JPEG baseline is decoded.`, todoConvert);
       }
       const { info, bytes } = await decodeWithCodec(codec, cls, frame);
+      // A codec that gives up without throwing returns a 0x0 frame: its failure, not a size mismatch.
+      if (!info.width || !info.height) throw new Error('it returned an empty frame');
       const bits = info.bitsPerSample > 8 ? 16 : 8;
       const data = bits === 16 ? new Uint16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 2)) : bytes;
       decoded = { width: info.width, height: info.height, components: info.componentCount, bits, data };
     }
   } catch (e) {
     if (e instanceof ImportError) throw e;
-    throw bad('the codec failed', e);
+    throw decoderFailed(ts, g, name, e);
   }
   return toRaw(decoded, ts, g);
 }

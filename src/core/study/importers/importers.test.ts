@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import { encode as encodePng } from 'fast-png';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { decodeImageFile } from './decode';
-import { decodeDicomImageSync } from './dicom';
 import { ImportError } from './errors';
 import { sha256Hex, pixelHash } from '../hash';
 import { TS, writeDicom, encodeRle, encodeJpegLossless, encodeJ2k, encodeJpegLs, encodeJpegBaseline } from './testing/dicomFixtures';
@@ -75,7 +74,7 @@ describe('DICOM', () => {
     // 0 * 2 - 10 = -10 is negative: stored as Float32
     expect(img.pixels).toBeInstanceOf(Float32Array);
     expect(Array.from(img.pixels)).toEqual(vals12.map((v) => v * 2 - 10));
-    expect(img.window).toEqual({ center: 900, width: 400 });
+    expect(img.window).toEqual({ center: 900, width: 400, fn: 'LINEAR', source: 'header' });
     expect(img.invert).toBeUndefined();
     expect(img.identifiers).toMatchObject({ PatientName: 'DOE^JANE', PatientID: 'PID-42', PatientBirthDate: '19700101' });
     expect(img.info.bodyPart).toBe('HAND');
@@ -87,7 +86,7 @@ describe('DICOM', () => {
     const img = await decodeImageFile('b.dcm', writeDicom({ rows: 2, cols: 3, values: v, bitsAllocated: 8, transferSyntax: TS.implicitLE }));
     expect(img.pixels).toBeInstanceOf(Uint8Array);
     expect(Array.from(img.pixels)).toEqual(v);
-    expect(img.window).toEqual({ center: 25, width: 50 });
+    expect(img.window).toEqual({ center: 25, width: 50, fn: 'LINEAR_EXACT', source: 'min-max' });
   });
 
   test('Explicit VR Big Endian, 16-bit', async () => {
@@ -111,7 +110,7 @@ describe('DICOM', () => {
 
   test('a multi-valued window takes the first centre/width', async () => {
     const img = await decodeImageFile('f.dcm', writeDicom({ rows, cols, values: vals12, window: [[300, 40], [600, 80]] }));
-    expect(img.window).toEqual({ center: 300, width: 600 });
+    expect(img.window).toEqual({ center: 300, width: 600, fn: 'LINEAR', source: 'header' });
   });
 
   test('RLE Lossless, 16-bit and 8-bit (our PackBits decoder; frames from an encoder written in the test)', async () => {
@@ -127,15 +126,13 @@ describe('DICOM', () => {
     const frame = encodeJpegLossless(v, rows, cols, 16);
     const img = await decodeImageFile('i.dcm', writeDicom({ rows, cols, values: v, transferSyntax: TS.jpegLossless, frame }));
     expect(Array.from(img.pixels)).toEqual(v);
-    // and synchronously (the CLI's path)
-    expect(Array.from(decodeDicomImageSync(writeDicom({ rows, cols, values: v, transferSyntax: TS.jpegLossless, frame }), 'i.dcm').pixels)).toEqual(v);
   });
 
   test('JPEG 2000 lossless, 16-bit (OpenJPEG encoder) and JPEG-LS (CharLS encoder): exact', async () => {
     const j2k = await encodeJ2k(vals12, rows, cols, 16);
     const a = await decodeImageFile('j.dcm', writeDicom({ rows, cols, values: vals12, bitsStored: 12, transferSyntax: TS.j2kLossless, frame: j2k, window: [2048, 4096] }));
     expect(Array.from(a.pixels)).toEqual(vals12);
-    expect(a.window).toEqual({ center: 2048, width: 4096 });
+    expect(a.window).toEqual({ center: 2048, width: 4096, fn: 'LINEAR', source: 'header' });
     const jls = await encodeJpegLs(vals12, rows, cols, 16);
     const b = await decodeImageFile('k.dcm', writeDicom({ rows, cols, values: vals12, bitsStored: 12, transferSyntax: TS.jpegLS, frame: jls }));
     expect(Array.from(b.pixels)).toEqual(vals12);
@@ -206,5 +203,45 @@ describe('bad input never crashes an importer', () => {
     }
     // truncated files must be recognised as such somewhere in the loop
     expect(codes.get('IMPORT_TRUNCATED') ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe('errorText: a thrown value as a clause for a message', () => {
+  test('library prefixes and trailing colons go; numbers and {exception} objects are named', async () => {
+    const { errorText } = await import('./errors');
+    expect(errorText({ exception: 'littleEndianByteArrayParser.readUint16: attempt to read past end of buffer' })).toBe('attempt to read past end of buffer');
+    expect(errorText('dicomParser:parseDicomDataSetExplicit: buffer overrun')).toBe('buffer overrun');
+    expect(errorText(new Error('decode failed:  '))).toBe('decode failed');
+    expect(errorText(5243000)).toBe('error code 5243000');
+    expect(errorText('')).toBe('no message');
+  });
+});
+
+describe('whose problem it is', () => {
+  test('a codec that rejects the data is named (IMPORT_DECODER), with no library prefix and no claim that the file is damaged', async () => {
+    const v = Array.from({ length: 64 }, (_, i) => i * 40);
+    const j2k = await encodeJ2k(v, 8, 8, 16);
+    const bad = j2k.slice();
+    // Overwrite everything after the SOC and SIZ marker codes: a codestream OpenJPEG cannot read.
+    for (let i = 4; i < bad.length; i++) bad[i] = 0xff;
+    try {
+      await decodeImageFile('x.dcm', writeDicom({ rows: 8, cols: 8, values: v, transferSyntax: TS.j2kLossless, frame: bad }));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ImportError);
+      const ie = e as ImportError;
+      expect(ie.code).toBe('IMPORT_DECODER');
+      expect(ie.problem).toMatch(/^has JPEG 2000 Lossless pixel data that the OpenJPEG codec could not decode \(.+\)\.$/);
+      expect(ie.message).not.toMatch(/damaged/);
+      expect(ie.message).not.toMatch(/:\s*\)/);
+    }
+  });
+
+  test('an error in our own code is IMPORT_INTERNAL and says the file may be fine', async () => {
+    const { toProblem } = await import('./errors');
+    const p = toProblem('a.dcm', new TypeError('dicomParser.parseDicom is not a function'));
+    expect(p.code).toBe('IMPORT_INTERNAL');
+    expect(p.problem).toMatch(/error in Heatcheck's .*the file itself may be fine/);
+    expect(`${p.problem} ${p.todo}`).not.toMatch(/damaged/);
   });
 });

@@ -1,5 +1,5 @@
 import { decode as decodeJpegJs } from 'jpeg-js';
-import { ImportError, checkSize, MAX_PIXELS } from './errors';
+import { ImportError, checkSize, errorText, internalError, isProgramError, MAX_PIXELS } from './errors';
 import type { DecodedImage } from './types';
 
 export const isJpeg = (b: Uint8Array) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
@@ -11,7 +11,8 @@ export function decodeJpegImage(bytes: Uint8Array, file: string): DecodedImage {
   try {
     img = decodeJpegJs(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
   } catch (e) {
-    const msg = (e as Error).message ?? String(e);
+    if (isProgramError(e)) throw internalError(file, 'JPEG decoder' , e);
+    const msg = errorText(e);
     if (/lossless|arithmetic|unsupported|SOF/i.test(msg) && !/marker was not found/i.test(msg)) {
       throw new ImportError('IMPORT_UNSUPPORTED', file, `is a JPEG of a kind this importer does not decode (${msg}).`, 'Convert it to PNG, or import it inside a DICOM file.');
     }

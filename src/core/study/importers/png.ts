@@ -1,5 +1,5 @@
 import { decode as decodePng, hasPngSignature } from 'fast-png';
-import { ImportError, checkSize } from './errors';
+import { ImportError, checkSize, errorText, internalError, isProgramError } from './errors';
 import type { DecodedImage } from './types';
 
 export const isPng = (b: Uint8Array) => b.length >= 8 && hasPngSignature(b);
@@ -14,7 +14,8 @@ export function decodePngImage(bytes: Uint8Array, file: string): DecodedImage {
   try {
     png = decodePng(bytes);
   } catch (e) {
-    const msg = (e as Error).message ?? String(e);
+    if (isProgramError(e)) throw internalError(file, 'PNG decoder' , e);
+    const msg = errorText(e);
     const truncated = /end of|out of bounds|offset|unexpected end|incomplete|IEND/i.test(msg);
     throw new ImportError(truncated ? 'IMPORT_TRUNCATED' : 'IMPORT_CORRUPT', file, `could not be decoded as PNG (${msg}).`, 'The file is damaged or incomplete; copy or export it again.');
   }
