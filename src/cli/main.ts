@@ -12,6 +12,8 @@ import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerPredict } from './commands/predict';
 import { register as registerModelInfo } from './commands/modelInfo';
 import { register as registerInputs } from './commands/inputs';
+import { register as registerPlan } from './commands/plan';
+import { register as registerMerge } from './commands/merge';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -39,6 +41,8 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerPredict,
   registerModelInfo,
   registerInputs,
+  registerPlan,
+  registerMerge,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -50,16 +50,19 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('heatcheck maps', () => {
-  it('writes OUT/<case>/<model>/<method>.npy and index.json for a shard, quick preset', async () => {
+  it('writes OUT/<case>/<model>/<method>.npy and index.json for a cost-balanced shard, quick preset', async () => {
     const out = path.join(root, 'out');
     const { code, json } = await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'gradcam,grad,ig,sg,sig', '--out', out, '--preset', 'quick', '--shard', '1/2', '--seed', '5']);
     expect(code).toBe(0);
-    expect(json).toMatchObject({ maps: 10, cases: 2, backend: 'wasm', preset: 'quick' });
+    // Quick preset, per case: gradcam 1 + grad 1 + ig 8 steps + sg 6 samples + sig 6 x 6 = 52 model
+    // passes; 4 cases = 208, and the 20 jobs split into two parts of 104 (10 jobs each).
+    expect(json).toMatchObject({ maps: 10, computed: 10, reused: 0, backend: 'wasm', preset: 'quick', planned: 10, estimatedCost: 104 });
     const study = readStudyFolder(path.join(root, 'study'));
     const ids = study.cases.map((c) => c.id);
-    // Shard 1/2: cases 1 and 3.
     const idx = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
-    expect(idx.map((e) => e.case)).toEqual([ids[1], ids[1], ids[1], ids[1], ids[1], ids[3], ids[3], ids[3], ids[3], ids[3]]);
+    // Entries in plan order (case, then method), whatever order they were computed in.
+    const order = (e: Record<string, unknown>) => ids.indexOf(String(e.case)) * 10 + ['gradcam', 'grad', 'ig', 'sg', 'sig'].indexOf(String(e.method));
+    expect(idx.map(order)).toEqual([...idx.map(order)].sort((a, b) => a - b));
     for (const e of idx) {
       const arr = readNpy(new Uint8Array(readFileSync(path.join(out, String(e.case), 'tiny-s1', `${e.method}.npy`))));
       expect(arr.shape).toEqual([16, 16]);
@@ -68,23 +71,27 @@ describe('heatcheck maps', () => {
       expect(Math.max(...(arr.data as Float32Array))).toBeLessThanOrEqual(1);
       expect(e).toMatchObject({ model: 'tiny-s1', backend: 'wasm', seed: 5 });
       expect(typeof e.ms).toBe('number');
+      // Each map's entry is also beside it, as the same JSON.
+      expect(JSON.parse(readFileSync(path.join(out, String(e.case), 'tiny-s1', `${e.method}.json`), 'utf8'))).toEqual(e);
     }
     // Target logit at the input and at the black baseline, checked against model.predict.
-    const c = study.cases[1];
+    const ig = idx.find((e) => e.method === 'ig')!;
+    const c = study.cases.find((k) => k.id === ig.case)!;
     const x = tf.tensor4d(preprocessImage(await study.loadImage(c), manifest), [1, 16, 16, 1]);
     const fx = (model.predict(x) as tf.Tensor).dataSync()[0];
     const fb = (model.predict(tf.fill([1, 16, 16, 1], -1)) as tf.Tensor).dataSync()[0];
-    const ig = idx.find((e) => e.case === c.id && e.method === 'ig')!;
     expect(ig.parameters).toEqual({ steps: 8, baseline: 'black' });
     expect(ig.targetLogit as number).toBeCloseTo(fx, 4);
     expect((ig.baselineLogits as Record<string, number>).black).toBeCloseTo(fb, 4);
-    expect(idx.find((e) => e.method === 'grad')!.baselineLogits).toBeUndefined();
+    expect(idx.find((e) => e.method === 'grad')?.baselineLogits).toBeUndefined();
     expect(idx.find((e) => e.method === 'sig')!.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
 
-    // Shard 0/2 into the same folder: index.json keeps shard 1's entries.
-    expect((await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', out, '--shard', '0/2'])).code).toBe(0);
+    // Another run (grad, seed 0, all cases) into the same folder: index.json keeps the first run's other entries.
+    expect((await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', out])).code).toBe(0);
     const idx2 = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
-    expect(idx2.length).toBe(12);
+    const kept = idx.filter((e) => e.method !== 'grad').length;
+    expect(idx2.length).toBe(kept + 4);
+    expect(idx2.filter((e) => e.method === 'grad').every((e) => e.seed === 0)).toBe(true);
   });
 
   it('--raw writes H x W x C; --ig-steps and --samples reach the methods that have them', async () => {

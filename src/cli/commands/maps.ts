@@ -1,177 +1,130 @@
 import type { Command } from 'commander';
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
-import { intOption, list } from '../options';
 import { log, printJson } from '../output';
-import { initNodeBackend } from '../nodeBackend';
-import { loadModelDir } from '../modelDir';
-import { manifestForImage } from '../../core/model/explainedClass';
-import { parseClassOption } from './modelInfo';
 import { readStudyFolder } from '../studyFolder';
-import { writeNpy } from '../../core/io/npy';
-import { modelInput } from '../../core/model/preprocess';
-import type { IntensityRecord } from '../../core/study/intensity';
 import { FailureLog, type Failure } from '../failures';
-import { createProbe } from '../../core/model/createProbe';
-import { getMethod, methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
-import { runSaliency, targetAt } from '../../core/saliency/run';
+import type { PresetId } from '../../core/saliency/registry';
+import { buildPlan, overridesFor, parseShard, readPlan, shardJobs, writePlan, type MapJob, type MapPlan, type PlanOptions } from '../plan/plan';
+import { doneEntry, type MapsIndexEntry } from '../jobs/compute';
+import { parseJobs, runJobs } from '../jobs/pool';
 
 /**
  * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
  * Writes OUT/<case>/<model-id>/<method>.npy (float32; --raw: H x W x C before any reduction, else
- * the 2-D post-processed map) and OUT/index.json with one entry per map (and `failed`: the images
- * that could not be read, also in OUT/errors.csv).
+ * the 2-D post-processed map), beside each its index entry <method>.json, and OUT/index.json with
+ * one entry per map (and `failed`: the images that could not be read, also in OUT/errors.csv).
+ * The work is a plan (src/cli/plan): --plan runs a saved one, else one is built from the flags.
+ * A map whose entry is already in OUT for the same weights, parameters and seed is reused, so a
+ * rerun computes only what is missing; each map is written atomically, so a killed run loses at
+ * most the maps in flight. --shard i/n: the i-th of n cost-balanced parts; --jobs N: N threads.
  */
-export interface MapsIndexEntry {
-  case: string;
-  model: string;
-  method: string;
-  preset: PresetId;
-  parameters: Record<string, unknown>;
-  seed: number;
-  backend: string;
-  ms: number;
-  /** Target (abnormal logit) at the input. */
-  targetLogit: number;
-  /** IG family: the target logit at each baseline. */
-  baselineLogits?: Record<string, number>;
-  file: string;
-  shape: number[];
-  raw: boolean;
-  modelHash: string;
-  /** The class explained, when it is the image's predicted class (a softmax model read without --class). */
-  predictedClass?: number;
-  /** The intensity transform from the file's values to [0, 1] before the model's own scale/offset (window, VOI LUT, min-max, bit depth). */
-  intensity?: IntensityRecord;
-}
+export type { MapsIndexEntry };
+export { overridesFor, parseShard };
 
-export interface MapsOptions {
-  study: string;
-  models: string;
-  methods?: string;
+export interface MapsOptions extends PlanOptions {
   out: string;
-  raw?: boolean;
-  igSteps?: string;
-  samples?: string;
-  seed?: string;
-  cases?: string;
+  /** --plan: a plan file from `heatcheck plan` (then --study, --models, --methods... come from it). */
+  plan?: string;
   shard?: string;
-  preset?: string;
-  /** --class: the class to explain (softmax or multi-unit outputs). */
-  class?: string;
+  /** --jobs N|auto: worker threads, each on its own wasm backend. */
+  jobs?: string;
   strict?: boolean;
 }
 
-
-/** "--shard i/n": every n-th case starting at i (0 <= i < n). */
-export function parseShard(raw: string | undefined): { i: number; n: number } {
-  if (raw === undefined) return { i: 0, n: 1 };
-  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
-  const i = m ? Number(m[1]) : NaN;
-  const n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || i >= n) throw new HeatcheckError('USAGE_BAD_OPTION', `--shard takes i/n with 0 <= i < n (for example 0/4), found "${raw}".`);
-  return { i, n };
+export interface MapsSummary {
+  out: string;
+  maps: number;
+  computed: number;
+  reused: number;
+  cases: number;
+  failed: number;
+  models: string[];
+  methods: string[];
+  backend: string;
+  preset: PresetId;
+  shard: string;
+  jobs: number;
+  planned: number;
+  estimatedCost: number;
+  seconds: number;
 }
 
-/** The parameter overrides --ig-steps and --samples make for one method (only the keys it has). */
-export function overridesFor(method: string, igSteps?: number, samples?: number): Record<string, unknown> {
-  const d = getMethod(method).defaults;
-  const o: Record<string, unknown> = {};
-  if (igSteps !== undefined && 'steps' in d) o.steps = igSteps;
-  if (samples !== undefined && 'samples' in d) o.samples = samples;
-  return o;
-}
+/** Flags that describe the work; with --plan the plan file does, and giving them too is a mistake worth naming. */
+const PLAN_FLAGS: Array<[keyof PlanOptions, string]> = [['methods', '--methods'], ['preset', '--preset'], ['cases', '--cases'], ['seed', '--seed'], ['raw', '--raw'], ['igSteps', '--ig-steps'], ['samples', '--samples'], ['class', '--class']];
 
-export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: number; cases: number; failed: number; models: string[]; methods: string[]; backend: string; preset: PresetId; shard: string; seconds: number }> {
+export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
   const t0 = Date.now();
-  const methods = o.methods ? list(o.methods) : methodIds();
-  if (!methods.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--methods is empty; give ids such as gradcam,grad,ig,sg,sig,xrai');
-  const missing = unknownMethods(methods);
-  if (missing.length) {
-    throw new HeatcheckError('BAD_INPUT_METHOD', `method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not registered in this build; available: ${methodIds({ extras: true }).join(', ')}`, { missing });
+  let plan: MapPlan;
+  if (o.plan) {
+    const extra = PLAN_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
+    if (extra.length) throw new HeatcheckError('USAGE_BAD_OPTION', `--plan ${o.plan} already says what to compute; leave out ${extra.join(', ')} (or make a new plan with heatcheck plan)`);
+    plan = readPlan(o.plan);
+  } else {
+    if (!o.study || !o.models) throw new HeatcheckError('USAGE_BAD_OPTION', 'maps needs --study and --models, or --plan plan.json');
+    plan = await buildPlan(o);
   }
-  const preset = (o.preset ?? 'paper') as PresetId;
-  if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
-  const igSteps = intOption('ig-steps', o.igSteps, 1);
-  const samples = intOption('samples', o.samples, 1);
-  const seed = intOption('seed', o.seed, 0) ?? 0;
   const shard = parseShard(o.shard);
-  const modelDirs = list(o.models);
-  if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
-
-  const study = readStudyFolder(o.study);
-  let cases = study.cases;
-  const wanted = list(o.cases);
-  if (wanted.length) {
-    const ids = new Set(cases.map((c) => c.id));
-    const absent = wanted.filter((id) => !ids.has(id));
-    if (absent.length) throw new HeatcheckError('NOT_FOUND_CASE', `case${absent.length > 1 ? 's' : ''} ${absent.join(', ')} not in ${path.join(o.study, 'cases.csv')}`);
-    cases = cases.filter((c) => wanted.includes(c.id));
-  }
-  cases = cases.filter((_c, k) => k % shard.n === shard.i);
-
-  const backend = await initNodeBackend('wasm');
-  const models = [];
-  for (const d of modelDirs) models.push(await loadModelDir(d, { classIndex: parseClassOption(o.class) }));
+  const workers = parseJobs(o.jobs);
+  const jobs = shard.n > 1 ? shardJobs(plan.jobs, shard.n)[shard.i] : plan.jobs;
   const out = path.resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const entries: MapsIndexEntry[] = [];
-  const failures = new FailureLog();
-  let processed = 0;
-  for (const c of cases) {
-    const img = await failures.attempt(study.fileOf(c), () => study.loadImage(c));
-    if (!img) continue;
-    processed++;
-    for (const lm of models) {
-      const { height, width, channels } = lm.manifest.input;
-      const input = modelInput(img, lm.manifest);
-      const x = tf.tensor3d(input.x, [height, width, channels]);
-      // A softmax model read without a class explains each image's predicted class.
-      const explained = manifestForImage(lm.model, lm.manifest, x);
-      const probe = createProbe(lm.model, explained);
-      try {
-        const targetLogit = await targetAt(probe, x);
-        const dir = path.join(out, c.id, lm.manifest.id);
-        mkdirSync(dir, { recursive: true });
-        for (const method of methods) {
-          const r = await runSaliency(probe, x, { method, preset, params: overridesFor(method, igSteps, samples), seed }, {}, { targetLogit });
-          const file = path.join(dir, `${method}.npy`);
-          const shape = o.raw ? r.output.rawShape : [r.output.height, r.output.width];
-          writeFileSync(file, writeNpy(o.raw ? r.output.raw : r.output.map, shape));
-          entries.push({
-            case: c.id,
-            model: lm.manifest.id,
-            method,
-            preset,
-            parameters: r.params,
-            seed,
-            backend: r.backend,
-            ms: Math.round(r.ms * 10) / 10,
-            targetLogit,
-            ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
-            file: path.relative(out, file),
-            shape,
-            raw: !!o.raw,
-            modelHash: lm.weightsHash,
-            ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
-            intensity: input.intensity,
-          });
-          log(`maps: ${c.id} ${lm.manifest.id} ${method} ${r.ms.toFixed(0)} ms`);
-        }
-      } finally {
-        x.dispose();
-        probe.dispose();
-      }
-    }
+  // The full plan beside the maps: `heatcheck merge` checks shard folders against it.
+  writePlan(path.join(out, 'plan.json'), plan);
+
+  const entries = new Map<string, MapsIndexEntry>();
+  const todo: MapJob[] = [];
+  for (const j of jobs) {
+    const e = doneEntry(out, plan, j);
+    if (e) entries.set(j.key, e);
+    else todo.push(j);
   }
-  for (const lm of models) lm.model.dispose();
+  const reused = entries.size;
+  const todoCost = todo.reduce((s, j) => s + j.cost, 0);
+  log(`maps: ${jobs.length} job(s)${shard.n > 1 ? ` in shard ${shard.i}/${shard.n}` : ''}: ${reused} already in ${o.out} (reused), ${todo.length} to compute (estimated ${todoCost} model passes) on ${Math.min(workers, Math.max(1, todo.length))} worker(s)`);
+
+  const failures = new FailureLog();
+  const failedFiles = new Set<string>();
+  let done = 0;
+  const t1 = Date.now();
+  await runJobs(plan, todo, out, workers, (r, job) => {
+    done++;
+    if ('entry' in r) {
+      entries.set(r.key, r.entry);
+      log(`maps: ${job.case} ${job.model} ${job.method} ${r.entry.ms.toFixed(0)} ms (${done}/${todo.length}, ${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+    } else if (!failedFiles.has(r.failure.file)) {
+      failedFiles.add(r.failure.file);
+      failures.add(r.failure.file, Object.assign(new Error(r.failure.message), { code: r.failure.code }));
+    }
+  });
+  // Index entries in plan order, whatever order the workers finished in.
+  const ordered = jobs.map((j) => entries.get(j.key)).filter((e): e is MapsIndexEntry => !!e);
+  const study = readStudyFolder(plan.study);
+  const read = [...new Set(jobs.map((j) => j.case))].map((id) => study.cases.find((c) => c.id === id)).filter((c) => !!c).map((c) => study.fileOf(c!));
   // The index and errors.csv are written even when nothing could be processed: the folder says why.
-  writeIndex(out, entries, failures.failures, cases.map((c) => study.fileOf(c)));
+  writeIndex(out, ordered, failures.failures, read);
   failures.writeCsv(out);
-  failures.finish(processed, !!o.strict);
-  return { out: o.out, maps: entries.length, cases: processed, failed: failures.count, models: models.map((m) => m.manifest.id), methods, backend: backend.active, preset, shard: `${shard.i}/${shard.n}`, seconds: (Date.now() - t0) / 1000 };
+  const cases = new Set(ordered.map((e) => e.case)).size;
+  log(`maps: computed ${ordered.length - reused}, reused ${reused}${failures.count ? `, ${failures.count} image(s) unreadable` : ''} in ${o.out}`);
+  failures.finish(cases || (jobs.length === 0 ? 1 : 0), !!o.strict);
+  return {
+    out: o.out,
+    maps: ordered.length,
+    computed: ordered.length - reused,
+    reused,
+    cases,
+    failed: failures.count,
+    models: plan.models.map((m) => m.id),
+    methods: plan.methods,
+    backend: 'wasm',
+    preset: plan.preset,
+    shard: `${shard.i}/${shard.n}`,
+    jobs: workers,
+    planned: jobs.length,
+    estimatedCost: jobs.reduce((s, j) => s + j.cost, 0),
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 /** Writes OUT/index.json, keeping entries of other shards already there (same case/model/method: replaced). */
@@ -202,8 +155,9 @@ export function register(program: Command): void {
   program
     .command('maps')
     .description('saliency maps for a study folder: OUT/<case>/<model-id>/<method>.npy and OUT/index.json')
-    .requiredOption('--study <dir>', 'study folder (cases.csv, images/)')
-    .requiredOption('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json)')
+    .option('--study <dir>', 'study folder (cases.csv, images/); required unless --plan')
+    .option('--models <dirs>', 'model folders, comma-separated (model.json, shards, manifest.json); required unless --plan')
+    .option('--plan <file>', 'run this plan (heatcheck plan --out): its study, models, methods, preset, cases and seed')
     .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: guided-ig, blur-ig, occlusion)')
     .requiredOption('--out <dir>', 'output folder (created)')
     .option('--raw', 'write the raw attribution H x W x C instead of the 2-D post-processed map')
@@ -212,8 +166,9 @@ export function register(program: Command): void {
     .option('--seed <s>', 'seed of the noise (default 0)')
     .option('--class <index>', 'the class to explain (softmax or multi-unit outputs); default: the manifest\'s, else each image\'s predicted class')
     .option('--cases <ids>', 'only these case ids, comma-separated')
-    .option('--shard <i/n>', 'every n-th case starting at i')
-    .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples)', 'paper')
+    .option('--shard <i/n>', 'the i-th of n parts of the plan, balanced by estimated cost (0 <= i < n)')
+    .option('--jobs <n>', 'worker threads, each on its own wasm backend: a number or auto (one per core); default 1')
+    .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples); default paper')
     .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)')
     .action(async (o: MapsOptions) => {
       printJson(await runMaps(o));

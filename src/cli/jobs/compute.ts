@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { HeatcheckError } from '../errors';
+import { initNodeBackend } from '../nodeBackend';
+import { loadModelDir } from '../modelDir';
+import { readStudyFolder, type StudyFolder } from '../studyFolder';
+import { writeNpy } from '../../core/io/npy';
+import { modelInput } from '../../core/model/preprocess';
+import { manifestForImage } from '../../core/model/explainedClass';
+import { createProbe } from '../../core/model/createProbe';
+import type { LoadedModel } from '../../core/model/load';
+import { runSaliency, targetAt } from '../../core/saliency/run';
+import type { MapPlan, MapJob } from '../plan/plan';
+import type { IntensityRecord } from '../../core/study/intensity';
+import type { Failure } from '../failures';
+
+/** One map's index entry: OUT/index.json lists them; OUT/<case>/<model>/<method>.json holds each. */
+export interface MapsIndexEntry {
+  case: string;
+  model: string;
+  method: string;
+  preset: MapPlan['preset'];
+  parameters: Record<string, unknown>;
+  seed: number;
+  backend: string;
+  ms: number;
+  /** Target (abnormal logit) at the input. */
+  targetLogit: number;
+  /** IG family: the target logit at each baseline. */
+  baselineLogits?: Record<string, number>;
+  file: string;
+  shape: number[];
+  raw: boolean;
+  modelHash: string;
+  /** The class explained, when it is the image's predicted class (a softmax model read without --class). */
+  predictedClass?: number;
+  /** The intensity transform from the file's values to [0, 1] before the model's own scale/offset (window, VOI LUT, min-max, bit depth). */
+  intensity?: IntensityRecord;
+}
+
+/** The outcome of one job: its index entry, or the failure of its input image. */
+export type JobResult = { key: string; entry: MapsIndexEntry } | { key: string; failure: Failure };
+
+/** The index entry file of a job: the key with .json for .npy. */
+export const entryFileOf = (key: string): string => key.replace(/\.npy$/, '.json');
+
+/** JSON with object keys sorted, for comparing parameters. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Writes bytes atomically: a temporary file in the same folder, then rename (a killed run leaves no half file under the key). */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/**
+ * The finished output of a job in `out`, if there is one that matches the job: its entry file
+ * exists and says the same model weights, preset, parameters, seed and raw flag, and its .npy
+ * exists. Otherwise null (the job is to be computed).
+ */
+export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' | 'raw'>, job: MapJob): MapsIndexEntry | null {
+  const jf = path.join(out, entryFileOf(job.key));
+  if (!existsSync(jf) || !existsSync(path.join(out, job.key))) return null;
+  let e: MapsIndexEntry;
+  try {
+    e = JSON.parse(readFileSync(jf, 'utf8')) as MapsIndexEntry;
+  } catch {
+    return null;
+  }
+  const model = plan.models.find((m) => m.id === job.model);
+  const ok =
+    e.case === job.case &&
+    e.model === job.model &&
+    e.method === job.method &&
+    e.preset === plan.preset &&
+    e.raw === plan.raw &&
+    e.seed === job.seed &&
+    e.modelHash === model?.hash &&
+    canonical(e.parameters) === canonical(job.params);
+  return ok ? e : null;
+}
+
+/**
+ * Computes map jobs in this thread on its own wasm backend and writes each atomically under its
+ * key (.npy, then its .json entry, which marks the job done). Models are built on first use; the
+ * last case's image is kept, so jobs of one case in a row decode it once. The seed is the job's:
+ * a map does not depend on which process or in which order it was computed.
+ */
+export class JobRunner {
+  private study: StudyFolder;
+  private models = new Map<string, LoadedModel>();
+  private image: { id: string; img: Awaited<ReturnType<StudyFolder['loadImage']>> } | null = null;
+
+  constructor(private readonly plan: MapPlan, private readonly out: string) {
+    this.study = readStudyFolder(plan.study);
+  }
+
+  private async model(id: string): Promise<LoadedModel> {
+    let lm = this.models.get(id);
+    if (lm) return lm;
+    const pm = this.plan.models.find((m) => m.id === id);
+    if (!pm) throw new HeatcheckError('BAD_INPUT_PLAN', `the plan has a job for model "${id}" but no such model in its "models"`);
+    await initNodeBackend('wasm');
+    lm = await loadModelDir(pm.dir, { classIndex: this.plan.class });
+    if (lm.weightsHash !== pm.hash) {
+      lm.model.dispose();
+      throw new HeatcheckError('BAD_INPUT_PLAN_STALE', `${pm.dir}: the model's weights changed since the plan was made (hash ${lm.weightsHash.slice(0, 12)}..., plan ${pm.hash.slice(0, 12)}...); make the plan again`);
+    }
+    this.models.set(id, lm);
+    return lm;
+  }
+
+  async run(job: MapJob): Promise<JobResult> {
+    const c = this.study.cases.find((k) => k.id === job.case);
+    if (!c) throw new HeatcheckError('NOT_FOUND_CASE', `case ${job.case} of the plan is not in ${path.join(this.plan.study, 'cases.csv')}`);
+    const file = this.study.fileOf(c);
+    if (this.image?.id !== c.id) {
+      this.image = null;
+      try {
+        this.image = { id: c.id, img: await this.study.loadImage(c) };
+      } catch (e) {
+        const code = (e as { code?: unknown })?.code;
+        return { key: job.key, failure: { file, code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
+      }
+    }
+    const lm = await this.model(job.model);
+    const { height, width, channels } = lm.manifest.input;
+    const input = modelInput(this.image.img, lm.manifest);
+    const x = tf.tensor3d(input.x, [height, width, channels]);
+    // A softmax model read without a class explains each image's predicted class.
+    const explained = manifestForImage(lm.model, lm.manifest, x);
+    const probe = createProbe(lm.model, explained);
+    try {
+      const targetLogit = await targetAt(probe, x);
+      const r = await runSaliency(probe, x, { method: job.method, preset: this.plan.preset, params: job.params, seed: job.seed }, {}, { targetLogit });
+      const raw = this.plan.raw;
+      const shape = raw ? r.output.rawShape : [r.output.height, r.output.width];
+      const entry: MapsIndexEntry = {
+        case: job.case,
+        model: job.model,
+        method: job.method,
+        preset: this.plan.preset,
+        parameters: r.params,
+        seed: job.seed,
+        backend: r.backend,
+        ms: Math.round(r.ms * 10) / 10,
+        targetLogit,
+        ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
+        file: job.key,
+        shape,
+        raw,
+        modelHash: lm.weightsHash,
+        ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
+        intensity: input.intensity,
+      };
+      writeAtomic(path.join(this.out, job.key), writeNpy(raw ? r.output.raw : r.output.map, shape));
+      writeAtomic(path.join(this.out, entryFileOf(job.key)), JSON.stringify(entry) + '\n');
+      return { key: job.key, entry };
+    } finally {
+      x.dispose();
+      probe.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const lm of this.models.values()) lm.model.dispose();
+    this.models.clear();
+    this.image = null;
+  }
+}

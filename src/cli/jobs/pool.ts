@@ -1,0 +1,69 @@
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import { HeatcheckError } from '../errors';
+import { JobRunner, type JobResult } from './compute';
+import type { MapJob, MapPlan } from '../plan/plan';
+
+/** "--jobs N|auto": N >= 1, auto = the cores this process may use. */
+export function parseJobs(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return Math.max(1, os.availableParallelism());
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new HeatcheckError('USAGE_BAD_OPTION', `--jobs takes a whole number >= 1 or "auto" (one worker per core), found "${raw}".`);
+  return n;
+}
+
+/** Jobs in the order a pool takes them: estimated cost, largest first; ties in plan order. */
+export function byCostDescending(jobs: MapJob[]): MapJob[] {
+  return jobs.map((j, k) => ({ j, k })).sort((a, b) => b.j.cost - a.j.cost || a.k - b.k).map((x) => x.j);
+}
+
+/**
+ * Runs jobs with `workers` compute threads (1: in this thread), each fed the next job as soon as
+ * it finishes one, largest estimated cost first, so that the last jobs to finish are short ones.
+ * `onResult` sees every result as it comes (the caller logs progress). A job that throws (not an
+ * unreadable image, which is a result) stops the pool: the jobs in flight finish, the error is thrown.
+ */
+export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void): Promise<void> {
+  const queue = byCostDescending(jobs);
+  if (workers <= 1 || queue.length <= 1) {
+    const runner = new JobRunner(plan, out);
+    try {
+      for (const job of queue) onResult(await runner.run(job), job);
+    } finally {
+      runner.dispose();
+    }
+    return;
+  }
+  // Worker threads do not inherit tsx's loader: a tiny bootstrap registers it, then loads the TypeScript worker.
+  const workerUrl = new URL('./worker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const boot = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerUrl)}); })().catch((e) => { console.error(e); process.exit(1); });`;
+  let failed: unknown = null;
+  const n = Math.min(workers, queue.length);
+  await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<void>((resolve, reject) => {
+        const w = new Worker(boot, { eval: true, workerData: { plan, out } });
+        let current: MapJob | undefined;
+        const next = () => {
+          current = failed ? undefined : queue.shift();
+          if (current) w.postMessage({ job: current });
+          else w.postMessage({ stop: true });
+        };
+        w.on('message', (m: { ready?: true; result?: JobResult; error?: { code: string; message: string; details?: Record<string, unknown> } }) => {
+          if (m.ready) return next();
+          if (m.error) failed ??= new HeatcheckError(m.error.code, m.error.message, m.error.details);
+          else if (m.result && current) onResult(m.result, current);
+          next();
+        });
+        w.on('error', (e) => {
+          failed ??= e;
+          reject(e);
+        });
+        w.on('exit', (code) => (code === 0 || failed ? resolve() : reject(new Error(`map worker exited with code ${code}${current ? ` during ${current.key}` : ''}`))));
+      }),
+    ),
+  );
+  if (failed) throw failed;
+}
