@@ -11,6 +11,7 @@ import { manifestForImage } from '../../core/model/explainedClass';
 import { createProbe } from '../../core/model/createProbe';
 import type { LoadedModel } from '../../core/model/load';
 import { runSaliency, targetAt } from '../../core/saliency/run';
+import { getMethod, isSeeded } from '../../core/saliency/registry';
 import type { MapPlan, MapJob } from '../plan/plan';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { Failure } from '../failures';
@@ -62,7 +63,8 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
 
 /**
  * The finished output of a job in `out`, if there is one that matches the job: its entry file
- * exists and says the same model weights, preset, parameters, seed and raw flag, and its .npy
+ * exists and says the same model weights, preset, parameters, seed (for a method that draws
+ * noise; other maps do not depend on it) and raw flag, and its .npy
  * exists. Otherwise null (the job is to be computed).
  */
 export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' | 'raw'>, job: MapJob): MapsIndexEntry | null {
@@ -81,7 +83,7 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
     e.method === job.method &&
     e.preset === plan.preset &&
     e.raw === plan.raw &&
-    e.seed === job.seed &&
+    (e.seed === job.seed || !isSeeded(getMethod(job.method))) &&
     e.modelHash === model?.hash &&
     canonical(e.parameters) === canonical(job.params);
   return ok ? e : null;
