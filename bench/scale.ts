@@ -1,0 +1,140 @@
+/**
+ * Scaling (printed, not asserted): `npx tsx bench/scale.ts` (part of `npm run bench`).
+ *
+ * 1. `heatcheck maps --plan` on the demo study (phantom seed 2022, BENCH_SCALE_CASES cases,
+ *    default 20; models BENCH_SCALE_MODELS, default densenet-compact-s1,inception-compact-s1; one
+ *    method mix, quick preset: gradcam,grad,ig,sg) with --jobs 1 and --jobs 2, side by side: wall
+ *    time of the whole command (start, model loading and writing included), their ratio, and a
+ *    byte-for-byte check that both folders hold the same maps.
+ * 2. The per-job cost table the plan's estimates come from: estimated model passes vs measured ms
+ *    per method and model, and ms per estimated pass.
+ * 3. Projections for the paper preset on 40 demo cases x the 4 demo models x the six methods: each
+ *    job's time = its estimated passes x the measured ms per pass of its model; wall time for 1, 2,
+ *    16 and 64 cores (cost-balanced, largest first, as --jobs and --shard split) and for 8 Slurm
+ *    nodes of 16 cores (8 shards, 16 workers each). A projection, not a measurement.
+ * 4. When a local Slurm can start (root, slurm-wlm, munge): the same plan as an array of 2 shards
+ *    on a single-node Slurm vs --jobs 2, submission to the last task's end: the scheduler's overhead.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { shardJobs, type MapJob, type MapPlan } from '../src/cli/plan/plan';
+import { slurmUnavailable, startLocalSlurm, waitForJobs } from '../scripts/slurm/localSlurm';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CASES = Number(process.env.BENCH_SCALE_CASES ?? 20);
+const MODELS = (process.env.BENCH_SCALE_MODELS ?? 'densenet-compact-s1,inception-compact-s1').split(',').map((m) => path.join(root, 'public', 'models', m));
+const ALL_MODELS = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-compact-s1', 'inception-compact-s2'].map((m) => path.join(root, 'public', 'models', m));
+const METHODS = 'gradcam,grad,ig,sg';
+const tmp = mkdtempSync(path.join(tmpdir(), 'heatcheck-bench-scale-'));
+
+function heatcheck(args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; json: Record<string, unknown> } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'heatcheck.mjs'), ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`heatcheck ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
+  return { seconds, json: JSON.parse(r.stdout) };
+}
+
+function npyBytes(dir: string): Map<string, Buffer> {
+  const m = new Map<string, Buffer>();
+  const walk = (rel: string) => {
+    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.npy')) m.set(r, readFileSync(path.join(dir, r)));
+    }
+  };
+  walk('');
+  return m;
+}
+
+const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
+
+try {
+  const study = path.join(tmp, 'study');
+  heatcheck(['phantom', '--out', study, '--count', String(CASES), '--seed', '2022']);
+  const plan = path.join(tmp, 'plan.json');
+  heatcheck(['plan', '--study', study, '--models', MODELS.join(','), '--methods', METHODS, '--preset', 'quick', '--out', plan]);
+  const p = JSON.parse(readFileSync(plan, 'utf8')) as MapPlan;
+  console.log(`demo study: ${CASES} cases, models ${p.models.map((m) => m.id).join(', ')}, methods ${METHODS}, quick preset: ${p.jobs.length} jobs, ${p.totalCost} estimated model passes; this machine: ${(await import('node:os')).availableParallelism()} cores (shared: other work may run)`);
+
+  // 1. --jobs 1 vs --jobs 2
+  const one = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j1'), '--jobs', '1']);
+  const two = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
+  const a = npyBytes(path.join(tmp, 'j1'));
+  const b = npyBytes(path.join(tmp, 'j2'));
+  const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
+  console.log('\n| run | wall | ratio to --jobs 1 | maps |');
+  console.log('| --- | ---: | ---: | ---: |');
+  console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${one.json.computed} |`);
+  console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${two.json.computed} |`);
+  const rerun = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
+  console.log(`maps identical byte for byte: ${same ? 'yes' : 'NO'} (${a.size} files); rerun into the --jobs 2 folder: computed ${rerun.json.computed}, reused ${rerun.json.reused}, ${fmt(rerun.seconds)}`);
+
+  // 2. cost table
+  const entries = (JSON.parse(readFileSync(path.join(tmp, 'j1', 'index.json'), 'utf8')).maps as Array<{ model: string; method: string; ms: number }>);
+  const jobOf = new Map(p.jobs.map((j) => [`${j.case}/${j.model}/${j.method}`, j]));
+  const cells = new Map<string, { passes: number; ms: number[] }>();
+  const perModel = new Map<string, { passes: number; ms: number }>();
+  for (const e of entries as Array<{ case: string; model: string; method: string; ms: number }>) {
+    const j = jobOf.get(`${e.case}/${e.model}/${e.method}`)!;
+    const c = cells.get(`${e.model}\u0000${e.method}`) ?? { passes: j.cost, ms: [] };
+    c.ms.push(e.ms);
+    cells.set(`${e.model}\u0000${e.method}`, c);
+    const m = perModel.get(e.model) ?? { passes: 0, ms: 0 };
+    m.passes += j.cost;
+    m.ms += e.ms;
+    perModel.set(e.model, m);
+  }
+  console.log('\n| model | method | estimated passes | measured ms (median) | ms per pass |');
+  console.log('| --- | --- | ---: | ---: | ---: |');
+  for (const [k, c] of cells) {
+    const [model, method] = k.split('\u0000');
+    const med = [...c.ms].sort((x, y) => x - y)[Math.floor(c.ms.length / 2)];
+    console.log(`| ${model} | ${method} | ${c.passes} | ${med.toFixed(0)} | ${(med / c.passes).toFixed(1)} |`);
+  }
+  const msPerPass = new Map([...perModel].map(([m, v]) => [m, v.ms / v.passes]));
+  for (const [m, v] of msPerPass) console.log(`${m}: ${v.toFixed(1)} ms per estimated pass over the mix`);
+
+  // 3. projections: paper preset, 40 cases x 4 models x six methods
+  const study40 = path.join(tmp, 'study40');
+  heatcheck(['phantom', '--out', study40, '--count', '40', '--seed', '2022']);
+  const paperPlan = path.join(tmp, 'paper.json');
+  heatcheck(['plan', '--study', study40, '--models', ALL_MODELS.join(','), '--preset', 'paper', '--out', paperPlan]);
+  const pp = JSON.parse(readFileSync(paperPlan, 'utf8')) as MapPlan;
+  const family = (id: string) => (id.startsWith('densenet') ? 'densenet' : 'inception');
+  const famMs = new Map<string, number>();
+  for (const [m, v] of msPerPass) famMs.set(family(m), v);
+  const timed: MapJob[] = pp.jobs.map((j) => ({ ...j, cost: j.cost * (famMs.get(family(j.model)) ?? [...famMs.values()][0]) }));
+  const total = timed.reduce((s, j) => s + j.cost, 0) / 1000;
+  const makespan = (jobs: MapJob[], n: number) => Math.max(...shardJobs(jobs, n).map((part) => part.reduce((s, j) => s + j.cost, 0))) / 1000;
+  console.log(`\npaper preset, 40 demo cases x 4 models x ${pp.methods.length} methods: ${pp.jobs.length} jobs, ${pp.totalCost} estimated passes, ${fmt(total)} of compute at the measured ms per pass (maps only; evaluate's randomized models come on top)`);
+  console.log('| where | projected wall |');
+  console.log('| --- | ---: |');
+  for (const n of [1, 2, 16, 64]) console.log(`| ${n} core${n > 1 ? 's' : ''} (--jobs ${n}) | ${fmt(makespan(timed, n))} |`);
+  const nodes = shardJobs(timed, 8).map((part) => makespan(part, 16));
+  console.log(`| 8 Slurm nodes x 16 cores (--shard i/8, --jobs 16) | ${fmt(Math.max(...nodes))} |`);
+
+  // 4. Slurm overhead
+  const why = slurmUnavailable();
+  if (why) console.log(`\nSlurm overhead: not measured (${why})`);
+  else {
+    const s = await startLocalSlurm(path.join(tmp, 'slurm'));
+    try {
+      const run = path.join(tmp, 'run');
+      const t0 = performance.now();
+      const r = spawnSync('sbatch', ['--parsable', '--export=ALL', '--array=0-1', '-o', path.join(tmp, 'slurm-%a.out'), path.join(root, 'scripts', 'slurm', 'maps-array.sh'), plan, run], { env: { ...s.env, HEATCHECK_HOME: root }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      await waitForJobs(s, [r.stdout.trim().split(';')[0]], 30 * 60_000);
+      const slurmS = (performance.now() - t0) / 1000;
+      console.log(`\nSlurm (single node, ${s.cpus} CPUs), array of 2 shards: ${fmt(slurmS)} from sbatch to the last task's end vs --jobs 2 ${fmt(two.seconds)}: overhead ${fmt(slurmS - two.seconds)} (${((slurmS / two.seconds - 1) * 100).toFixed(0)} %)`);
+    } finally {
+      await s.stop();
+    }
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
