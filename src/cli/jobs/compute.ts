@@ -92,13 +92,14 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
 /**
  * Computes map jobs in this thread on its own wasm backend and writes each atomically under its
  * key (.npy, then its .json entry, which marks the job done). Models are built on first use; the
- * last case's image is kept, so jobs of one case in a row decode it once. The seed is the job's:
+ * last few cases' images are kept, so a case's jobs decode its image about once. The seed is the job's:
  * a map does not depend on which process or in which order it was computed.
  */
 export class JobRunner {
   private study: StudyFolder;
   private models = new Map<string, LoadedModel>();
-  private image: { id: string; img: Awaited<ReturnType<StudyFolder['loadImage']>> } | null = null;
+  /** Decoded images of the last few cases (jobs fed by cost visit cases out of order). */
+  private images = new Map<string, Awaited<ReturnType<StudyFolder['loadImage']>>>();
 
   constructor(private readonly plan: MapPlan, private readonly out: string) {
     this.study = readStudyFolder(plan.study);
@@ -123,18 +124,20 @@ export class JobRunner {
     const c = this.study.cases.find((k) => k.id === job.case);
     if (!c) throw new HeatcheckError('NOT_FOUND_CASE', `case ${job.case} of the plan is not in ${path.join(this.plan.study, 'cases.csv')}`);
     const file = this.study.fileOf(c);
-    if (this.image?.id !== c.id) {
-      this.image = null;
+    let img = this.images.get(c.id);
+    if (!img) {
       try {
-        this.image = { id: c.id, img: await this.study.loadImage(c) };
+        img = await this.study.loadImage(c);
       } catch (e) {
         const code = (e as { code?: unknown })?.code;
         return { key: job.key, failure: { file, code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
       }
+      if (this.images.size >= 8) this.images.delete(this.images.keys().next().value!);
+      this.images.set(c.id, img);
     }
     const lm = await this.model(job.model);
     const { height, width, channels } = lm.manifest.input;
-    const input = modelInput(this.image.img, lm.manifest);
+    const input = modelInput(img, lm.manifest);
     const x = tf.tensor3d(input.x, [height, width, channels]);
     // A softmax model read without a class explains each image's predicted class.
     const explained = manifestForImage(lm.model, lm.manifest, x);
@@ -174,6 +177,6 @@ export class JobRunner {
   dispose(): void {
     for (const lm of this.models.values()) lm.model.dispose();
     this.models.clear();
-    this.image = null;
+    this.images.clear();
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -128,6 +129,30 @@ describe('heatcheck plan, maps --plan --jobs, merge', () => {
     expect((await cli(['maps', '--plan', plan5, '--out', two])).json).toMatchObject({ computed: 3, reused: 6 });
     const sg = index(two).filter((e) => e.method === 'sg');
     expect(sg.map((e) => e.seed)).toEqual([5, 5, 5]);
+  }, 240_000);
+
+  it('a run killed mid-way keeps every finished map; the rerun computes only the rest, same bytes', async () => {
+    const plan = path.join(root, 'plan2.json');
+    const out = path.join(root, 'killed');
+    const child = spawn(process.execPath, [path.resolve('scripts/heatcheck.mjs'), 'maps', '--plan', plan, '--out', out, '--jobs', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stderr!.on('data', (d) => {
+      err += String(d);
+      // Killed (no chance to clean up) as soon as 2 of the 9 maps are reported done.
+      if (/\(2\/9,/.test(err)) child.kill('SIGKILL');
+    });
+    await exited;
+    const finished = [...npyFiles(out).keys()].filter((k) => existsSync(path.join(out, k.replace(/npy$/, 'json'))));
+    expect(finished.length).toBeGreaterThanOrEqual(2);
+    expect(finished.length).toBeLessThan(9);
+    const one = npyFiles(path.join(root, 'one'));
+    for (const k of finished) expect(readFileSync(path.join(out, k)).equals(one.get(k)!), k).toBe(true);
+    const rerun = await cli(['maps', '--plan', plan, '--out', out, '--jobs', '2']);
+    expect(rerun.json).toMatchObject({ reused: finished.length, computed: 9 - finished.length });
+    const after = npyFiles(out);
+    expect(after.size).toBe(9);
+    for (const [k, bytes] of one) expect(after.get(k)!.equals(bytes), k).toBe(true);
   }, 240_000);
 
   it('shards merge into the single-process maps; a duplicate or a missing shard is named', async () => {

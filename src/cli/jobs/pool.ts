@@ -19,22 +19,24 @@ export function byCostDescending(jobs: MapJob[]): MapJob[] {
 }
 
 /**
- * Runs jobs with `workers` compute threads (1: in this thread), each fed the next job as soon as
- * it finishes one, largest estimated cost first, so that the last jobs to finish are short ones.
+ * Runs jobs with `workers` compute threads (1: in this thread, in plan order), each fed the next
+ * job as soon as it finishes one, largest estimated cost first, so that the last jobs to finish
+ * are short ones.
  * `onResult` sees every result as it comes (the caller logs progress). A job that throws (not an
  * unreadable image, which is a result) stops the pool: the jobs in flight finish, the error is thrown.
  */
 export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void): Promise<void> {
-  const queue = byCostDescending(jobs);
-  if (workers <= 1 || queue.length <= 1) {
+  if (workers <= 1 || jobs.length <= 1) {
+    // One worker: plan order (case by case, so each image is decoded once); order does not change a map.
     const runner = new JobRunner(plan, out);
     try {
-      for (const job of queue) onResult(await runner.run(job), job);
+      for (const job of jobs) onResult(await runner.run(job), job);
     } finally {
       runner.dispose();
     }
     return;
   }
+  const queue = byCostDescending(jobs);
   // Worker threads do not inherit tsx's loader: a tiny bootstrap registers it, then loads the TypeScript worker.
   const workerUrl = new URL('./worker.ts', import.meta.url).href;
   const tsxApi = import.meta.resolve('tsx/esm/api');
