@@ -184,7 +184,7 @@ describe('predict, maps and evaluate on a folder of DICOMs of every transfer syn
     const out = path.join(root, 'maps-none');
     const r = await cli(['maps', '--study', bad, '--models', model, '--methods', 'grad', '--out', out]);
     expect(r.code).not.toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['errors.csv', 'index.json']);
+    expect(readdirSync(out).sort()).toEqual(['errors.csv', 'index.json', 'plan.json']);
     expect(JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8'))).toMatchObject({ maps: [], failed: [{ file: path.join(bad, broken) }] });
   }, 60_000);
 

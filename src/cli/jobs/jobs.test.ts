@@ -189,6 +189,17 @@ describe('heatcheck plan, maps --plan --jobs, merge', () => {
     expect([...(part.json.missing as string[])].sort()).toEqual([...shard1].sort());
   }, 240_000);
 
+  it('a worker\'s error reaches the command: weights changed since the plan', async () => {
+    const p = JSON.parse(readFileSync(path.join(root, 'plan2.json'), 'utf8'));
+    p.models[0].hash = '0'.repeat(64);
+    const stale = path.join(root, 'stale.json');
+    writeFileSync(stale, JSON.stringify(p));
+    const r = await cli(['maps', '--plan', stale, '--out', path.join(root, 'stale'), '--jobs', '2']);
+    expect(r.code).not.toBe(0);
+    expect(r.json.code).toBe('BAD_INPUT_PLAN_STALE');
+    expect(String(r.json.message)).toContain(DENSE);
+  }, 120_000);
+
   it('--plan with flags that describe the work is a usage error', async () => {
     const r = await cli(['maps', '--plan', path.join(root, 'plan2.json'), '--out', path.join(root, 'x'), '--methods', 'grad']);
     expect(r.code).not.toBe(0);
