@@ -9,6 +9,7 @@ import { writeNpy } from '../../core/io/npy';
 import { modelInput } from '../../core/model/preprocess';
 import { manifestForImage } from '../../core/model/explainedClass';
 import { createProbe } from '../../core/model/createProbe';
+import { abnormalProbability } from '../../core/model/abnormal';
 import type { LoadedModel } from '../../core/model/load';
 import { runSaliency, targetAt } from '../../core/saliency/run';
 import { getMethod, isSeeded } from '../../core/saliency/registry';
@@ -28,6 +29,8 @@ export interface MapsIndexEntry {
   ms: number;
   /** Target (abnormal logit) at the input. */
   targetLogit: number;
+  /** The model's probability of the explained class at the input (its output through sigmoid or softmax), as evaluate's classifier scores use it. */
+  probability?: number;
   /** IG family: the target logit at each baseline. */
   baselineLogits?: Record<string, number>;
   file: string;
@@ -144,6 +147,9 @@ export class JobRunner {
     const probe = createProbe(lm.model, explained);
     try {
       const targetLogit = await targetAt(probe, x);
+      const out = tf.tidy(() => (lm.model.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
+      const probability = abnormalProbability(await out.data(), explained.output);
+      out.dispose();
       const r = await runSaliency(probe, x, { method: job.method, preset: this.plan.preset, params: job.params, seed: job.seed }, {}, { targetLogit });
       const raw = this.plan.raw;
       const shape = raw ? r.output.rawShape : [r.output.height, r.output.width];
@@ -157,6 +163,7 @@ export class JobRunner {
         backend: r.backend,
         ms: Math.round(r.ms * 10) / 10,
         targetLogit,
+        probability,
         ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
         file: job.key,
         shape,

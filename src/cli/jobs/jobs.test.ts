@@ -108,6 +108,8 @@ describe('heatcheck plan, maps --plan --jobs, merge', () => {
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [k, bytes] of a) expect(b.get(k)!.equals(bytes), k).toBe(true);
     expect(index(two)).toEqual(index(one));
+    // The demo model has one logit unit: its probability is the sigmoid of the target logit.
+    for (const e of index(one)) expect(e.probability as number).toBeCloseTo(1 / (1 + Math.exp(-(e.targetLogit as number))), 5);
 
     // Rerun: everything is there.
     const again = await cli(['maps', '--plan', plan, '--out', two, '--jobs', '2']);
