@@ -10,6 +10,7 @@ import { register as registerMetric } from './commands/metric';
 import { register as registerSegment } from './commands/segment';
 import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerPredict } from './commands/predict';
+import { register as registerAgreement } from './commands/agreement';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -35,6 +36,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerSegment,
   registerEvaluate,
   registerPredict,
+  registerAgreement,
 ];
 
 export async function main(argv: string[]): Promise<number> {
