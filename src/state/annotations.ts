@@ -131,6 +131,8 @@ export function idbAnnotationIO(open: () => Promise<IDBPDatabase<HeatcheckDB>> =
         merged = true;
       }
       const record: AnnotationRecord = { readerId: ours.readerId, caseId: ours.caseId, boxes: snap.boxes, status: snap.status, updatedAt: Date.now(), rev: storedRev + 1 };
+      // polygons come from imports and are not edited here: an edit of the boxes keeps them
+      if (stored?.polygons?.length) record.polygons = stored.polygons;
       await tx.store.put(record);
       await tx.done;
       return { record, merged, kept };

@@ -1,6 +1,6 @@
 import type { AnnotationRecord, Box, CaseRecord, ImageRecord } from '../../state/db';
 import { editorStore, useEditor, type WindowLevel } from './editorStore';
-import type { CaseConsensus } from './agreement';
+import type { CaseConsensus, CaseFigures } from './agreement';
 import type { ReaderAgreement } from '../../core/annotation';
 import { CONSENSUS_COLOR } from './colors';
 
@@ -12,7 +12,7 @@ export interface CasePanelProps {
   range: { lo: number; hi: number } | null;
   coordinator: boolean;
   consensus: CaseConsensus | null;
-  agreement: { agreement: ReaderAgreement | null; ms: number } | null;
+  agreement: { agreement: ReaderAgreement | null; figures?: CaseFigures | null; ms: number } | null;
   quorum: number;
   readerNames: Record<string, string>;
   colors: Record<string, string>;
@@ -114,6 +114,14 @@ export function CasePanel(p: CasePanelProps) {
                 </tbody>
               </table>
               <p>Fleiss' κ (pixels, this case): <b data-testid="fleiss">{fmt(p.agreement.agreement.fleissKappa)}</b></p>
+              {p.agreement.figures && (
+                <dl className="agree-figures" data-testid="reader-vs-consensus">
+                  <dt title="Mean over readers who drew here of IoU with the consensus of the others (the reader left out)">Reader vs others (leave-one-out) IoU</dt>
+                  <dd data-testid="reader-vs-others-iou">{fmt(p.agreement.figures.readerVsOthersIoU)}</dd>
+                  <dt title="The consensus includes the reader, as the seed's journal paper computed its 0.613: optimistic">Reader vs consensus incl. self IoU <span className="muted">(the journal's optimistic figure)</span></dt>
+                  <dd data-testid="reader-vs-consensus-iou">{fmt(p.agreement.figures.readerVsConsensusIoU)}</dd>
+                </dl>
+              )}
               <table className="agree">
                 <thead><tr><th>Reader</th><th title="against the consensus of the other readers">vs others IoU</th><th>Dice</th><th title="consensus including the reader (optimistic)">incl. self IoU</th></tr></thead>
                 <tbody>
