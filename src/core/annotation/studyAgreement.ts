@@ -14,7 +14,6 @@
  * averaged; pooled, the mean of the case means and the Fleiss' kappa of all pixels of all cases.
  */
 import type { RegionCoords } from '../study/types';
-import { coverageCounts } from './consensus';
 import { rasterizeRegions } from './regions';
 import { readerAgreement, pooledReaderAgreement, type ReaderAgreement } from './agreement';
 import { MetricError } from '../metrics/errors';
@@ -68,19 +67,6 @@ export interface StudyAgreement {
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
 
-function iouOf(mask: Uint8Array, cons: (i: number) => boolean): { iou: number; consEmpty: boolean } {
-  let both = 0, a = 0, b = 0;
-  for (let i = 0; i < mask.length; i++) {
-    const m = mask[i] !== 0;
-    const c = cons(i);
-    if (m) a++;
-    if (c) b++;
-    if (m && c) both++;
-  }
-  const union = a + b - both;
-  return { iou: b === 0 || union === 0 ? 0 : both / union, consEmpty: b === 0 };
-}
-
 export function studyReaderAgreement(cases: readonly AgreementCaseInput[], quorum = 2): StudyAgreement {
   if (!Number.isInteger(quorum) || quorum < 1) throw new MetricError('BAD_INPUT_QUORUM', `agreement: quorum must be an integer >= 1; found ${quorum}`);
   const out: StudyAgreementCase[] = [];
@@ -91,16 +77,19 @@ export function studyReaderAgreement(cases: readonly AgreementCaseInput[], quoru
   for (const c of cases) {
     const readers = Object.keys(c.readers).sort();
     const masks = readers.map((r) => rasterizeRegions(c.readers[r], c.width, c.height));
-    const counts = coverageCounts(masks, c.width * c.height);
     const drew = readers.filter((r) => c.readers[r].length > 0);
     const perReader: StudyAgreementCase['perReader'] = {};
-    const qOthers = Math.min(quorum, Math.max(1, readers.length - 1));
+    // agreement.ts's overlaps (word-at-a-time). They differ from the rule here only where the
+    // reader's mask is empty (regions smaller than a pixel centre): agreement.ts scores an empty
+    // mask against an empty consensus 1, here that is 0; a non-empty mask against an empty
+    // consensus is 0 in both.
+    const full = readers.length ? readerAgreement(Object.fromEntries(readers.map((r, k) => [r, masks[k]])), quorum) : null;
     for (const r of drew) {
       const k = readers.indexOf(r);
-      const m = masks[k];
-      const vsAll = iouOf(m, (i) => counts[i] >= quorum).iou;
+      const empty = masks[k].indexOf(1) < 0;
+      const vsAll = empty ? 0 : full!.vsAllIncludingSelf[r].iou;
       // with no other reader the leave-one-out consensus is empty
-      const vsOthers = readers.length < 2 ? 0 : iouOf(m, (i) => counts[i] - (m[i] !== 0 ? 1 : 0) >= qOthers).iou;
+      const vsOthers = empty || readers.length < 2 ? 0 : full!.vsOthers[r].iou;
       perReader[r] = { vsConsensusIoU: vsAll, vsOthersIoU: vsOthers };
       allCons.push(vsAll);
       allOthers.push(vsOthers);
@@ -110,8 +99,8 @@ export function studyReaderAgreement(cases: readonly AgreementCaseInput[], quoru
     }
     let agreement: ReaderAgreement | null = null;
     if (readers.length >= 2) {
-      agreement = readerAgreement(Object.fromEntries(readers.map((r, k) => [r, masks[k]])), quorum);
-      agreements.push(agreement);
+      agreement = full;
+      agreements.push(full!);
     }
     out.push({
       id: c.id,
