@@ -111,6 +111,30 @@ describe('heatcheck agreement on three VIA CSVs (boxes and polygons) vs an indep
     }
   });
 
+  it('the same readers as VIA JSON, COCO and VIA CSV give the same IoU figures', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hc-agree-fmt-'));
+    try {
+      const fx = fixtures();
+      const csvFiles = Object.entries(fx).map(([r, images]) => { const f = path.join(dir, `${r}.csv`); writeFileSync(f, viaCsv(images)); return f; });
+      // A as a VIA 2 project, B as COCO (polygons as segmentation, rects as bbox only), C as the CSV
+      const viaJson = { _via_settings: {}, _via_attributes: { region: {}, file: {} }, _via_img_metadata: Object.fromEntries(fx.A.map(([file, shapes]) => [`${file}1000`, { filename: file, size: 1000, file_attributes: {}, regions: shapes.map((sh) => ({ shape_attributes: sh, region_attributes: {} })) }])) };
+      const images = fx.B.map(([file], i) => ({ id: i + 1, file_name: `images/${file}` }));
+      const annotations = fx.B.flatMap(([, shapes], i) => shapes.map((sh) => sh.name === 'rect'
+        ? { image_id: i + 1, category_id: 1, bbox: [sh.x, sh.y, sh.width, sh.height], iscrowd: 0 }
+        : sh.name === 'polygon' ? { image_id: i + 1, category_id: 1, segmentation: [sh.all_points_x.flatMap((x, k) => [x, sh.all_points_y[k]])], iscrowd: 0 } : null).filter(Boolean));
+      const a = path.join(dir, 'A.json'), b = path.join(dir, 'B.json');
+      writeFileSync(a, JSON.stringify(viaJson));
+      writeFileSync(b, JSON.stringify({ images, annotations, categories: [{ id: 1, name: 'abnormality' }] }));
+      const one = await cli(['agreement', '--readers', csvFiles.join(','), '--out', path.join(dir, 'one.json')]);
+      const mixed = await cli(['agreement', '--readers', [a, b, csvFiles[2]].join(','), '--out', path.join(dir, 'mixed.json')]);
+      expect([one.code, mixed.code]).toEqual([0, 0]);
+      const p1 = one.json.pooled as Record<string, number>, p2 = mixed.json.pooled as Record<string, number>;
+      for (const k of ['pairs', 'readerVsConsensusIoU', 'readerVsOthersIoU', 'meanPairwiseIoU', 'meanPairwiseDice', 'fleissKappa']) expect([k, p2[k]]).toEqual([k, p1[k]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('with --study: names matched to cases, the image grid used, unmatched names listed', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hc-agree-study-'));
     try {
