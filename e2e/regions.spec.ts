@@ -69,5 +69,9 @@ test('@data VIA files import as readers (boxes and polygons); the coordinator vi
   await expect(page.getByTestId('reader-vs-consensus-iou')).toHaveText(want.readerVsConsensusIoU.toFixed(3));
   await expect(page.getByTestId('reader-vs-others-iou')).toHaveText(want.readerVsOthersIoU.toFixed(3));
   await expect(page.getByTestId('mean-iou')).toHaveText(want.meanPairwiseIoU.toFixed(3));
+  // the whole study: via02 holds no regions, so the study figures are via01's
+  await page.getByTestId('study-agreement-run').click();
+  await expect(page.getByTestId('study-vs-consensus')).toHaveText(want.readerVsConsensusIoU.toFixed(3));
+  await expect(page.getByTestId('study-vs-others')).toHaveText(want.readerVsOthersIoU.toFixed(3));
   await page.screenshot({ path: '/tmp/regions-coordinator.png' });
 });

@@ -6,6 +6,8 @@ import { exportFile, importStudy, type ImportSource } from './importExport';
 import { applyReaderFile, planReaderFile } from './readerFiles';
 import { decodeFiles } from '../core/study/importers/batch';
 import { parseViaCsv } from '../core/annotation/formats';
+import { studyReaderAgreement } from '../core/annotation';
+import { currentStudyAgreement } from './studyAgreement';
 
 let n = 0;
 const freshDb = () => { const name = `rf-test-${Date.now()}-${n++}`; return () => openDatabase(name); };
@@ -42,6 +44,18 @@ describe('a VIA reader file into the current study', () => {
     // the same name again is refused, nothing written
     await expect(applyReaderFile(plan, 'Dr Lee', open)).rejects.toThrow(/already exists/);
     expect(await db.count('readers')).toBe(1);
+    // a second reader, then the study figures equal core's on the full image grids
+    const second = await planReaderFile(VIA.replace('""x"":1,""y"":1', '""x"":2,""y"":0'), 'two.csv', open);
+    await applyReaderFile(second, 'Two', open);
+    const got = await currentStudyAgreement(2, open);
+    const cases = (await db.getAll('cases')).filter((c) => c.name !== 'chest03.png');
+    const want = studyReaderAgreement(cases.map((c) => ({ id: c.id, width: c.width, height: c.height, readers: c.name === 'chest01.png'
+      ? { 'Dr-Lee': [[1, 1, 4, 3], { polygon: [[0, 0], [6, 0], [0, 5]] }], Two: [[2, 0, 5, 2], { polygon: [[0, 0], [6, 0], [0, 5]] }] }
+      : { 'Dr-Lee': [], Two: [] } })), 2).pooled;
+    expect(got.pairs).toBe(2);
+    expect(got.readerVsConsensusIoU).toBeCloseTo(want.readerVsConsensusIoU, 12);
+    expect(got.readerVsOthersIoU).toBeCloseTo(want.readerVsOthersIoU, 12);
+    expect(got.readerVsConsensusIoU).toBeGreaterThan(0);
     const via = await exportFile('via-csv', { open, readerId: 'Dr-Lee', now: new Date(0) });
     const back = parseViaCsv(via.data as string, via.name);
     expect(back.images.map((i) => [i.file, i.regions])).toEqual([['chest01.png', [[1, 1, 4, 3], { polygon: [[0, 0], [6, 0], [0, 5]] }]], ['chest02.png', []]]);

@@ -3,6 +3,7 @@ import { editorStore, useEditor, type WindowLevel } from './editorStore';
 import type { CaseConsensus, CaseFigures } from './agreement';
 import type { ReaderAgreement } from '../../core/annotation';
 import { CONSENSUS_COLOR } from './colors';
+import { StudyAgreementLine } from './StudyAgreementLine';
 
 export interface CasePanelProps {
   caseRec: CaseRecord | null;
@@ -133,6 +134,7 @@ export function CasePanel(p: CasePanelProps) {
               <p className="muted small" data-testid="recompute-ms">Consensus {p.consensus?.msConsensus.toFixed(2)} ms; agreement {p.agreement.ms.toFixed(1)} ms.</p>
             </>
           ) : (p.consensus?.readers.length ?? 0) < 2 ? <p className="muted small">Agreement needs at least two readers on this case.</p> : <p className="muted small">Computing agreement…</p>}
+          <StudyAgreementLine quorum={p.quorum} />
         </section>
       )}
     </aside>
