@@ -248,7 +248,7 @@ export function AnnotatePage() {
         shown={shown}
         currentId={current?.id ?? null}
         status={statusOf}
-        boxCount={(id) => entries[keyOf(reader, id)]?.record.boxes.length ?? 0}
+        boxCount={(id) => { const r = entries[keyOf(reader, id)]?.record; return r ? r.boxes.length + (r.polygons?.length ?? 0) : 0; }}
         filter={filter}
         bodyParts={bodyParts}
         prefs={prefs}

@@ -34,6 +34,7 @@ export function CasePanel(p: CasePanelProps) {
   const invert = useEditor((s) => s.invert);
   const scale = useEditor((s) => s.view.scale);
   const boxes = p.record?.boxes ?? [];
+  const polygons = p.record?.polygons ?? [];
   const sel = preview && preview.id === selected ? preview : boxes.find((b) => b.id === selected);
   const status = p.record?.status ?? 'unread';
   const dicom = Boolean(p.image?.window);
@@ -51,12 +52,13 @@ export function CasePanel(p: CasePanelProps) {
         ) : <p className="muted">No case open.</p>}
         <div className="answer" data-testid="case-status" data-status={status}>
           <button className={status === 'done' ? 'on' : ''} aria-pressed={status === 'done'} onClick={p.onDone} title="D">✓ Done <kbd>D</kbd></button>
-          <button className={status === 'no-finding' ? 'on' : ''} aria-pressed={status === 'no-finding'} onClick={p.onNoFinding} title="0" disabled={boxes.length > 0}>∅ No abnormality found <kbd>0</kbd></button>
+          <button className={status === 'no-finding' ? 'on' : ''} aria-pressed={status === 'no-finding'} onClick={p.onNoFinding} title="0" disabled={boxes.length > 0 || polygons.length > 0}>∅ No abnormality found <kbd>0</kbd></button>
         </div>
         <p className="muted small">{status === 'unread' ? 'Not read yet.' : status === 'in-progress' ? 'In progress.' : status === 'done' ? 'Marked done.' : 'Answered: no abnormality found.'}</p>
       </section>
       <section>
         <h2>Boxes <span className="muted">({boxes.length})</span></h2>
+        {polygons.length > 0 && <p className="muted small" data-testid="polygon-count">{polygons.length} polygon region(s), imported: drawn as outlines and counted in the consensus; not editable here.</p>}
         {sel ? (
           <p className="sel-size" data-testid="selected-size">Selected: <b>{size(sel)}</b><br /><span className="muted small">({+sel.x0.toFixed(1)}, {+sel.y0.toFixed(1)}) – ({+sel.x1.toFixed(1)}, {+sel.y1.toFixed(1)})</span></p>
         ) : <p className="muted small">Drag on the image to draw; click a box to select it.</p>}
