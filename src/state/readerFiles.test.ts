@@ -8,6 +8,7 @@ import { decodeFiles } from '../core/study/importers/batch';
 import { parseViaCsv } from '../core/annotation/formats';
 import { studyReaderAgreement } from '../core/annotation';
 import { currentStudyAgreement } from './studyAgreement';
+import { createAnnotationsStore, idbAnnotationIO } from './annotations';
 
 let n = 0;
 const freshDb = () => { const name = `rf-test-${Date.now()}-${n++}`; return () => openDatabase(name); };
@@ -41,6 +42,18 @@ describe('a VIA reader file into the current study', () => {
       ['chest01.png', 'done', [[1, 1, 4, 3]], [[[0, 0], [6, 0], [0, 5]]]],
       ['chest02.png', 'no-finding', [], undefined],
     ]);
+    // editing the imported reader's boxes in the app keeps the polygons (they are not edited here)
+    const store = createAnnotationsStore({ io: idbAnnotationIO(open), channel: null });
+    const chest01 = recs[0].caseId;
+    await store.getState().load('Dr-Lee', chest01);
+    store.getState().setBoxes('Dr-Lee', chest01, []);
+    await store.getState().flush();
+    const edited = await db.get('annotations', ['Dr-Lee', chest01]);
+    expect([edited!.boxes, edited!.polygons?.map((p) => p.points)]).toEqual([[], [[[0, 0], [6, 0], [0, 5]]]]);
+    expect(() => store.getState().setStatus('Dr-Lee', chest01, 'no-finding')).toThrow(/1 imported polygon/);
+    store.getState().setBoxes('Dr-Lee', chest01, [{ id: 'b1', x0: 1, y0: 1, x1: 4, y1: 3 }]);
+    await store.getState().flush();
+    store.getState().dispose();
     // the same name again is refused, nothing written
     await expect(applyReaderFile(plan, 'Dr Lee', open)).rejects.toThrow(/already exists/);
     expect(await db.count('readers')).toBe(1);
