@@ -69,17 +69,18 @@ export async function runAgreement(opts: { readers: string; study?: string; out:
   if (opts.study) {
     const study = readStudyFolder(opts.study);
     const list = study.cases.map((c) => ({ id: c.id, name: c.image }));
+    const byId = new Map(study.cases.map((c) => [c.id, c]));
     for (const p of parsed) {
       const m = matchImagesToCases(p.f.images, list);
       for (const u of m.unmatched) unmatched.push({ reader: p.id, ...u });
       for (const { caseId, image } of m.matched) {
-        const c = cases.get(caseId) ?? { id: caseId, name: study.cases.find((x) => x.id === caseId)!.image, sizes: new Set<string>(), readers: {} };
+        const c = cases.get(caseId) ?? { id: caseId, name: byId.get(caseId)!.image, sizes: new Set<string>(), readers: {} };
         c.readers[p.id] = image.regions;
         cases.set(caseId, c);
       }
     }
     for (const c of cases.values()) {
-      const info = study.cases.find((x) => x.id === c.id)!;
+      const info = byId.get(c.id)!;
       const img = await study.loadImageAsync(info);
       c.width = img.width;
       c.height = img.height;

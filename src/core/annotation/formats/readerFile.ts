@@ -12,7 +12,7 @@ import { RegionFileError, type RegionFile } from './types';
 /** Statuses that mean the reader read the case (an unread, empty record lists nothing). */
 const READ = new Set(['done', 'no-finding', 'in-progress']);
 
-export function parseHeatcheckReader(j: unknown, text: string, source: string): RegionFile {
+export function parseHeatcheckReader(text: string, source: string): RegionFile {
   const p = parseProject(text, source);
   const readers = [...new Set(p.annotations.map((a) => a.reader))];
   if (readers.length > 1) throw new RegionFileError('BAD_INPUT_READER_FILE', source, `holds ${readers.length} readers' work (${readers.join(', ')}); choose one reader's export ("Reader's work" on the Data page)`);
@@ -25,7 +25,6 @@ export function parseHeatcheckReader(j: unknown, text: string, source: string): 
       return { file: c.name, width: c.width, height: c.height, regions };
     });
   const reader = p.readers.find((r) => r.id === readers[0]);
-  void j;
   return { source, format: 'heatcheck-reader', images, skipped: [], warnings: [], ...(reader ? { readerName: reader.name } : {}) };
 }
 
@@ -41,7 +40,7 @@ export function parseRegionFile(text: string, source: string): RegionFile {
       throw new RegionFileError('BAD_INPUT_READER_FILE', source, `looks like JSON but does not parse (${(e as Error).message})`);
     }
     const o = j as Record<string, unknown>;
-    if (o && typeof o === 'object' && o.schema === PROJECT_SCHEMA) return parseHeatcheckReader(j, body, source);
+    if (o && typeof o === 'object' && o.schema === PROJECT_SCHEMA) return parseHeatcheckReader(body, source);
     if (isCoco(j)) return parseCoco(j, source);
     if (viaMetadata(j)) return parseViaJson(j, source);
     throw new RegionFileError('BAD_INPUT_READER_FILE', source, 'is JSON but not a reader file Heatcheck reads: expected a VIA project (_via_img_metadata), a VIA JSON export, COCO instances (images and annotations) or a Heatcheck reader export');
