@@ -12,6 +12,7 @@ import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerPredict } from './commands/predict';
 import { register as registerModelInfo } from './commands/modelInfo';
 import { register as registerInputs } from './commands/inputs';
+import { register as registerAgreement } from './commands/agreement';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -39,6 +40,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerPredict,
   registerModelInfo,
   registerInputs,
+  registerAgreement,
 ];
 
 export async function main(argv: string[]): Promise<number> {

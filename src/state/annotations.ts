@@ -131,6 +131,8 @@ export function idbAnnotationIO(open: () => Promise<IDBPDatabase<HeatcheckDB>> =
         merged = true;
       }
       const record: AnnotationRecord = { readerId: ours.readerId, caseId: ours.caseId, boxes: snap.boxes, status: snap.status, updatedAt: Date.now(), rev: storedRev + 1 };
+      // polygons come from imports and are not edited here: an edit of the boxes keeps them
+      if (stored?.polygons?.length) record.polygons = stored.polygons;
       await tx.store.put(record);
       await tx.done;
       return { record, merged, kept };
@@ -292,8 +294,9 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
       },
       setStatus(readerId, caseId, status) {
         const e = entryOf(readerId, caseId);
-        if (status === 'no-finding' && e.record.boxes.length > 0) {
-          const err = new Error(`Case ${caseId} has ${e.record.boxes.length} box(es); "No abnormality found" needs none. Delete the boxes first.`);
+        const regions = e.record.boxes.length + (e.record.polygons?.length ?? 0);
+        if (status === 'no-finding' && regions > 0) {
+          const err = new Error(`Case ${caseId} has ${e.record.boxes.length} box(es)${e.record.polygons?.length ? ` and ${e.record.polygons.length} imported polygon(s)` : ''}; "No abnormality found" needs none. Delete the boxes first.`);
           (err as Error & { code: string }).code = 'BOXES_PRESENT';
           throw err;
         }

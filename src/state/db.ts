@@ -39,11 +39,15 @@ export interface ImageRecord {
 }
 export interface ReaderRecord { id: string; name: string; simulated?: boolean; order: number }
 export type Box = { id: string; x0: number; y0: number; x1: number; y1: number };
+/** A polygon region (imported from VIA or COCO): vertices [x, y] in original-image pixel edges. */
+export type Polygon = { id: string; points: Array<[number, number]> };
 export type ReadStatus = 'unread' | 'in-progress' | 'done' | 'no-finding';
 export interface AnnotationRecord {
   readerId: string;
   caseId: string;
   boxes: Box[];
+  /** Polygon regions, shown and counted like boxes; absent when there are none. */
+  polygons?: Polygon[];
   status: ReadStatus;
   updatedAt: number;
   /** Monotonic revision; a write with an older rev than stored is a conflict. */

@@ -7,6 +7,7 @@ import type { DecodeBatchResult, DecodedFile, ImportInputFile } from '../core/st
 import { buildProject, parseProject, serializeProject, type ProjectFile } from '../core/export/project';
 import { toCoco } from '../core/export/coco';
 import { toFlatCsv } from '../core/export/flatCsv';
+import { toViaCsvExport } from '../core/export/viaCsv';
 import { consensusMasksZip } from '../core/export/masks';
 import { metricsCsv, metricsJson } from '../core/export/metrics';
 import { planMerge, resolveAnnotations, type Choice, type MergePlan } from '../core/study/merge';
@@ -171,7 +172,7 @@ export async function loadSnapshot(open: Open = defaultOpen, studyId?: string, w
   };
 }
 
-export type ExportKind = 'project' | 'reader' | 'coco' | 'csv' | 'masks' | 'metrics-json' | 'metrics-csv';
+export type ExportKind = 'project' | 'reader' | 'coco' | 'via-csv' | 'csv' | 'masks' | 'metrics-json' | 'metrics-csv';
 export interface ExportOptions { readerId?: string; includeIdentifiers?: boolean; appVersion?: string; now?: Date; open?: Open }
 export interface ExportedFile { name: string; type: string; data: string | Uint8Array }
 
@@ -193,6 +194,8 @@ export async function exportFile(kind: ExportKind, opts: ExportOptions = {}): Pr
       return { name: `${base}-reader-${slug(opts.readerId)}-${stamp(now)}.json`, type: 'application/json', data: serializeProject(buildProject(snap, { ...common, readerId: opts.readerId, includeImages: false, appVersion: opts.appVersion })) };
     case 'coco':
       return { name: `${base}-coco-${stamp(now)}.json`, type: 'application/json', data: JSON.stringify(toCoco(snap, { ...common, readerId: opts.readerId })) };
+    case 'via-csv':
+      return { name: `${base}-via${opts.readerId ? `-${slug(opts.readerId)}` : ''}-${stamp(now)}.csv`, type: 'text/csv', data: toViaCsvExport(snap, { ...common, readerId: opts.readerId }) };
     case 'csv':
       return { name: `${base}-boxes-${stamp(now)}.csv`, type: 'text/csv', data: toFlatCsv(snap, { ...common, readerId: opts.readerId }) };
     case 'masks':

@@ -1,6 +1,6 @@
 import { createStore, useStore } from 'zustand';
 import type { AnnotationRecord, CaseRecord } from './db';
-import type { BoxCoords } from '../core/study/types';
+import type { BoxCoords, RegionCoords } from '../core/study/types';
 import type { ColormapName } from '../ui/common/colormap';
 import type { TrustCase, TrustConfig, TrustProgress, TrustReport } from '../worker/api/trustSession';
 import type { ModelSummary } from '../worker/api/models';
@@ -69,12 +69,15 @@ export function selectCases(cases: readonly CaseRecord[], abnormal: number, norm
   return [...a, ...n];
 }
 
-/** Boxes of each reader who finished the case ('done' or 'no-finding'); readers still reading do not count. */
-export function finishedReaders(records: readonly AnnotationRecord[]): Record<string, BoxCoords[]> {
-  const out: Record<string, BoxCoords[]> = {};
+/** Regions (boxes, then imported polygons) of each reader who finished the case ('done' or 'no-finding'); readers still reading do not count. */
+export function finishedReaders(records: readonly AnnotationRecord[]): Record<string, RegionCoords[]> {
+  const out: Record<string, RegionCoords[]> = {};
   for (const r of records) {
     if (r.status !== 'done' && r.status !== 'no-finding') continue;
-    out[r.readerId] = r.boxes.map((b) => [Math.min(b.x0, b.x1), Math.min(b.y0, b.y1), Math.max(b.x0, b.x1), Math.max(b.y0, b.y1)] as BoxCoords);
+    out[r.readerId] = [
+      ...r.boxes.map((b) => [Math.min(b.x0, b.x1), Math.min(b.y0, b.y1), Math.max(b.x0, b.x1), Math.max(b.y0, b.y1)] as BoxCoords),
+      ...(r.polygons ?? []).map((q): RegionCoords => ({ polygon: q.points.map(([x, y]) => [x, y] as [number, number]) })),
+    ];
   }
   return out;
 }

@@ -14,7 +14,8 @@ import { ExportError, type AnnotationRec, type CaseRec, type ImageRec, type Proj
  *   cases: [{hash, id, study, name, label, bodyPart?, abnormality?, width, height, order, meta?,
  *            image?: {encoding: 'png' | 'f32', data: base64, window?, invert?, source?}}],
  *   readers: [{id, name, order, simulated?}],
- *   annotations: [{reader, case: <content hash>, status, updatedAt, rev, boxes: [{id, x0, y0, x1, y1}]}],
+ *   annotations: [{reader, case: <content hash>, status, updatedAt, rev, boxes: [{id, x0, y0, x1, y1}],
+ *                  polygons?: [{id, points: [[x, y], ...]}]}],      (polygons only where there are some)
  *   settings: {key: value},
  *   results: [{key, kind, createdAt, value}]    (typed arrays as {$typed, base64})
  * }
@@ -33,7 +34,7 @@ export interface ProjectCase {
   bodyPart?: string; abnormality?: string; width: number; height: number; order: number;
   meta?: Record<string, unknown>; image?: ProjectImage;
 }
-export interface ProjectAnnotation { reader: string; case: string; status: AnnotationRec['status']; updatedAt: number; rev: number; boxes: AnnotationRec['boxes'] }
+export interface ProjectAnnotation { reader: string; case: string; status: AnnotationRec['status']; updatedAt: number; rev: number; boxes: AnnotationRec['boxes']; polygons?: AnnotationRec['polygons'] }
 export interface ProjectFile {
   schema: typeof PROJECT_SCHEMA;
   version: typeof PROJECT_VERSION;
@@ -111,6 +112,7 @@ export function buildProject(snap: ProjectSnapshot, opts: ProjectExportOptions =
     .map((a): ProjectAnnotation => ({
       reader: a.readerId, case: caseById.get(a.caseId)!.imageHash, status: a.status, updatedAt: a.updatedAt, rev: a.rev,
       boxes: a.boxes.map((b) => ({ id: b.id, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 })),
+      ...(a.polygons?.length ? { polygons: a.polygons.map((q) => ({ id: q.id, points: q.points.map(([x, y]) => [x, y] as [number, number]) })) } : {}),
     }));
   const readers = [...snap.readers]
     .filter((r) => !opts.readerId || r.id === opts.readerId)
@@ -185,6 +187,12 @@ export function parseProject(text: string, file = 'project.json'): ProjectFile {
     if (typeof a?.reader !== 'string' || typeof a.case !== 'string' || !Array.isArray(a.boxes)) fail(file, `annotation ${i + 1} lacks reader, case or boxes`);
     if (!hashes.has(a.case)) fail(file, `annotation ${i + 1} names case ${a.case.slice(0, 12)}, which the file does not list`);
     for (const b of a.boxes) if (![b.x0, b.y0, b.x1, b.y1].every(Number.isFinite)) fail(file, `annotation ${i + 1} has a box with non-numeric coordinates`);
+    if (a.polygons !== undefined) {
+      if (!Array.isArray(a.polygons)) fail(file, `annotation ${i + 1} has "polygons" that is not a list`);
+      for (const q of a.polygons!) {
+        if (!q || !Array.isArray(q.points) || q.points.length < 3 || !q.points.every((pt) => Array.isArray(pt) && pt.length === 2 && pt.every(Number.isFinite))) fail(file, `annotation ${i + 1} has a polygon that is not a list of 3 or more [x, y] points`);
+      }
+    }
   });
   return { ...(p as ProjectFile), settings: p.settings && typeof p.settings === 'object' ? p.settings : {} };
 }

@@ -16,7 +16,7 @@
  * "trustworthy on all four" uses the cells.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BoxCoords, GrayImage } from '../study/types';
+import type { RegionCoords, GrayImage } from '../study/types';
 import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
 import { asLayersModel, createProbe, isGraphModel } from '../model/createProbe';
@@ -25,9 +25,9 @@ import { abnormalProbability } from '../model/abnormal';
 import { cascadeSteps, randomizeCascade } from '../model/randomization';
 import { getMethod, isSeeded, methodIds, resolveParams, type PresetId } from '../saliency/registry';
 import { runSaliency, targetAt, type SaliencyRun } from '../saliency/run';
-import { rasterizeBoxes } from '../annotation/rasterise';
+import { rasterizeRegions, readerAgreementFromRegions } from '../annotation/regions';
 import { consensusMask } from '../annotation/consensus';
-import { readerAgreementFromBoxes, pooledReaderAgreement, type ReaderAgreement, type PooledReaderAgreement } from '../annotation/agreement';
+import { pooledReaderAgreement, type ReaderAgreement, type PooledReaderAgreement } from '../annotation/agreement';
 import { auroc } from '../metrics/auroc';
 import { ssim } from '../metrics/ssim';
 import {
@@ -53,7 +53,7 @@ export interface TrustCaseInput {
   /** Decodes the image (called once per case). */
   loadImage(): GrayImage;
   /** Boxes of the readers who read this case (a reader read it when the case id is a key of their boxes). */
-  readers: Record<string, BoxCoords[]>;
+  readers: Record<string, RegionCoords[]>;
 }
 
 /** Everything that makes a map; a stored map is reused only when all of it matches. */
@@ -264,13 +264,13 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     const img = c.loadImage();
     const readers = Object.keys(c.readers).sort();
     const masks: Record<string, Uint8Array> = {};
-    for (const r of readers) masks[r] = rasterizeBoxes(c.readers[r], img.width, img.height);
+    for (const r of readers) masks[r] = rasterizeRegions(c.readers[r], img.width, img.height);
     let noConsensus: string | null = null;
     if (c.label !== 1) noConsensus = c.label === 0 ? 'normal case' : 'no label';
     else if (readers.length < quorum) noConsensus = `read by ${readers.length} reader(s) (${readers.join(', ') || 'none'}); the quorum is ${quorum}`;
     const consensus = consensusMask(readers.map((r) => masks[r]), quorum, img.width * img.height);
     const s: CaseState = { id: c.id, label: c.label, width: img.width, height: img.height, readers, noConsensus, preps: new Map(), inputs: new Map(), logits: new Map(), probabilities: new Map(), agreement: null };
-    if (c.label === 1 && readers.length >= 2) s.agreement = readerAgreementFromBoxes(c.readers, img.width, img.height, quorum);
+    if (c.label === 1 && readers.length >= 2) s.agreement = readerAgreementFromRegions(c.readers, img.width, img.height, quorum);
     if (!noConsensus) {
       for (const g of new Set(grids.values())) {
         const [gh, gw] = g.split('x').map(Number);

@@ -5,7 +5,8 @@ import { useAnnotations, annotationsStore } from '../../state/annotations';
 import { compareStore, EXTRA_METHODS, loadModels, METHOD_LABELS, SEED_METHODS, trustStore, useCompare, useTrust, finishedReaders } from '../../state/trust';
 import type { ComputeMapResult } from '../../worker/api/saliency';
 import { compute, newJobId, progressProxy } from '../../worker/client';
-import { consensusFromBoxes } from '../../core/annotation';
+import { consensusFromRegions } from '../../core/annotation';
+import { isPolygon } from '../../core/study/types';
 import { EmptyState } from '../common/EmptyState';
 import { loadImage } from '../annotate/caseData';
 import { defaultWindow, renderGray } from '../annotate/grayRender';
@@ -131,8 +132,8 @@ export function ComparePage() {
   const readerIds = useMemo(() => Object.keys(finished).sort(), [finished]);
   const overlay: Overlay = useMemo(() => {
     if (!theCase) return { consensus: null, boxes: [] };
-    const consensus = showConsensus && readerIds.length ? maskOutline(consensusFromBoxes(readerIds.map((r) => finished[r]), theCase.width, theCase.height, Math.min(2, readerIds.length)), theCase.width, theCase.height) : null;
-    const boxes = readerIds.filter((r) => shownReaders.includes(r)).flatMap((r) => finished[r].map((b) => ({ color: readerColor(readerIds, r), box: b })));
+    const consensus = showConsensus && readerIds.length ? maskOutline(consensusFromRegions(readerIds.map((r) => finished[r]), theCase.width, theCase.height, Math.min(2, readerIds.length)), theCase.width, theCase.height) : null;
+    const boxes = readerIds.filter((r) => shownReaders.includes(r)).flatMap((r) => finished[r].flatMap((b) => (isPolygon(b) ? [] : [{ color: readerColor(readerIds, r), box: b }])));
     return { consensus, boxes };
   }, [finished, readerIds, showConsensus, shownReaders, theCase?.id]);
 

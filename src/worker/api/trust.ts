@@ -7,7 +7,7 @@
 import { openDatabase } from '../../state/db';
 import { cascadeSteps } from '../../core/model/randomization';
 import { METHODS, resolveParams, type PresetId } from '../../core/saliency/registry';
-import type { BoxCoords } from '../../core/study/types';
+import type { RegionCoords } from '../../core/study/types';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { computeMapUnwrapped } from './saliency';
 import { getLoadedModel } from './models';
@@ -82,7 +82,7 @@ export function evaluateTrust(
 }
 
 /** A reader's edit: every finished reader's boxes of the case. null when no evaluation holds the case. */
-export function updateTrustReaders(caseId: string, readers: Record<string, BoxCoords[]>): Promise<Reply<TrustReport | null>> {
+export function updateTrustReaders(caseId: string, readers: Record<string, RegionCoords[]>): Promise<Reply<TrustReport | null>> {
   return reply(async () => (session && session.hasCase(caseId) ? session.updateReaders(caseId, readers) : null));
 }
 

@@ -20,8 +20,8 @@ import { aggregateMapAgreement, mapAgreementCase, type MapAgreementCase, type Ma
 import type { CriterionId, CriterionResult, Plane } from '../../core/metrics/criteria/types';
 import { ssim } from '../../core/metrics/ssim';
 import { auroc } from '../../core/metrics/auroc';
-import { pooledReaderAgreement, readerAgreementFromBoxes, type PooledReaderAgreement, type ReaderAgreement } from '../../core/annotation';
-import type { BoxCoords } from '../../core/study/types';
+import { pooledReaderAgreement, readerAgreementFromRegions, type PooledReaderAgreement, type ReaderAgreement } from '../../core/annotation';
+import type { RegionCoords } from '../../core/study/types';
 
 export const CRITERIA: CriterionId[] = ['localization', 'randomization', 'repeatability', 'reproducibility'];
 
@@ -33,7 +33,7 @@ export interface TrustCase {
   width: number;
   height: number;
   /** Boxes of each reader who finished the case (an empty list: "no abnormality found"). */
-  readers: Record<string, BoxCoords[]>;
+  readers: Record<string, RegionCoords[]>;
 }
 
 export interface TrustConfig {
@@ -238,7 +238,7 @@ export class TrustSession {
   }
 
   private agreementOf(c: TrustCase): ReaderAgreement {
-    return readerAgreementFromBoxes(c.readers, c.width, c.height, this.config.quorum);
+    return readerAgreementFromRegions(c.readers, c.width, c.height, this.config.quorum);
   }
 
   /** Models whose maps the criteria need (in order, primary first). */
@@ -380,7 +380,7 @@ export class TrustSession {
   }
 
   /** A reader's boxes changed on a case (readers: every finished reader's boxes). Returns the new report. */
-  updateReaders(caseId: string, readers: Record<string, BoxCoords[]>): TrustReport | null {
+  updateReaders(caseId: string, readers: Record<string, RegionCoords[]>): TrustReport | null {
     const c = this.cases.get(caseId);
     if (!c) return null;
     const before = c.readers;
