@@ -15,6 +15,8 @@ export interface BackendStatus {
   forced?: BackendName | null;
   attempts?: BackendAttempt[];
   tfjsVersion?: string;
+  /** Why this backend: forced, or the start-up measurement that chose it. */
+  reason?: string;
   error?: string;
 }
 
