@@ -202,9 +202,9 @@ export function AnnotatePage() {
     if (toast) toastTimer.current = setTimeout(() => ed().set({ toast: null }), 2600);
   }, [toast]);
 
-  // warn before leaving with edits not yet in storage
+  // warn before leaving with edits neither in IndexedDB nor in the journal (only when the journal failed)
   useEffect(() => {
-    const h = (e: BeforeUnloadEvent) => { if (ann.getState().saveState !== 'saved') { e.preventDefault(); e.returnValue = ''; } };
+    const h = (e: BeforeUnloadEvent) => { if (ann.getState().saveState !== 'saved' && !ann.getState().safeToUnload()) { e.preventDefault(); e.returnValue = ''; } };
     window.addEventListener('beforeunload', h);
     return () => window.removeEventListener('beforeunload', h);
   }, [ann]);
