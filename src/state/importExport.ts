@@ -10,6 +10,7 @@ import { toCoco } from '../core/export/coco';
 import { toFlatCsv } from '../core/export/flatCsv';
 import { consensusMasksZip } from '../core/export/masks';
 import { metricsCsv, metricsJson } from '../core/export/metrics';
+import { makeRedactor } from '../core/export/privacy';
 import { planMerge, resolveAnnotations, type Choice, type MergePlan } from '../core/study/merge';
 import type { ProjectSnapshot } from '../core/export/types';
 
@@ -210,7 +211,10 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/
 export async function exportFile(kind: ExportKind, opts: ExportOptions = {}): Promise<ExportedFile> {
   const now = opts.now ?? new Date();
   const snap = await loadSnapshot(opts.open, undefined, kind === 'project' || kind === 'reader');
-  const base = `heatcheck-${slug(snap.studies[0]?.name ?? 'study')}`;
+  // the same redaction as the files' contents: the study name in the file name, case ids and names in metrics
+  const red = makeRedactor(snap, Boolean(opts.includeIdentifiers));
+  const base = `heatcheck-${slug(red.studyName(snap.studies[0]?.name ?? 'study'))}`;
+  const metricResults = () => red.deep(snap.results.filter((r) => r.kind !== 'saliency'));
   const common = { includeIdentifiers: opts.includeIdentifiers, now };
   const quorum = snap.settings.find((s) => s.key === 'annotate.quorum')?.value;
   switch (kind) {
@@ -226,9 +230,9 @@ export async function exportFile(kind: ExportKind, opts: ExportOptions = {}): Pr
     case 'masks':
       return { name: `${base}-consensus-masks-${stamp(now)}.zip`, type: 'application/zip', data: consensusMasksZip(snap, { ...common, quorum: typeof quorum === 'number' ? quorum : 2 }) };
     case 'metrics-json':
-      return { name: `${base}-metrics-${stamp(now)}.json`, type: 'application/json', data: JSON.stringify(metricsJson(snap.results.filter((r) => r.kind !== 'saliency'), { now }), null, 2) };
+      return { name: `${base}-metrics-${stamp(now)}.json`, type: 'application/json', data: JSON.stringify(metricsJson(metricResults(), { now }), null, 2) };
     case 'metrics-csv':
-      return { name: `${base}-metrics-${stamp(now)}.csv`, type: 'text/csv', data: metricsCsv(snap.results.filter((r) => r.kind !== 'saliency')) };
+      return { name: `${base}-metrics-${stamp(now)}.csv`, type: 'text/csv', data: metricsCsv(metricResults()) };
   }
 }
 
