@@ -1,4 +1,8 @@
-import * as dicomParser from 'dicom-parser';
+import * as dicomParserNs from 'dicom-parser';
+
+// dicom-parser is a UMD bundle: bundlers and vitest give its functions on the namespace, plain
+// Node ESM (tsx: the CLI, the benches) under `default`. One object either way.
+const dicomParser: typeof dicomParserNs = (dicomParserNs as { parseDicom?: unknown }).parseDicom ? dicomParserNs : (dicomParserNs as unknown as { default: typeof dicomParserNs }).default;
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { ImportError, checkSize } from './errors';
 import { decodeRleFrame, RleError } from './rle';
@@ -72,14 +76,14 @@ export function decodeDicomImageSync(bytes: Uint8Array, file: string): DecodedIm
   return finish(h, raw);
 }
 
-interface Header { ds: dicomParser.DataSet; ts: string; g: Geometry; info: DecodedImage['info']; n: number; frame?: Uint8Array; raw?: Int32Array }
+interface Header { ds: dicomParserNs.DataSet; ts: string; g: Geometry; info: DecodedImage['info']; n: number; frame?: Uint8Array; raw?: Int32Array }
 
 /** DICOM usually needs a wasm codec only for these transfer syntaxes. */
 export const needsWasm = (ts: string) => /^1\.2\.840\.10008\.1\.2\.4\.(50|51|80|81|90|91)$/.test(ts);
 
 function readHeader(bytes: Uint8Array, file: string): Header {
   if (!isDicom(bytes)) throw new ImportError('IMPORT_UNREADABLE', file, 'is not a DICOM Part 10 file (no "DICM" at byte 128).', 'Choose a PNG, JPEG or DICOM file; raw DICOM without the Part 10 header needs converting first.');
-  let ds: dicomParser.DataSet;
+  let ds: dicomParserNs.DataSet;
   let ts = '1.2.840.10008.1.2';
   try {
     ts = dicomParser.readPart10Header(bytes).string(T.transferSyntax)?.trim() || ts;
@@ -209,7 +213,7 @@ function samplesFromBytes(data: Uint8Array, n: number, samples: number, bps: num
   return raw;
 }
 
-function firstFrame(ds: dicomParser.DataSet, el: dicomParser.Element, bytes: Uint8Array, file: string): Uint8Array {
+function firstFrame(ds: dicomParserNs.DataSet, el: dicomParserNs.Element, bytes: Uint8Array, file: string): Uint8Array {
   try {
     const fragments = el.fragments ?? [];
     if (!fragments.length) throw new Error('no fragments in the encapsulated pixel data');
