@@ -233,5 +233,11 @@ test('@newcomer axe: no serious or critical accessibility violations on Annotate
       if (v.impact === 'serious' || v.impact === 'critical') found.push(`${id}: ${v.id} (${v.impact}): ${v.help} @ ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
     }
   }
+  // and the welcome dialog over a page
+  await page.getByTestId('help-button').click();
+  await expect(page.getByRole('dialog', { name: 'Welcome to Heatcheck' })).toBeVisible();
+  for (const v of (await new AxeBuilder({ page }).analyze()).violations) {
+    if (v.impact === 'serious' || v.impact === 'critical') found.push(`welcome: ${v.id} (${v.impact}): ${v.help}`);
+  }
   expect(found).toEqual([]);
 });
