@@ -189,12 +189,16 @@ export async function loadSnapshot(open: Open = defaultOpen, studyId?: string, w
   const caseIds = new Set(cases.map((c) => c.id));
   const images = new Map<string, ImageRecord>();
   if (withImages) for (const c of cases) { const img = await db.get('images', c.imageHash); if (img) images.set(c.imageHash, img); }
+  const annotations = (await db.getAll('annotations')).filter((a) => caseIds.has(a.caseId));
+  // the study's readers (the demo's simulated ones stay with the demo) and whoever read its cases
+  const reading = new Set(annotations.map((a) => a.readerId));
+  const readers = (await db.getAll('readers')).filter((r) => !r.studyId || r.studyId === study?.id || reading.has(r.id));
   return {
     studies: study ? [study] : [],
     cases,
     images,
-    readers: await db.getAll('readers'),
-    annotations: (await db.getAll('annotations')).filter((a) => caseIds.has(a.caseId)),
+    readers,
+    annotations,
     settings: await db.getAll('settings'),
     results: await db.getAll('results'),
   };
