@@ -82,6 +82,18 @@ test.describe('a newcomer', () => {
     // R1's simulated work is untouched and not ours
     expect((await stored(page, 'R1', caseId))?.status).toMatch(/done|no-finding/);
 
+    // a box on a case answered "no abnormality found" withdraws the answer visibly, never silently
+    await page.keyboard.press('n');
+    await expect(page.getByTestId('page-annotate')).not.toHaveAttribute('data-case', caseId);
+    await page.keyboard.press('0');
+    await page.keyboard.press('p');
+    await expect(page.getByTestId('case-status')).toHaveAttribute('data-status', 'no-finding');
+    await page.keyboard.press('b');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('sync-notice')).toContainText('"No abnormality found" was withdrawn');
+    await expect(page.getByTestId('case-status')).toHaveAttribute('data-status', 'in-progress');
+    console.log(`[newcomer] backend reason: ${await badge.getAttribute('data-reason')}`);
+
     // the keyboard box is in the ? list (the one registry)
     await page.keyboard.press('?');
     await expect(page.getByTestId('hotkey-overlay').locator('[data-shortcut="box.keyboard.start"]')).toBeVisible();
