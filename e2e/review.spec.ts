@@ -94,6 +94,9 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   const target = abnormal[0];
   await page.evaluate((id) => { location.hash = `#/annotate/${encodeURIComponent(id)}`; }, target);
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', target);
+  // the app opens as the demo's new reader; this edit is simulated reader R1's (whose read is done)
+  await page.getByTestId('reader-select').selectOption('R1');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', 'R1');
   const viewer = page.getByTestId('viewer');
   const vb = (await viewer.boundingBox())!;
   const [s, x, y] = (await viewer.getAttribute('data-view'))!.split(',').map(Number);

@@ -37,7 +37,12 @@ export interface ImageRecord {
   invert?: boolean;
   source?: string;
 }
-export interface ReaderRecord { id: string; name: string; simulated?: boolean; order: number }
+/**
+ * A reader. `studyId`: the study the reader belongs to (the demo's simulated R1-R3 and its new
+ * reader belong to the demo; an imported study's readers to it). Readers without one (older
+ * databases, merged files) are offered in every study.
+ */
+export interface ReaderRecord { id: string; name: string; simulated?: boolean; order: number; studyId?: string }
 export type Box = { id: string; x0: number; y0: number; x1: number; y1: number };
 /** A polygon region (imported from VIA or COCO): vertices [x, y] in original-image pixel edges. */
 export type Polygon = { id: string; points: Array<[number, number]> };

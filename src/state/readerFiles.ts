@@ -14,6 +14,8 @@ const defaultOpen: Open = () => openDatabase();
 
 export interface ReaderFilePlan {
   file: RegionFile;
+  /** The study the regions go on (the new reader belongs to it). */
+  studyId?: string;
   studyName: string;
   match: MatchResult;
   /** A reader name to suggest: the one the file gives, else the file name without extension. */
@@ -38,6 +40,7 @@ export async function planReaderFile(text: string, fileName: string, open: Open 
   const polygons = regions.filter(isPolygon).length;
   return {
     file,
+    studyId: snap.studies[0]?.id,
     studyName: snap.studies[0]?.name ?? 'the current study',
     match,
     suggestedName: file.readerName ?? fileName.replace(/^.*[\\/]/, '').replace(/\.[^.]+$/, ''),
@@ -62,7 +65,7 @@ export async function applyReaderFile(plan: ReaderFilePlan, name: string, open: 
     const ids = new Set(existing.map((r) => r.id));
     let id = slug(readerName);
     for (let k = 2; ids.has(id); k++) id = `${slug(readerName)}-${k}`;
-    const reader: ReaderRecord = { id, name: readerName, order: existing.reduce((m, r) => Math.max(m, r.order + 1), 0) };
+    const reader: ReaderRecord = { id, name: readerName, order: existing.reduce((m, r) => Math.max(m, r.order + 1), 0), ...(plan.studyId ? { studyId: plan.studyId } : {}) };
     const records: AnnotationRecord[] = plan.match.matched.map(({ caseId, image }) => {
       const boxes: Box[] = [];
       const polygons: Polygon[] = [];

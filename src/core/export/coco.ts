@@ -1,4 +1,4 @@
-import { identifiersOf, scrubText } from './privacy';
+import { makeRedactor } from './privacy';
 import type { ProjectSnapshot } from './types';
 
 /**
@@ -10,10 +10,11 @@ import type { ProjectSnapshot } from './types';
  */
 export function toCoco(snap: ProjectSnapshot, opts: { readerId?: string; includeIdentifiers?: boolean; now?: Date } = {}) {
   const cases = [...snap.cases].sort((a, b) => a.studyId.localeCompare(b.studyId) || a.order - b.order || a.id.localeCompare(b.id));
+  const red = makeRedactor(snap, Boolean(opts.includeIdentifiers));
   const imageId = new Map(cases.map((c, i) => [c.id, i + 1]));
   const images = cases.map((c, i) => ({
     id: i + 1,
-    file_name: opts.includeIdentifiers ? c.name : scrubText(c.name, identifiersOf(c.meta)),
+    file_name: red.caseName(c),
     width: c.width,
     height: c.height,
     heatcheck_hash: c.imageHash,

@@ -1,7 +1,7 @@
 import { encode as encodePng } from 'fast-png';
 import { consensusFromRegions } from '../annotation/regions';
 import { toCsv } from '../study/csv';
-import { identifiersOf, scrubText } from './privacy';
+import { makeRedactor } from './privacy';
 import { zipStore } from './zip';
 import type { RegionCoords } from '../study/types';
 import type { AnnotationRec, ProjectSnapshot } from './types';
@@ -34,6 +34,7 @@ export function consensusMaskFiles(snap: ProjectSnapshot, opts: { quorum?: numbe
   const rows: unknown[][] = [];
   const used = new Set<string>();
   const cases = [...snap.cases].sort((a, b) => a.studyId.localeCompare(b.studyId) || a.order - b.order);
+  const red = makeRedactor(snap, Boolean(opts.includeIdentifiers));
   for (const c of cases) {
     const readers = byCase.get(c.id);
     if (!readers?.length) continue;
@@ -41,7 +42,7 @@ export function consensusMaskFiles(snap: ProjectSnapshot, opts: { quorum?: numbe
     const mask = consensusFromRegions(readers.map((r) => r.boxes), c.width, c.height, quorum);
     const png = new Uint8Array(mask.length);
     for (let i = 0; i < mask.length; i++) png[i] = mask[i] ? 255 : 0;
-    const label = opts.includeIdentifiers ? c.name : scrubText(c.name, identifiersOf(c.meta));
+    const label = red.caseName(c);
     let name = `${safeName(label)}.png`;
     if (used.has(name)) name = `${safeName(label)}-${c.imageHash.slice(0, 8)}.png`;
     used.add(name);

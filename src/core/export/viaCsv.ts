@@ -1,6 +1,6 @@
 import { toViaCsv } from '../annotation/formats/via';
 import { annotationRegions } from './masks';
-import { identifiersOf, scrubText } from './privacy';
+import { makeRedactor } from './privacy';
 import type { ProjectSnapshot } from './types';
 
 /**
@@ -13,20 +13,21 @@ import type { ProjectSnapshot } from './types';
  */
 export function toViaCsvExport(snap: ProjectSnapshot, opts: { readerId?: string; includeIdentifiers?: boolean } = {}): string {
   const cases = [...snap.cases].sort((a, b) => a.studyId.localeCompare(b.studyId) || a.order - b.order || a.id.localeCompare(b.id));
+  const red = makeRedactor(snap, Boolean(opts.includeIdentifiers));
   const rows: Parameters<typeof toViaCsv>[0] = [];
   for (const c of cases) {
     const anns = snap.annotations
       .filter((a) => a.caseId === c.id && (!opts.readerId || a.readerId === opts.readerId) && (a.status !== 'unread' || a.boxes.length || a.polygons?.length))
       .sort((a, b) => a.readerId.localeCompare(b.readerId));
     if (!anns.length) continue;
-    const name = opts.includeIdentifiers ? c.name : scrubText(c.name, identifiersOf(c.meta));
+    const name = red.caseName(c);
     const file = name.replace(/\\/g, '/').split('/').pop() || name;
     const regions = anns.flatMap((a) => annotationRegions(a).map((r) => ({ r, reader: a.readerId })));
     if (!regions.length) {
       rows.push({ file, regions: [] });
       continue;
     }
-    rows.push({ file, regions: regions.map((x) => x.r), regionAttributes: regions.map((x) => ({ reader: x.reader })) });
+    rows.push({ file, regions: regions.map((x) => x.r), regionAttributes: regions.map((x) => ({ reader: red.deep(x.reader) })) });
   }
   return toViaCsv(rows);
 }

@@ -182,7 +182,15 @@ export function AnnotatePage() {
     undo: () => { if (current && !ann.getState().undo(reader, current.id)) say('Nothing to undo on this case.'); ed().set({ preview: null }); },
     redo: () => { if (current && !ann.getState().redo(reader, current.id)) say('Nothing to redo on this case.'); },
     deleteSelected: () => tool.deleteSelected(),
-    nudge: (dx: number, dy: number) => tool.nudge(dx, dy),
+    nudge: (dx: number, dy: number) => tool.keyboardMove(dx, dy) || tool.nudge(dx, dy),
+    shiftArrow: (dx: number, dy: number) => tool.keyboardResize(dx, dy) || tool.nudge(dx * 10, dy * 10),
+    startKeyboardBox: () => {
+      if (!current || !image) { say('Open a case first.'); return true; }
+      if (!tool.startKeyboardBox(ed().stage)) return false;
+      say('New box at the centre: arrows move it, Shift+arrows resize it, Enter keeps it, Esc drops it.');
+      return true;
+    },
+    commitKeyboardBox: () => tool.commitKeyboardBox(),
     escape: () => { if (ed().overlay) { ed().set({ overlay: false }); return true; } return tool.cancel(); },
     selectNext: () => tool.selectNext(),
     zoomIn: () => ed().set({ view: zoomAbout(ed().view, 1.25, { x: ed().stage.width / 2, y: ed().stage.height / 2 }), fitted: false }),
@@ -207,9 +215,9 @@ export function AnnotatePage() {
     if (toast) toastTimer.current = setTimeout(() => ed().set({ toast: null }), 2600);
   }, [toast]);
 
-  // warn before leaving with edits not yet in storage
+  // warn before leaving with edits neither in IndexedDB nor in the journal (only when the journal failed)
   useEffect(() => {
-    const h = (e: BeforeUnloadEvent) => { if (ann.getState().saveState !== 'saved') { e.preventDefault(); e.returnValue = ''; } };
+    const h = (e: BeforeUnloadEvent) => { if (ann.getState().saveState !== 'saved' && !ann.getState().safeToUnload()) { e.preventDefault(); e.returnValue = ''; } };
     window.addEventListener('beforeunload', h);
     return () => window.removeEventListener('beforeunload', h);
   }, [ann]);
@@ -266,7 +274,7 @@ export function AnnotatePage() {
         {notice && (
           <div className="banner banner-notice" role="status" data-testid="sync-notice">{notice} <button onClick={() => ann.getState().dismissNotice()}>OK</button></div>
         )}
-        <Viewer image={image} boxes={ownBoxes} polygons={own?.polygons} color={colors[reader] ?? '#E69F00'} others={others} outline={showConsensus ? consensus?.outline ?? null : null} tool={tool} />
+        <Viewer label={current?.name} image={image} boxes={ownBoxes} polygons={own?.polygons} color={colors[reader] ?? '#E69F00'} others={others} outline={showConsensus ? consensus?.outline ?? null : null} tool={tool} />
         <div className="viewer-hud" aria-hidden="true">
           {current && <span>{current.name} · {shown.findIndex((c) => c.id === current.id) + 1}/{shown.length}</span>}
           <span>{names[reader] ?? reader}{blinded ? ' · blinded' : ' · coordinator view'}</span>

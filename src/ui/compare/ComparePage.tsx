@@ -152,14 +152,14 @@ export function ComparePage() {
       <div className="cmp-head">
         <h1 className="page-title">Compare</h1>
         <div className="cmp-case" role="group" aria-label="Case">
-          <button type="button" onClick={() => caseIndex > 0 && go(cases[caseIndex - 1].id)} disabled={caseIndex <= 0} aria-label="Previous case">◀ Prev</button>
+          <button type="button" onClick={() => caseIndex > 0 && go(cases[caseIndex - 1].id)} disabled={caseIndex <= 0} title="Previous case"><span aria-hidden="true">◀ </span>Previous case</button>
           <label>
             <span className="sr-only">Case</span>
             <select value={theCase.id} onChange={(e) => go(e.target.value)} data-testid="compare-case">
               {cases.map((c) => <option key={c.id} value={c.id}>{c.name} · {c.label === 1 ? 'abnormal' : c.label === 0 ? 'normal' : 'unlabelled'}</option>)}
             </select>
           </label>
-          <button type="button" onClick={() => caseIndex < cases.length - 1 && go(cases[caseIndex + 1].id)} disabled={caseIndex >= cases.length - 1} aria-label="Next case">Next ▶</button>
+          <button type="button" onClick={() => caseIndex < cases.length - 1 && go(cases[caseIndex + 1].id)} disabled={caseIndex >= cases.length - 1} title="Next case">Next case<span aria-hidden="true"> ▶</span></button>
           <a href={`#/annotate/${encodeURIComponent(theCase.id)}`}>Open in Annotate</a>
         </div>
         <div className="cmp-progress" aria-live="polite" data-testid="compare-progress">
