@@ -16,7 +16,7 @@ import { balancedCases, type StepPlan } from '../../core/trust/plan';
 import { writeIndex, type MapsIndexEntry } from './maps';
 
 /**
- * `heatcheck evaluate`: the headless trust report (issue 5). Reads a study folder and model
+ * `heatcheck evaluate`: the headless trust report. Reads a study folder and model
  * folders, computes the maps that --maps does not already hold (and writes them there, in the
  * `maps` command's layout), runs the cascading randomization and the four criteria, and writes
  * the report JSON to --out. stdout: a short summary; progress on stderr.
@@ -183,9 +183,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const full = {
     ...report,
     study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `${nCases} balanced by label (abnormal and normal alternately, each in folder order)`, readers: Object.keys(study.readers).sort() },
-    maps: o.maps
-      ? { dir: path.resolve(o.maps), reused: report.counts.trainedMapsReused, computed: report.counts.trainedMapsComputed, randomizedReused: report.counts.randomizedMapsReused, randomizedComputed: report.counts.randomizedMapsComputed }
-      : null,
+    maps: o.maps ? { dir: path.resolve(o.maps), reused: report.counts.mapsCached, computed: report.counts.mapsComputed } : null,
     models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
     backendDetail: backend,
     command: { preset, cases: nCases ?? null, methods, seed, quorum, caseSet: caseSetRaw, randomizationSteps: o.randomizationSteps ?? null, randomizationCases: rCases ?? null, randomizationSeed: rSeed, resamples },
@@ -202,7 +200,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
     models: ids,
     preset,
     backend: report.backend,
-    table: Object.fromEntries(report.methods.map((m) => [m, { ...Object.fromEntries(Object.entries(report.criteria[m]).map(([c, cell]) => [c, cell.pass])), trustworthy: report.verdict[m].trustworthy }])),
+    table: Object.fromEntries(report.table.map((row) => [row.method, { ...row.cells, verdict: row.verdict }])),
     seconds: full.wallSeconds,
   };
 }
