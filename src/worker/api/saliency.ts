@@ -1,5 +1,5 @@
-import { openDatabase } from '../../state/db';
-import { getResult, putResult, resultKey } from '../../state/results';
+import { openDatabase } from '../../storage/db';
+import { getResult, putResult, resultKey } from '../../storage/results';
 import { preprocessImage } from '../../core/model/preprocess';
 import type { TfProbe } from '../../core/model/probe';
 import { timeProbe, type ProbeTiming } from '../../core/model/probeTiming';
