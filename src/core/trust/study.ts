@@ -189,7 +189,8 @@ export class TrustStudy {
   }
 
   private params(method: string): Record<string, unknown> {
-    return resolveParams(method, this.settings.preset, this.settings.parameters?.[method] ?? {});
+    // Methods outside the catalog (analytic test maps) take their overrides as they are.
+    return METHOD_CATALOG[method] ? resolveParams(method, this.settings.preset, this.settings.parameters?.[method] ?? {}) : { ...(this.settings.parameters?.[method] ?? {}) };
   }
 
   /** Cases whose maps are computed: abnormal ones, and normals only when asked for. Study order. */

@@ -23,29 +23,32 @@ export function normalQuantile(p: number): number {
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
+/** The standardized effect (mean / sd) a study should be able to detect: Cohen's "medium", 0.5. */
+export const DESIGN_EFFECT = 0.5;
+
 /**
- * Cases a one-sided one-sample t-test needs to detect the observed mean/sd at alpha with 80% power:
- * n = ((z_(1-alpha) + z_0.8) / (mean / sd))^2 + 1 (the normal approximation plus one for the t
- * distribution's heavier tails), and never fewer than 2.
+ * Cases a one-sided one-sample t-test needs to detect a standardized effect `effect` at alpha with
+ * 80% power: ((z_(1-alpha) + z_0.8) / effect)^2 rounded up, plus one for the t distribution's
+ * heavier tails (26 at alpha 0.05 and effect 0.5).
  */
-export function casesNeeded(oriented: readonly number[], alpha: number): number | null {
-  const n = oriented.length;
-  if (n < 2) return 2;
-  const mean = oriented.reduce((s, x) => s + x, 0) / n;
-  const sd = Math.sqrt(oriented.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-  if (!(mean > 0)) return null;
-  if (sd === 0) return 2;
+export function casesNeeded(alpha: number, effect = DESIGN_EFFECT): number {
   const z = normalQuantile(1 - alpha) + normalQuantile(0.8);
-  return Math.max(2, Math.ceil((z / (mean / sd)) ** 2) + 1);
+  return Math.max(2, Math.ceil((z / effect) ** 2) + 1);
 }
 
-/** A unit from its criterion result: pass; inconclusive when the effect points the passing way but n is below what the test needs; else fail. */
+/**
+ * A unit from its criterion result: pass when the test passes; fail when it does not and the
+ * mean points the failing way, or when there were enough cases to detect a medium effect;
+ * otherwise inconclusive, with the cases needed.
+ */
 export function classifyUnit(r: CriterionResult<unknown>, sample: TestSample, alpha: number): Pick<TrustUnit, 'state' | 'nNeeded' | 'reason'> {
-  if (sample.oriented.length < 2) return { state: 'inconclusive', nNeeded: 2, reason: `the test (${sample.test}) needs at least 2 cases; found ${sample.oriented.length}` };
+  const n = sample.oriented.length;
+  if (n < 2) return { state: 'inconclusive', nNeeded: Math.max(2, casesNeeded(alpha)), reason: `the test (${sample.test}) needs at least 2 cases; found ${n}` };
   if (r.pass) return { state: 'pass' };
-  const need = casesNeeded(sample.oriented, alpha);
-  if (need !== null && sample.oriented.length < need) {
-    return { state: 'inconclusive', nNeeded: need, reason: `p = ${fmtP(r.p)} with ${sample.oriented.length} cases; about ${need} cases are needed to detect the observed effect at alpha ${alpha} (80% power)` };
+  const mean = sample.oriented.reduce((s, x) => s + x, 0) / n;
+  const need = casesNeeded(alpha);
+  if (mean > 0 && n < need) {
+    return { state: 'inconclusive', nNeeded: need, reason: `p = ${fmtP(r.p)} with ${n} cases; about ${need} cases are needed to detect a medium effect (d = ${DESIGN_EFFECT}) at alpha ${alpha} with 80% power` };
   }
   return { state: 'fail' };
 }
