@@ -3,6 +3,7 @@ import type { AnnotationRecord, CaseRecord } from './db';
 import type { BoxCoords } from '../core/study/types';
 import type { ColormapName } from './colormapName';
 import { METHOD_CATALOG, methodIds } from '../core/saliency/catalog';
+import type { JobReply } from './scheduler';
 import type { TrustCase, TrustConfig, TrustProgress, TrustReport } from '../worker/api/trustSession';
 import type { ModelSummary } from '../worker/api/models';
 
@@ -104,6 +105,8 @@ export interface TrustState {
   /** The last live update: which case, and ms from the edit to the new report. */
   lastLive: { caseId: string; ms: number; at: number } | null;
   jobId: string | null;
+  /** The worker's id of the running evaluation job (set when the queue starts it). */
+  workerJobId?: string | null;
   setSettings(patch: Partial<EvalSettings>): void;
 }
 
@@ -208,7 +211,15 @@ export async function startEvaluation(): Promise<void> {
     const onPartial = Comlink.proxy((r: TrustReport) => {
       if (trustStore.getState().jobId === jobId) trustStore.setState({ report: r });
     });
-    const res = await compute().evaluateTrust(jobId, { config, cases }, onProgress as never, onPartial);
+    // the evaluation is one job of the app's queue (after Compare's interactive maps)
+    const { appScheduler } = await import('./scheduler');
+    const scheduler = await appScheduler();
+    const res = await new Promise<JobReply<TrustReport>>((resolve) => {
+      scheduler.request<TrustReport>(jobId, { key: `trust-evaluation|${jobId}`, priority: 20, run: (workerJob) => {
+        trustStore.setState({ workerJobId: workerJob });
+        return compute().evaluateTrust(workerJob, { config, cases }, onProgress as never, onPartial);
+      } }, { onDone: resolve });
+    });
     if (trustStore.getState().jobId !== jobId) return;
     if (res.ok) {
       trustStore.setState({ status: 'done', report: res.value });
@@ -223,8 +234,8 @@ export async function startEvaluation(): Promise<void> {
 export async function cancelEvaluation(): Promise<void> {
   const id = trustStore.getState().jobId;
   if (!id || trustStore.getState().status !== 'running') return;
-  const { compute } = await import('../worker/client');
-  await compute().cancel(id);
+  const { appScheduler } = await import('./scheduler');
+  (await appScheduler()).cancelOwner(id);
 }
 
 /** Forwards readers' edits of evaluated cases to the worker (debounced per case); the report follows. */
