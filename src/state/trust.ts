@@ -31,8 +31,8 @@ export interface EvalSettings {
   randomizationCases: number;
   /** Cascade steps used (evenly spaced, ending fully randomized); 0: every step. */
   randomizationSteps: number;
-  /** null: chosen from the models (a DenseNet first). */
-  primaryModel: string | null;
+  /** Parameter overrides per method on top of the preset (kept in the settings; the CLI's --params). */
+  parameters?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -40,29 +40,7 @@ export interface EvalSettings {
  * preset here (SmoothIG and XRAI are most of it), so 4 + 4 cases and a 3-step cascade on 3 cases.
  * The user picks more for a firmer verdict (the seed used its whole test set).
  */
-export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 4, normal: 4, preset: 'quick', randomizationCases: 3, randomizationSteps: 3, primaryModel: null };
-
-export interface ModelPlan {
-  models: string[];
-  primaryModel: string | null;
-  repeatabilityPair: [string, string] | null;
-  reproducibilityPair: [string, string] | null;
-}
-
-/**
- * The models' roles from their manifests: primary = the chosen one, else the first DenseNet, else
- * the first; repeatability = primary and a model of the same architecture with another seed;
- * reproducibility = primary and a model of another architecture (same seed preferred).
- */
-export function planModels(models: Array<Pick<ModelSummary, 'id'> & { manifest: { architecture: string; seed?: number } }>, primary: string | null = null): ModelPlan {
-  const ids = models.map((m) => m.id);
-  const p = models.find((m) => m.id === primary) ?? models.find((m) => /densenet/i.test(m.manifest.architecture)) ?? models[0];
-  if (!p) return { models: ids, primaryModel: null, repeatabilityPair: null, reproducibilityPair: null };
-  const same = models.find((m) => m.id !== p.id && m.manifest.architecture === p.manifest.architecture && m.manifest.seed !== p.manifest.seed);
-  const others = models.filter((m) => m.manifest.architecture !== p.manifest.architecture);
-  const other = others.find((m) => m.manifest.seed === p.manifest.seed) ?? others[0];
-  return { models: ids, primaryModel: p.id, repeatabilityPair: same ? [p.id, same.id] : null, reproducibilityPair: other ? [p.id, other.id] : null };
-}
+export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 4, normal: 4, preset: 'quick', randomizationCases: 3, randomizationSteps: 3 };
 
 /** The study's view of a model: its manifest's family, seed, input and declared output. */
 export function studyModelOf(m: Pick<ModelSummary, 'id' | 'manifest'>): TrustConfig['models'][number] {
@@ -184,8 +162,7 @@ export async function startEvaluation(): Promise<void> {
     await study.getState().ensureDemoStudy();
     const models = trustStore.getState().models ?? (await loadModels());
     const s = trustStore.getState().settings;
-    const plan = planModels(models, s.primaryModel);
-    if (!plan.primaryModel) throw Object.assign(new Error('No model is available: the demo models (public/models) are missing and none was imported. Import a TF.js model on the Data page.'), { code: 'NOT_FOUND_MODEL' });
+    if (!models.length) throw Object.assign(new Error('No model is available: the demo models (public/models) are missing and none was imported. Import a TF.js model on the Data page.'), { code: 'NOT_FOUND_MODEL' });
     const chosen = selectCases(study.getState().cases, s.abnormal, s.normal);
     const ann = annotationsStore();
     const cases: TrustCase[] = [];
@@ -197,6 +174,7 @@ export async function startEvaluation(): Promise<void> {
       seed: 0,
       randomizationCases: Math.min(s.randomizationCases, s.abnormal),
       randomizationSteps: s.randomizationSteps,
+      ...(s.parameters ? { parameters: s.parameters } : {}),
       quorum: 2,
       caseSet: 'all-abnormal',
     };

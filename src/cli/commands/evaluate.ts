@@ -8,7 +8,7 @@ import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
 import { readStudyFolder } from '../studyFolder';
 import { readNpy, writeNpy } from '../../core/io/npy';
-import { methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
+import { methodIds, resolveParams, unknownMethods, type PresetId } from '../../core/saliency/catalog';
 import type { SaliencyRun } from '../../core/saliency/run';
 import type { BoxCoords } from '../../core/study/types';
 import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
@@ -36,6 +36,7 @@ export interface EvaluateOptions {
   randomizationCases?: string;
   randomizationSeed?: string;
   resamples?: string;
+  params?: string;
 }
 
 
@@ -130,6 +131,30 @@ export function parseSteps(raw: string | undefined, preset: PresetId): StepPlan 
   return { count: n };
 }
 
+/** `--params`: per-method parameter overrides as JSON ({"ig": {"steps": 4}}), checked against the catalog. */
+export function parseParams(raw: string | undefined, methods: string[], preset: PresetId): Record<string, Record<string, unknown>> | undefined {
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new HeatcheckError('USAGE_BAD_OPTION', `--params is not valid JSON (${(e as Error).message}); give an object of method ids to parameter objects, for example {"ig":{"steps":4}}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HeatcheckError('USAGE_BAD_OPTION', '--params must be a JSON object of method ids to parameter objects, for example {"ig":{"steps":4}}');
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [m, p] of Object.entries(v as Record<string, unknown>)) {
+    if (!methods.includes(m)) throw new HeatcheckError('USAGE_BAD_OPTION', `--params names method "${m}", which this run does not use (methods: ${methods.join(', ')})`);
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw new HeatcheckError('USAGE_BAD_OPTION', `--params: the parameters of "${m}" must be an object`);
+    try {
+      resolveParams(m, preset, p as Record<string, unknown>);
+    } catch (e) {
+      throw new HeatcheckError((e as { code?: string }).code ?? 'USAGE_BAD_OPTION', (e as Error).message);
+    }
+    out[m] = p as Record<string, unknown>;
+  }
+  return out;
+}
+
 export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const preset = (o.preset ?? 'paper') as PresetId;
@@ -146,6 +171,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const rCases = intOption('randomization-cases', o.randomizationCases, 2);
   const rSeed = intOption('randomization-seed', o.randomizationSeed, 0) ?? 0;
   const resamples = intOption('resamples', o.resamples, 10) ?? 1000;
+  const parameters = parseParams(o.params, methods, preset);
   const modelDirs = list(o.models);
   if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
 
@@ -173,6 +199,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
       caseSet: caseSetRaw === 'correct' ? 'correct-at-0.5' : 'all-abnormal',
       randomization: { steps, cases: rCases ?? (preset === 'quick' ? 6 : cases.length), seed: rSeed },
       stats: { resamples },
+      parameters,
       store,
       onProgress: log,
     });
@@ -223,6 +250,7 @@ export function register(program: Command): void {
     .option('--randomization-cases <n>', 'randomize on the first N cases (default: quick 6, paper all)')
     .option('--randomization-seed <s>', 'seed of the re-initialisation and of the threshold pairs (default 0)')
     .option('--resamples <n>', 'bootstrap resamples (default 1000)')
+    .option('--params <json>', 'parameter overrides per method on top of the preset, JSON: {"ig":{"steps":4}}')
     .action(async (o: EvaluateOptions) => {
       printJson(await runEvaluate(o));
     });

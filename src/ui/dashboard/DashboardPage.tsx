@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { appStore } from '../../state/appStore';
-import { autorunWanted, cancelEvaluation, loadModels, planModels, startEvaluation, trustStore, useTrust } from '../../state/trust';
+import { autorunWanted, cancelEvaluation, loadModels, startEvaluation, studyModelOf, trustStore, useTrust } from '../../state/trust';
+import { noPairsReason, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
 import { PlotFigure, plotSvg } from '../common/Plot';
 import { EmptyState } from '../common/EmptyState';
 import { download } from '../common/download';
@@ -32,12 +33,24 @@ export function exportReport(r: TrustReport, kind: 'html' | 'json' | 'csv'): voi
 
 const COUNTS = [2, 4, 8, 12, 16, 20];
 
+/** The study's units from the models' manifests (the pairs the criteria will form). */
+function studyUnits(models: Array<{ id: string; family: string; seed: number | null }>) {
+  const ms = models.map((m) => ({ id: m.id, family: m.family, seed: m.seed ?? undefined }));
+  return {
+    models: models.map((m) => m.id),
+    repeatability: repeatabilityPairs(ms).map((p) => `${p.a} vs ${p.b}`),
+    reproducibility: reproducibilityPairs(ms).map((p) => `${p.a} vs ${p.b}`),
+    repeatabilityNone: noPairsReason('repeatability', ms),
+    reproducibilityNone: noPairsReason('reproducibility', ms),
+  };
+}
+
 function Settings() {
   const s = useTrust((x) => x.settings);
   const status = useTrust((x) => x.status);
   const models = useTrust((x) => x.models);
   const set = trustStore.getState().setSettings;
-  const plan = useMemo(() => (models ? planModels(models, s.primaryModel) : null), [models, s.primaryModel]);
+  const plan = useMemo(() => (models ? studyUnits(models.map(studyModelOf)) : null), [models]);
   const running = status === 'running';
   return (
     <form className="dash-settings" onSubmit={(e) => { e.preventDefault(); void startEvaluation(); }} aria-label="Evaluation settings">
@@ -68,16 +81,10 @@ function Settings() {
           <option value="paper">paper defaults</option>
         </select>
       </label>
-      <label>Primary model
-        <select value={s.primaryModel ?? ''} disabled={running || !models} onChange={(e) => set({ primaryModel: e.target.value || null })}>
-          <option value="">automatic{plan?.primaryModel ? ` (${plan.primaryModel})` : ''}</option>
-          {(models ?? []).map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
-        </select>
-      </label>
       <button type="submit" className="primary" disabled={running} data-testid="eval-start">{running ? 'Evaluating…' : 'Evaluate'}</button>
       {plan && (
         <p className="muted small dash-plan">
-          Localization and randomization on <b>{plan.primaryModel}</b>; repeatability {plan.repeatabilityPair ? <b>{plan.repeatabilityPair.join(' vs ')}</b> : 'n/a'}; reproducibility {plan.reproducibilityPair ? <b>{plan.reproducibilityPair.join(' vs ')}</b> : 'n/a'}. All six methods on the abnormal cases; the classifier on all. Every map is cached, so a rerun only reads.
+          Localization and randomization per model ({plan.models.join(', ') || 'none'}); repeatability per pair {plan.repeatability.length ? <b>{plan.repeatability.join('; ')}</b> : `n/a (${plan.repeatabilityNone})`}; reproducibility per pair {plan.reproducibility.length ? <b>{plan.reproducibility.join('; ')}</b> : `n/a (${plan.reproducibilityNone})`}. All six methods on the abnormal cases; the classifier on all. Every map is cached, so a rerun only reads.
         </p>
       )}
     </form>
