@@ -9,8 +9,8 @@ import { generatePhantomCase } from '../core/phantom/generate';
 import { integratedGradientsRaw } from '../core/saliency/ig';
 
 /**
- * IG completeness on the demo models (issue 4): the sum of the raw IG map is within 2 % of
- * f(x) - f(b) at 200 steps. With the fast input gradients (issue 9) the 200 gradients take about
+ * IG completeness on the demo models: the sum of the raw IG map is within 2 % of
+ * f(x) - f(b) at 200 steps. With the fast input gradients the 200 gradients take about
  * 9 s on wasm in Node, so it runs in every `npm test`.
  */
 // inception-compact-s1 is left out: on this case its logit is steep right next to the black baseline

@@ -60,6 +60,8 @@ export interface ComputeMapResult {
   targetLogit: number;
   baselineLogits?: Record<string, number>;
   info: Record<string, unknown>;
+  /** The map's warnings (for example an IG completeness warning); the trust report carries them into the cells that used the map. */
+  warnings?: string[];
   createdAt: number;
   cached: boolean;
 }
@@ -183,6 +185,7 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
     targetLogit: run.targetLogit,
     ...(run.baselineLogits ? { baselineLogits: run.baselineLogits } : {}),
     info: run.output.info ?? {},
+    ...(run.output.warnings?.length ? { warnings: run.output.warnings } : {}),
     createdAt: Date.now(),
     cached: false,
   };

@@ -35,8 +35,7 @@ export function evaluateTrust(
     const s = createTrustSession(request.config, request.cases, {
       map: async (q) => {
         const r = await computeMapUnwrapped(jobId, { imageHash: q.imageHash, modelId: q.modelId, method: q.method, preset: q.preset, params: q.params, seed: q.seed, randomizationStep: q.randomizationStep, includeRaw: q.randomizationStep === null });
-        const warnings = (r.info as { warnings?: unknown }).warnings;
-        return { map: r.map, width: r.width, height: r.height, ms: r.ms, cached: r.cached, backend: r.backend, warnings: Array.isArray(warnings) ? (warnings as string[]) : undefined };
+        return { map: r.map, width: r.width, height: r.height, ms: r.ms, cached: r.cached, backend: r.backend, warnings: r.warnings };
       },
       predict: async (hash, modelId) => {
         const p = await predictUnwrapped(modelId, hash);
