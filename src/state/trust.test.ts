@@ -15,7 +15,7 @@ describe('case selection and readers', () => {
   const c = (id: string, label: 0 | 1 | null, order: number): CaseRecord => ({ id, studyId: 's', imageHash: id, name: id, label, width: 4, height: 4, order });
   it('takes the first abnormal and normal cases in study order', () => {
     const cases = [c('a', 1, 3), c('b', 0, 0), c('d', 1, 1), c('e', null, 2), c('f', 0, 4)];
-    expect(selectCases(cases, 1, 5).map((x) => x.id)).toEqual(['d', 'b', 'f']);
+    expect(selectCases(cases, 1, 5).map((x) => x.id)).toEqual(['b', 'd', 'f']);
   });
   it('counts only finished readers, boxes normalised to x0 <= x1', () => {
     const rec = (readerId: string, status: AnnotationRecord['status'], boxes: AnnotationRecord['boxes']): AnnotationRecord => ({ readerId, caseId: 'a', status, boxes, updatedAt: 0, rev: 1 });

@@ -48,12 +48,12 @@ export function studyModelOf(m: Pick<ModelSummary, 'id' | 'manifest'>): TrustCon
   return { id: m.id, ...(f.name ? { name: f.name } : {}), architecture: f.architecture, family: f.family ?? f.architecture, seed: typeof f.seed === 'number' ? f.seed : null, input: f.input, output: f.output, weightsSha256: f.weightsSha256 ?? null };
 }
 
-/** The first `abnormal` abnormal and `normal` normal cases in study order (unlabelled cases are left out). */
+/** The first `abnormal` abnormal and `normal` normal cases, in study order (unlabelled cases are left out), as `heatcheck evaluate --cases` keeps folder order. */
 export function selectCases(cases: readonly CaseRecord[], abnormal: number, normal: number): CaseRecord[] {
   const sorted = [...cases].sort((a, b) => a.order - b.order);
   const a = sorted.filter((c) => c.label === 1).slice(0, abnormal);
   const n = sorted.filter((c) => c.label === 0).slice(0, normal);
-  return [...a, ...n];
+  return [...a, ...n].sort((x, y) => x.order - y.order);
 }
 
 /** Boxes of each reader who finished the case ('done' or 'no-finding'); readers still reading do not count. */
