@@ -83,6 +83,7 @@ export function TrustTable({ report, onOpenMethod, onOpenCase }: { report: Trust
                   return (
                     <td key={c.id} data-criterion={c.id} data-state={cell.state} data-testid={`cell-${m.id}-${c.id}`} onClick={() => setOpen({ method: m.id, criterion: c.id })} className="clickable">
                       <Cell c={cell} />
+                      {cell.units.length > 0 && <button type="button" className="link small" aria-label={`Cases of ${m.label}, ${c.label}`} onClick={(e) => { e.stopPropagation(); setOpen({ method: m.id, criterion: c.id }); }}>cases</button>}
                       {seed && <span className="seed-ref">seed: {seed.pass === null ? seed.text : <Verdict pass={seed.pass} />}</span>}
                     </td>
                   );
