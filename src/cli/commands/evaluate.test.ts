@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../main';
@@ -431,6 +431,24 @@ describe('heatcheck evaluate', () => {
     expect(again.code, again.err.slice(-2000)).toBe(0);
     // --cases 2: one abnormal and one normal case; only the abnormal one is mapped (2 methods), cascade on it alone (2 methods)
     expect(JSON.parse(readFileSync(out, 'utf8')).maps).toMatchObject({ computed: 2, reused: 2 });
+  }, 120_000);
+
+  it('an image that cannot be decoded is a row of errors.csv beside --out; the other cases go on', async () => {
+    const broken = path.join(root, 'broken-study');
+    cpSync(path.join(root, 'study'), broken, { recursive: true });
+    const study = readStudyFolder(broken);
+    const bad = study.cases[1];
+    writeFileSync(path.join(broken, bad.image), 'not a png');
+    const out = path.join(root, 'broken-out', 'report.json');
+    const { code, json, err } = await cli(['evaluate', '--study', broken, '--models', dirs['plain-s1'], '--out', out, '--preset', 'quick', '--methods', 'gradcam', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '50']);
+    expect(code, err.slice(-2000)).toBe(0);
+    expect(json).toMatchObject({ cases: study.cases.length - 1, failed: 1 });
+    const csv = readFileSync(path.join(root, 'broken-out', 'errors.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('file,code,message');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain(bad.image);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(report.cases.map((c) => c.id)).toEqual(study.cases.filter((c) => c.id !== bad.id).map((c) => c.id));
   }, 120_000);
 
   it('takes a GraphModel: its maps and localization count, randomization leaves it out and says why', async () => {

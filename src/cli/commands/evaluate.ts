@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HeatcheckError } from '../errors';
 import { intOption, list } from '../options';
 import { log, printJson } from '../output';
+import { FailureLog } from '../failures';
 import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
 import { readStudyFolder } from '../studyFolder';
@@ -177,11 +178,18 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
 
   const study = readStudyFolder(o.study);
   const chosen = nCases === undefined ? study.cases : balancedCases(study.cases, nCases);
-  const cases: TrustCaseInput[] = chosen.map((c) => {
+  // An image that cannot be decoded is a row of OUT-dir/errors.csv; the other cases go on.
+  const failures = new FailureLog();
+  const cases: TrustCaseInput[] = [];
+  for (const c of chosen) {
+    const img = await failures.attempt(path.join(study.dir, c.image), () => study.loadImage(c));
+    if (!img) continue;
     const readers: Record<string, BoxCoords[]> = {};
     for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
-    return { id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => study.loadImage(c), readers };
-  });
+    cases.push({ id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => img, readers });
+  }
+  const errorsCsv = failures.writeCsv(path.dirname(path.resolve(o.out)));
+  failures.finish(cases.length);
   const backend = await initNodeBackend('wasm');
   const models = [];
   for (const d of modelDirs) models.push(await loadModelDir(d));
@@ -209,6 +217,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   }
   const full = {
     ...report,
+    failures: { count: failures.count, file: errorsCsv, cases: failures.failures },
     study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `${nCases} balanced by label (abnormal and normal alternately, each in folder order)`, readers: Object.keys(study.readers).sort() },
     maps: o.maps ? { dir: path.resolve(o.maps), reused: report.counts.mapsCached, computed: report.counts.mapsComputed } : null,
     models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
@@ -224,6 +233,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   return {
     out: o.out,
     cases: cases.length,
+    failed: failures.count,
     models: ids,
     preset,
     backend: report.backend,
