@@ -37,15 +37,15 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
     for (const c of CRITERIA) {
       const cell = page.getByTestId(`cell-${m}-${c}`);
       const state = await cell.getAttribute('data-state');
-      if (state === 'ok') await expect(cell.locator('.cell-value')).toHaveText(/^-?\d\.\d{3}$/);
+      if (state === 'n/a') await expect(cell.locator('.cell-note.na')).toHaveText(/.+/);
       else {
-        expect(state, `${m} ${c}`).toBe('na');
-        await expect(cell.locator('.cell-note')).toHaveText(/^n\/a: .+/);
+        expect(['pass', 'fail', 'inconclusive'], `${m} ${c}`).toContain(state);
+        await expect(cell.locator('.cell-value')).toHaveText(/^-?\d\.\d{3}$/);
       }
     }
-    await expect(page.getByTestId(`verdict-${m}`)).toContainText(/yes|no|not all known/);
+    await expect(page.getByTestId(`verdict-${m}`)).toContainText(/yes|no|undetermined/);
   }
-  for (const m of METHODS) await expect(page.getByTestId(`cell-${m}-localization`)).toHaveAttribute('data-state', 'ok');
+  for (const m of METHODS) await expect(page.getByTestId(`cell-${m}-localization`)).not.toHaveAttribute('data-state', 'n/a');
   await table.scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/heatcheck-review-1-dashboard.png', fullPage: true });
   const before = await page.getByTestId('cell-gradcam-localization').locator('.cell-value').textContent();
@@ -125,10 +125,10 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   expect(text.replace(/xmlns(:\w+)?="http[^"]*"/g, '')).not.toMatch(/(src|href)=["']?https?:|<script|<link/i);
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
   const report = JSON.parse(await (await import('node:fs/promises')).readFile((await json.path())!, 'utf8'));
-  expect(report.schema).toBe('heatcheck.trust-report');
-  expect(report.rows).toHaveLength(6);
+  expect(report.schema).toBe('heatcheck.trust-report/1');
+  expect(report.methods).toHaveLength(6);
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
-  expect((await (await import('node:fs/promises')).readFile((await csv.path())!, 'utf8')).split('\n')[0]).toBe('row,method,criterion,models,case,state,value,ci_lo,ci_hi,n,p,pass,note');
+  expect((await (await import('node:fs/promises')).readFile((await csv.path())!, 'utf8')).split('\n')[0]).toBe('row,method,criterion,models,case,state,value,ci_lo,ci_hi,n,p,n_needed,reason');
 
   // a reload recomputes nothing: the dashboard re-runs the evaluation from the results store
   await page.reload();

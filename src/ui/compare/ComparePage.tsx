@@ -5,6 +5,7 @@ import { useAnnotations, annotationsStore } from '../../state/annotations';
 import { compareStore, EXTRA_METHODS, loadModels, METHOD_LABELS, SEED_METHODS, trustStore, useCompare, useTrust, finishedReaders } from '../../state/trust';
 import type { ComputeMapResult } from '../../worker/api/saliency';
 import { compute, newJobId, progressProxy } from '../../worker/client';
+import { appScheduler, mapJobKey } from '../../state/scheduler';
 import { consensusFromRegions } from '../../core/annotation';
 import { isPolygon } from '../../core/study/types';
 import { EmptyState } from '../common/EmptyState';
@@ -86,36 +87,45 @@ export function ComparePage() {
 
   const modelIds = useMemo(() => (models ?? []).map((m) => m.id).filter((id) => !shownModels || shownModels.includes(id)), [models, shownModels]);
 
-  // compute the maps (cached in the worker's results store), cheap methods first
+  // ask the store's scheduler for the maps (cached in the worker's results store), cheap methods
+  // first; leaving the case or the page withdraws what is still queued
   useEffect(() => {
     if (!theCase || !modelIds.length) return;
-    const me = { id: newJobId('compare'), stop: false };
+    const owner = newJobId('compare');
+    const me = { id: owner, stop: false };
     job.current = me;
     const list = methods.flatMap((method) => modelIds.map((model) => ({ method, model })));
     setPanels(Object.fromEntries(list.map((t) => [pkey(t.method, t.model), { result: null, state: 'waiting' as const }])));
     setProgress({ done: 0, total: list.length, message: 'starting' });
-    void (async () => {
-      let done = 0;
+    let done = 0;
+    void appScheduler().then((scheduler) => {
+      if (me.stop) return;
       for (const t of list) {
-        if (me.stop) break;
         const k = pkey(t.method, t.model);
-        setPanels((p) => ({ ...p, [k]: { result: null, state: 'computing' } }));
-        setProgress({ done, total: list.length, message: `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}` });
-        const onProgress = progressProxy((pp) => { if (!me.stop) setProgress({ done, total: list.length, message: `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}: ${pp.message ?? `${pp.done}/${pp.total}`}` }); });
-        const r = await compute().computeMap(me.id, { imageHash: theCase.imageHash, modelId: t.model, method: t.method, preset, seed: 0, includeRaw: true }, onProgress);
-        done++;
-        if (r.ok) setPanels((p) => ({ ...p, [k]: { result: r.value, state: 'done' } }));
-        else if (r.code === 'CANCELLED') { setPanels((p) => ({ ...p, [k]: { result: null, state: 'cancelled' } })); break; }
-        else setPanels((p) => ({ ...p, [k]: { result: null, state: 'error', error: r.message } }));
+        const request = { imageHash: theCase.imageHash, modelId: t.model, method: t.method, preset, seed: 0, includeRaw: true };
+        const what = `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}`;
+        scheduler.request<ComputeMapResult>(owner, { key: mapJobKey(request), priority: 1, run: (jobId, onP) => compute().computeMap(jobId, request, progressProxy(onP)) }, {
+          onStart: () => {
+            if (me.stop) return;
+            setPanels((p) => ({ ...p, [k]: { result: null, state: 'computing' } }));
+            setProgress({ done, total: list.length, message: what });
+          },
+          onProgress: (pp) => { if (!me.stop) setProgress({ done, total: list.length, message: `${what}: ${pp.message ?? `${pp.done}/${pp.total}`}` }); },
+          onDone: (r) => {
+            if (me.stop) return;
+            done++;
+            if (r.ok) setPanels((p) => ({ ...p, [k]: { result: r.value, state: 'done' } }));
+            else if (r.code === 'CANCELLED') setPanels((p) => ({ ...p, [k]: { result: null, state: 'cancelled' } }));
+            else setPanels((p) => ({ ...p, [k]: { result: null, state: 'error', error: r.message } }));
+            if (done === list.length && job.current === me) setProgress(null);
+            else setProgress({ done, total: list.length, message: what });
+          },
+        });
       }
-      if (job.current === me) {
-        setProgress(null);
-        if (me.stop) setPanels((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.state === 'waiting' || v.state === 'computing' ? { ...v, state: 'cancelled' as const } : v])));
-      }
-    })();
+    });
     return () => {
       me.stop = true;
-      void compute().cancel(me.id);
+      void appScheduler().then((s) => s.cancelOwner(owner));
     };
   }, [theCase?.id, modelIds.join(','), preset, methods]);
 
@@ -123,7 +133,9 @@ export function ComparePage() {
     const j = job.current;
     if (!j) return;
     j.stop = true;
-    void compute().cancel(j.id);
+    void appScheduler().then((s) => s.cancelOwner(j.id));
+    setProgress(null);
+    setPanels((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.state === 'waiting' || v.state === 'computing' ? { ...v, state: 'cancelled' as const } : v])));
   };
 
   // readers' boxes and the consensus outline (original pixels)

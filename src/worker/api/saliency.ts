@@ -1,5 +1,5 @@
-import { openDatabase } from '../../state/db';
-import { getResult, putResult, resultKey } from '../../state/results';
+import { openDatabase } from '../../storage/db';
+import { getResult, putResult, resultKey } from '../../storage/results';
 import { modelInput } from '../../core/model/preprocess';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { TfProbe } from '../../core/model/probe';
@@ -63,6 +63,8 @@ export interface ComputeMapResult {
   /** The intensity transform from the stored pixels to [0, 1] before the model's scale/offset (window, VOI LUT, min-max, bit depth). */
   intensity?: IntensityRecord;
   info: Record<string, unknown>;
+  /** The map's warnings (for example an IG completeness warning); the trust report carries them into the cells that used the map. */
+  warnings?: string[];
   createdAt: number;
   cached: boolean;
 }
@@ -187,6 +189,7 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
     ...(run.baselineLogits ? { baselineLogits: run.baselineLogits } : {}),
     intensity,
     info: run.output.info ?? {},
+    ...(run.output.warnings?.length ? { warnings: run.output.warnings } : {}),
     createdAt: Date.now(),
     cached: false,
   };
