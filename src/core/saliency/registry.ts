@@ -8,6 +8,8 @@ import { xrai, type XraiParams } from './xrai';
 import { blurIntegratedGradients, type BlurIgParams } from './blurIg';
 import { occlusion, type OcclusionParams } from './occlusion';
 import { guidedIntegratedGradients, type GuidedIgParams } from './guidedIg';
+import { DEFAULT_IG_RULE } from './quadrature';
+import { IG_MAX_STEPS, IG_TOLERANCE } from './completeness';
 
 /**
  * The saliency methods by id. A new method is one file plus one entry here.
@@ -15,9 +17,14 @@ import { guidedIntegratedGradients, type GuidedIgParams } from './guidedIg';
  * Presets (labelled on every result):
  * - `paper` ("paper defaults"): SPEC section 2, PAIR's defaults — IG 25 steps, SG 25 samples,
  *   SIG 25 samples x 25 steps, noise 0.15 of the input range, black baseline, XRAI 100 steps.
- * - `quick` ("quick preview"): IG 8 steps, SG 6 samples, SIG 6 samples x 6 steps, XRAI 16 steps;
- *   Grad-CAM and the gradient are the same in both (one pass each). About 3-17x cheaper; the maps
- *   are noisier and not for the trust criteria.
+ * - `quick` ("quick preview"): IG 16 steps, SG 6 samples, SIG 6 samples x 8 steps, XRAI 16 steps;
+ *   Grad-CAM and the gradient are the same in both (one pass each). The maps are noisier and not
+ *   for the trust criteria.
+ * In both, the IG family's steps are only a start: they double until the completeness error is at
+ * most `tolerance` (0.05) or `maxSteps` is reached, and a map left over tolerance carries a warning
+ * (completeness.ts). `quick` caps the doubling lower (IG and XRAI 128, SIG 32, Guided IG 160, Blur
+ * IG 80; `paper`: 400, SIG 100), so it stays quick and says when it is rough. The quadrature
+ * `rule` is DEFAULT_IG_RULE in both; `pair` stays available for parity with PAIR.
  */
 export type PresetId = 'paper' | 'quick';
 export const PRESET_LABELS: Record<PresetId, string> = { paper: 'paper defaults', quick: 'quick preview' };
@@ -53,9 +60,12 @@ export const METHODS: Record<string, SaliencyMethod> = {
     id: 'ig',
     label: 'Integrated Gradients',
     fn: integratedGradients,
-    defaults: { steps: 25, baseline: 'black' },
+    defaults: { steps: 25, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: true,
-    presets: { paper: { steps: 25, baseline: 'black' }, quick: { steps: 8, baseline: 'black' } },
+    presets: {
+      paper: { steps: 25, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { steps: 16, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 128 },
+    },
     postprocess: 'grayscale',
     seeded: false,
   }),
@@ -72,18 +82,24 @@ export const METHODS: Record<string, SaliencyMethod> = {
     id: 'sig',
     label: 'Smooth IG',
     fn: smoothIntegratedGradients,
-    defaults: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' },
+    defaults: { samples: 25, steps: 25, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 100 },
     signed: false,
-    presets: { paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' }, quick: { samples: 6, steps: 6, noise: 0.15, baseline: 'black' } },
+    presets: {
+      paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 100 },
+      quick: { samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 32 },
+    },
     postprocess: 'grayscale',
   }),
   xrai: define<XraiParams>({
     id: 'xrai',
     label: 'XRAI',
     fn: xrai,
-    defaults: { steps: 100, algorithm: 'full', baselines: 'range' },
+    defaults: { steps: 100, algorithm: 'full', baselines: 'range', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: false,
-    presets: { paper: { steps: 100, algorithm: 'full', baselines: 'range' }, quick: { steps: 16, algorithm: 'full', baselines: 'range' } },
+    presets: {
+      paper: { steps: 100, algorithm: 'full', baselines: 'range', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { steps: 16, algorithm: 'full', baselines: 'range', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 128 },
+    },
     postprocess: 'minmax',
     seeded: false,
   }),
@@ -91,9 +107,12 @@ export const METHODS: Record<string, SaliencyMethod> = {
     id: 'guided-ig',
     label: 'Guided IG',
     fn: guidedIntegratedGradients,
-    defaults: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' },
+    defaults: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black', tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: true,
-    presets: { paper: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' }, quick: { steps: 40, fraction: 0.25, maxDist: 0.02, baseline: 'black' } },
+    presets: {
+      paper: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black', tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { steps: 40, fraction: 0.25, maxDist: 0.02, baseline: 'black', tolerance: IG_TOLERANCE, maxSteps: 160 },
+    },
     postprocess: 'grayscale',
     seeded: false,
     extra: true,
@@ -102,9 +121,12 @@ export const METHODS: Record<string, SaliencyMethod> = {
     id: 'blur-ig',
     label: 'Blur IG',
     fn: blurIntegratedGradients,
-    defaults: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false },
+    defaults: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: true,
-    presets: { paper: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false }, quick: { sigmaMax: 50, steps: 20, gradStep: 0.01, sqrt: false } },
+    presets: {
+      paper: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { sigmaMax: 50, steps: 20, gradStep: 0.01, sqrt: false, tolerance: IG_TOLERANCE, maxSteps: 80 },
+    },
     postprocess: 'grayscale',
     seeded: false,
     extra: true,

@@ -7,6 +7,7 @@ import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/cr
 import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
+import type { SaliencyOutput } from '../../core/saliency/types';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { activeBackend } from './backend';
 import { loadModelFromFiles, shardPaths, type LoadedModel } from '../../core/model/load';
@@ -59,6 +60,12 @@ export interface ComputeMapResult {
   /** The abnormal logit at the input (of the randomized model when randomizationStep is set). */
   targetLogit: number;
   baselineLogits?: Record<string, number>;
+  /** IG family: |sum(attr) - (f(x) - f(b))| / |f(x) - f(b)| of this map (worst over baselines/noise samples). */
+  completenessError?: number;
+  /** IG family: the steps used after adaptive doubling. */
+  steps?: number;
+  /** What a reader of this map must know (for example a completeness error over tolerance). */
+  warnings?: string[];
   info: Record<string, unknown>;
   createdAt: number;
   cached: boolean;
@@ -182,6 +189,7 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
     randomizationStep: step,
     targetLogit: run.targetLogit,
     ...(run.baselineLogits ? { baselineLogits: run.baselineLogits } : {}),
+    ...completenessFields(run.output),
     info: run.output.info ?? {},
     createdAt: Date.now(),
     cached: false,
@@ -189,6 +197,15 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
   const { cached: _c, ...stored } = result;
   await putResult(key, 'saliency', stored);
   return result;
+}
+
+/** The IG family's completeness fields of an output, only those present (stored with the result). */
+export function completenessFields(o: Pick<SaliencyOutput, 'completenessError' | 'steps' | 'warnings'>): Pick<ComputeMapResult, 'completenessError' | 'steps' | 'warnings'> {
+  return {
+    ...(o.completenessError !== undefined ? { completenessError: o.completenessError } : {}),
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.warnings?.length ? { warnings: [...o.warnings] } : {}),
+  };
 }
 
 /** Worker API: one map, as a Reply ({ok: false, code, message} on errors, CANCELLED on cancel). */
