@@ -85,4 +85,4 @@ function gaussLegendre(n: number): Quadrature {
  * The rule `ig`, `sig` and `xrai` use unless told: the most accurate at equal cost as measured by
  * bench/igCompleteness.ts (see README's bench section for the table).
  */
-export const DEFAULT_IG_RULE: IgRule = 'gauss-legendre';
+export const DEFAULT_IG_RULE: IgRule = 'trapezoid';
