@@ -11,6 +11,7 @@ import { balancedCases, selectSteps, repeatabilityPairs, reproducibilityPairs } 
 import { ssim } from '../../core/metrics/ssim';
 import { cnnGraphFiles } from '../../core/model/graphModelFixture';
 import { seededValues } from '../../core/saliency/testing';
+import { DEFAULT_IG_RULE } from '../../core/saliency/quadrature';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -241,7 +242,7 @@ describe('heatcheck evaluate', () => {
     expect(first.meanIoU).toBeCloseTo(meanOf(first.pairs.map((p: { iou: number }) => p.iou)), 12);
     // Provenance.
     expect(report.models.map((m: { weightsSha256: string }) => m.weightsSha256)).toEqual(ids.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
-    expect(report.parameters.methods.sig.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
+    expect(report.parameters.methods.sig.parameters).toEqual({ samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: 0.05, maxSteps: 32 });
     expect(report.reference.seed.passRandomization).toEqual(['grad', 'ig', 'sig']);
     expect(report.maps).toMatchObject({ computed: 144, reused: 0, randomizedComputed: 288, randomizedReused: 0 });
   }, 240_000);

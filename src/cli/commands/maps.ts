@@ -13,6 +13,7 @@ import { preprocessImage } from '../../core/model/preprocess';
 import { createProbe } from '../../core/model/createProbe';
 import { getMethod, methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
 import { runSaliency, targetAt } from '../../core/saliency/run';
+import { completenessFields } from '../../core/saliency/completeness';
 
 /**
  * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
@@ -143,9 +144,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
             ms: Math.round(r.ms * 10) / 10,
             targetLogit,
             ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
-            ...(r.output.completenessError !== undefined ? { completenessError: r.output.completenessError } : {}),
-            ...(r.output.steps !== undefined ? { steps: r.output.steps } : {}),
-            ...(r.output.warnings?.length ? { warnings: r.output.warnings } : {}),
+            ...completenessFields(r.output),
             file: path.relative(out, file),
             shape,
             raw: !!o.raw,

@@ -98,3 +98,15 @@ export function completenessWarnings(
   if (o.error <= o.tolerance) return [];
   return [`${label}: completeness error ${pct(o.error)} after ${o.steps} steps${rule} is above the tolerance of ${pct(o.tolerance)}: the attribution does not add up to f(x) - f(${base}) = ${(o.fx - o.fb).toPrecision(4)}, so the map is a rough approximation${o.steps >= o.maxSteps ? ` (the step cap of ${o.maxSteps} was reached; raise --ig-max-steps to refine it)` : ''}.`];
 }
+
+/**
+ * The IG family's completeness fields of a method's output, only those present, for records that
+ * keep them (maps' index.json entries, the app's stored results, trust reports).
+ */
+export function completenessFields(o: { completenessError?: number; steps?: number; warnings?: string[] }): { completenessError?: number; steps?: number; warnings?: string[] } {
+  return {
+    ...(o.completenessError !== undefined ? { completenessError: o.completenessError } : {}),
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.warnings?.length ? { warnings: [...o.warnings] } : {}),
+  };
+}

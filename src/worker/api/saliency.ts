@@ -7,7 +7,7 @@ import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/cr
 import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
-import type { SaliencyOutput } from '../../core/saliency/types';
+import { completenessFields } from '../../core/saliency/completeness';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { activeBackend } from './backend';
 import { loadModelFromFiles, shardPaths, type LoadedModel } from '../../core/model/load';
@@ -197,15 +197,6 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
   const { cached: _c, ...stored } = result;
   await putResult(key, 'saliency', stored);
   return result;
-}
-
-/** The IG family's completeness fields of an output, only those present (stored with the result). */
-export function completenessFields(o: Pick<SaliencyOutput, 'completenessError' | 'steps' | 'warnings'>): Pick<ComputeMapResult, 'completenessError' | 'steps' | 'warnings'> {
-  return {
-    ...(o.completenessError !== undefined ? { completenessError: o.completenessError } : {}),
-    ...(o.steps !== undefined ? { steps: o.steps } : {}),
-    ...(o.warnings?.length ? { warnings: [...o.warnings] } : {}),
-  };
 }
 
 /** Worker API: one map, as a Reply ({ok: false, code, message} on errors, CANCELLED on cancel). */
