@@ -2,14 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelProbe } from './types';
 import { quadrature, IG_RULES, type IgRule } from './quadrature';
-import { adaptSteps, completenessError, stepSchedule } from './completeness';
+import { adaptSteps, completenessError, nestedTrapezoidSchedule, stepSchedule } from './completeness';
 import { integratedGradients, integratedGradientsRaw } from './ig';
 import { smoothIntegratedGradients } from './sig';
 import { guidedIntegratedGradients } from './guidedIg';
 import { blurIntegratedGradients } from './blurIg';
 import { xrai } from './xrai';
 import { METHODS } from './registry';
-import { linearProbe, seededValues } from './testing';
+import { countingProbe, linearProbe, seededValues } from './testing';
 import { createRng } from './rng';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
@@ -117,6 +117,25 @@ describe('IG completeness on the analytic exp probe', () => {
     expect(out.warnings ?? []).toEqual([]);
     expect((out.info as { stepsTried: number[] }).stepsTried).toEqual(stepSchedule(4, 4096).filter((k) => k <= n));
     x.dispose();
+  });
+
+  it('the trapezoid refines in place: 4 -> 7 -> 13 -> ... nodes, equal to the closed-form trapezoid, each gradient computed once', async () => {
+    const { probe, calls } = countingProbe(expProbe(w, shape));
+    const x = tf.tensor3d(xv, shape);
+    const tolerance = 1e-3;
+    let n = 4;
+    while (Math.abs(closedFormSum('trapezoid', n) - exact) / Math.abs(exact) > tolerance) n = 2 * n - 1;
+    expect(n).toBeGreaterThan(7); // at least two refinements
+    const out = await integratedGradients(probe, x, { steps: 4, baseline: 'black', rule: 'trapezoid', tolerance, maxSteps: 4096 }, { rng: createRng(0) });
+    x.dispose();
+    expect(out.steps).toBe(n);
+    const want = Math.abs(closedFormSum('trapezoid', n) - exact) / Math.abs(exact);
+    expect(Math.abs(out.completenessError! - want)).toBeLessThan(1e-5 + 1e-2 * want);
+    // n nodes in all: the coarse grids' gradients are reused, never recomputed.
+    expect(calls.inputGradients.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(nestedTrapezoidSchedule(25, 400)).toEqual([25, 49, 97, 193, 385]);
+    expect(nestedTrapezoidSchedule(16, 128)).toEqual([16, 31, 61, 121]);
+    expect(nestedTrapezoidSchedule(1, 128)).toEqual([1]);
   });
 
   it('warns in words with the figures when the cap is reached above tolerance', async () => {

@@ -42,6 +42,21 @@ export function stepSchedule(start: number, maxSteps: number): number[] {
   return out;
 }
 
+/**
+ * The trapezoid's nested schedule: n, 2n - 1, 4n - 3, ... (the intervals double, so every node of
+ * one grid is a node of the next and only the new midpoints cost gradients), the largest not over
+ * maxSteps last. A start above the cap runs once.
+ */
+export function nestedTrapezoidSchedule(start: number, maxSteps: number): number[] {
+  const out = [start];
+  let n = start;
+  while (n >= 2 && 2 * n - 1 <= maxSteps) {
+    n = 2 * n - 1;
+    out.push(n);
+  }
+  return out;
+}
+
 export function checkAccuracyParams(what: string, p: IgAccuracyParams): { tolerance: number; maxSteps: number } {
   const tolerance = p.tolerance ?? IG_TOLERANCE;
   const maxSteps = p.maxSteps ?? IG_MAX_STEPS;
@@ -61,19 +76,22 @@ export interface Adapted<T> {
 }
 
 /**
- * Runs `attempt` at start, 2 start, ... (stepSchedule) until its completeness error is at most
- * `tolerance` (or cannot be measured: more steps would not help to know), and returns the last.
+ * Runs `attempt` at start, 2 start, ... (stepSchedule, or the given schedule) until its
+ * completeness error is at most `tolerance` (or cannot be measured: more steps would not help to
+ * know), and returns the last. Each attempt sees the previous one's result (to refine it).
  */
 export async function adaptSteps<T>(
   start: number,
   acc: { tolerance: number; maxSteps: number },
-  attempt: (steps: number) => Promise<{ result: T; error: number | undefined }>,
+  attempt: (steps: number, previous: { steps: number; result: T } | null) => Promise<{ result: T; error: number | undefined }>,
+  schedule: number[] = stepSchedule(start, acc.maxSteps),
 ): Promise<Adapted<T>> {
   const tried: number[] = [];
   let last: { result: T; error: number | undefined } | null = null;
-  for (const n of stepSchedule(start, acc.maxSteps)) {
+  for (const n of schedule) {
+    const previous = last && tried.length ? { steps: tried[tried.length - 1], result: last.result } : null;
     tried.push(n);
-    last = await attempt(n);
+    last = await attempt(n, previous);
     if (last.error === undefined || last.error <= acc.tolerance) break;
   }
   return { result: last!.result, steps: tried[tried.length - 1], error: last!.error, tried };
@@ -84,7 +102,7 @@ const pct = (e: number) => `${Number((e * 100).toPrecision(3))} %`;
 
 /**
  * The warning a reader of the map must see, or none: the error over tolerance after the last
- * steps tried, or completeness that cannot be checked because f(x) = f(baseline).
+ * steps tried (adaptSteps stops early only within tolerance, so the cap was reached), or completeness that cannot be checked because f(x) = f(baseline).
  */
 export function completenessWarnings(
   label: string,
@@ -96,7 +114,7 @@ export function completenessWarnings(
     return [`${label}: completeness cannot be checked because f(x) = ${o.fx.toPrecision(4)} and f(${base}) = ${o.fb.toPrecision(4)} are (nearly) equal; the map's total attribution has no reference.`];
   }
   if (o.error <= o.tolerance) return [];
-  return [`${label}: completeness error ${pct(o.error)} after ${o.steps} steps${rule} is above the tolerance of ${pct(o.tolerance)}: the attribution does not add up to f(x) - f(${base}) = ${(o.fx - o.fb).toPrecision(4)}, so the map is a rough approximation${o.steps >= o.maxSteps ? ` (the step cap of ${o.maxSteps} was reached; raise --ig-max-steps to refine it)` : ''}.`];
+  return [`${label}: completeness error ${pct(o.error)} after ${o.steps} steps${rule} is above the tolerance of ${pct(o.tolerance)}: the attribution does not add up to f(x) - f(${base}) = ${(o.fx - o.fb).toPrecision(4)}, so the map is a rough approximation (more steps would pass the cap of ${o.maxSteps}; raise --ig-max-steps to refine it).`];
 }
 
 /**

@@ -59,7 +59,16 @@ export function integratedGradientsPath(baseline: tf.Tensor4D, steps: number, ru
       finish: (xi, g) => xi.sub(baseline).mul(g).div(steps) as tf.Tensor4D,
     };
   }
-  const q = quadrature(rule, steps);
+  return weightedIntegratedGradientsPath(baseline, quadrature(rule, steps));
+}
+
+/**
+ * IG's path at given nodes a_k in [0, 1] with weights w_k: rows b + a_k (x - b), attribution
+ * (x - b) * sum_k w_k grad_k (any rule, or the new nodes of a refined trapezoid).
+ */
+export function weightedIntegratedGradientsPath(baseline: tf.Tensor4D, q: { nodes: ArrayLike<number>; weights: ArrayLike<number> }): GradientPath {
+  const steps = q.nodes.length;
+  if (steps < 1 || q.weights.length !== steps) throw new RangeError(`integrated gradients: ${steps} nodes and ${q.weights.length} weights`);
   const nodes = Float32Array.from(q.nodes);
   const weights = Float32Array.from(q.weights);
   return {

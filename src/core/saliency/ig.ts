@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MethodContext, ModelProbe, SaliencyMethodFn } from './types';
-import { attribute, baselineTensor, integratedGradientsPath, targetValues } from './engine';
+import { attribute, baselineTensor, integratedGradientsPath, targetValues, weightedIntegratedGradientsPath } from './engine';
 import { attributionSum, grayscaleOutput } from './postprocess';
 import { DEFAULT_IG_RULE, type IgRule } from './quadrature';
-import { adaptSteps, checkAccuracyParams, completenessError, completenessWarnings, type IgAccuracyParams } from './completeness';
+import { adaptSteps, checkAccuracyParams, completenessError, completenessWarnings, nestedTrapezoidSchedule, stepSchedule, type IgAccuracyParams } from './completeness';
 
 /**
  * `ig`: Integrated Gradients (SPEC section 2): (x - b) * integral over a in [0, 1] of dy/dx at
@@ -51,6 +51,33 @@ export async function targetAtInputAndBaseline(probe: ModelProbe, x: tf.Tensor3D
   }
 }
 
+/**
+ * The trapezoid at 2m - 1 nodes from the one at m nodes (`coarse`, [H, W, C]): the new nodes are the
+ * midpoints a_j = (2j + 1) / (2(m - 1)), j = 0..m-2, each weighing h = 1 / (2(m - 1)), and
+ * T_{2m-1} = T_m / 2 + (x - b) * h * sum_j grad(b + a_j (x - b)).
+ */
+export async function refineTrapezoid(
+  probe: ModelProbe,
+  x: tf.Tensor3D,
+  baseline: IgParams['baseline'],
+  coarse: Float32Array,
+  m: number,
+  ctx: Pick<MethodContext, 'checkpoint' | 'onProgress'> = {},
+): Promise<Float32Array> {
+  const h = 1 / (2 * (m - 1));
+  const nodes = Array.from({ length: m - 1 }, (_, j) => (2 * j + 1) * h);
+  const b = baselineTensor(probe, x.shape, baseline);
+  let mid: Float32Array;
+  try {
+    mid = await attribute(probe, x, weightedIntegratedGradientsPath(b, { nodes, weights: nodes.map(() => h) }), ctx);
+  } finally {
+    b.dispose();
+  }
+  const out = new Float32Array(coarse.length);
+  for (let i = 0; i < out.length; i++) out[i] = coarse[i] / 2 + mid[i];
+  return out;
+}
+
 /** Adaptive IG from one baseline: the raw attribution, its completeness error and the steps used (XRAI runs this per baseline). */
 export async function adaptiveIntegratedGradients(
   probe: ModelProbe,
@@ -63,10 +90,13 @@ export async function adaptiveIntegratedGradients(
   const rule = params.rule ?? DEFAULT_IG_RULE;
   const acc = checkAccuracyParams(label, params);
   const t = known ?? (await targetAtInputAndBaseline(probe, x, params.baseline));
-  const r = await adaptSteps(params.steps, acc, async (steps) => {
-    const raw = await integratedGradientsRaw(probe, x, { steps, baseline: params.baseline, rule }, ctx);
+  // The trapezoid refines in place: n -> 2n - 1 nodes reuses every gradient (T_2m = T_m / 2 + h sum of the new midpoints).
+  const nested = rule === 'trapezoid' && params.steps >= 2;
+  const schedule = nested ? nestedTrapezoidSchedule(params.steps, acc.maxSteps) : stepSchedule(params.steps, acc.maxSteps);
+  const r = await adaptSteps<Float32Array>(params.steps, acc, async (steps, previous) => {
+    const raw = nested && previous ? await refineTrapezoid(probe, x, params.baseline, previous.result, previous.steps, ctx) : await integratedGradientsRaw(probe, x, { steps, baseline: params.baseline, rule }, ctx);
     return { result: raw, error: completenessError(attributionSum(raw), t.input, t.baseline) };
-  });
+  }, schedule);
   const warnings = completenessWarnings(label, { error: r.error, steps: r.steps, tolerance: acc.tolerance, maxSteps: acc.maxSteps, rule, fx: t.input, fb: t.baseline, baseline: `${String(params.baseline)} baseline` });
   return { raw: r.result, steps: r.steps, completenessError: r.error, tried: r.tried, warnings, target: t };
 }
