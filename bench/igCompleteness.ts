@@ -25,6 +25,7 @@ import { buildArchitecture, architectureInfo } from '../src/core/model/architect
 import { generatePhantomCase } from '../src/core/phantom/generate';
 import { IG_RULES, quadrature, type IgRule } from '../src/core/saliency/quadrature';
 import type { ModelProbe } from '../src/core/saliency/types';
+import { runSaliency } from '../src/core/saliency/run';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -135,6 +136,31 @@ for (const id of demo) {
   lm.model.dispose();
 }
 if (all.length) print(medianTable('all demo models', `median over ${all.length} model-case pairs`, all));
+
+// What the presets do now: IG and XRAI with adaptive steps through runSaliency, as the app and the CLI run them.
+if (!args.includes('--no-presets') && demo.length) {
+  console.log(`\nPresets through runSaliency (adaptive steps, default rule), phantom case 0 of seed 7, per demo model`);
+  const head = ['model', 'method', 'preset', 'start', 'steps used', 'completeness', 'warning', 'ms'];
+  const rows: string[][] = [];
+  for (const id of demo) {
+    const lm = await loadModelDir(path.join(modelsDir, id));
+    const probe = createProbe(lm.model, lm.manifest);
+    const x = preprocessImage({ width: img.width, height: img.height, data: img.image }, lm.manifest);
+    for (const method of ['ig', 'xrai']) {
+      for (const preset of ['quick', 'paper'] as const) {
+        const r = await runSaliency(probe, x, { method, preset, seed: 0 });
+        rows.push([id, method, preset, String(r.params.steps), String(r.output.steps), r.output.completenessError === undefined ? 'n/a' : pct(r.output.completenessError), r.output.warnings?.length ? 'yes' : 'no', r.ms.toFixed(0)]);
+      }
+    }
+    probe.dispose();
+    lm.model.dispose();
+  }
+  const widths = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
+  const line = (r: string[]) => '| ' + r.map((v, k) => v.padEnd(widths[k])).join(' | ') + ' |';
+  console.log(line(head));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+}
 if (FULL !== 'none') {
   const info = architectureInfo(FULL);
   const [h, w, c] = info.inputShape;
