@@ -83,6 +83,6 @@ function gaussLegendre(n: number): Quadrature {
 
 /**
  * The rule `ig`, `sig` and `xrai` use unless told: the most accurate at equal cost as measured by
- * bench/igCompleteness.ts (see README's bench section for the table).
+ * bench/igCompleteness.ts (table in bench/igCompleteness.md): `trapezoid`.
  */
 export const DEFAULT_IG_RULE: IgRule = 'trapezoid';

@@ -20,8 +20,8 @@ import { IG_MAX_STEPS, IG_TOLERANCE } from './completeness';
  * - `quick` ("quick preview"): IG 16 steps, SG 6 samples, SIG 6 samples x 8 steps, XRAI 16 steps;
  *   Grad-CAM and the gradient are the same in both (one pass each). The maps are noisier and not
  *   for the trust criteria.
- * In both, the IG family's steps are only a start: they double until the completeness error is at
- * most `tolerance` (0.05) or `maxSteps` is reached, and a map left over tolerance carries a warning
+ * In both, the IG family's steps are only a start: they double (the trapezoid: n -> 2n - 1 nodes,
+ * reusing every gradient) until the completeness error is at most `tolerance` (0.05) or `maxSteps` is reached, and a map left over tolerance carries a warning
  * (completeness.ts). `quick` caps the doubling lower (IG and XRAI 128, SIG 32, Guided IG 160, Blur
  * IG 80; `paper`: 400, SIG 100), so it stays quick and says when it is rough. The quadrature
  * `rule` is DEFAULT_IG_RULE in both; `pair` stays available for parity with PAIR.
