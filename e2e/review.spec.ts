@@ -80,6 +80,14 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   );
   expect(coloured.every((n) => n > 50), `coloured pixels per panel: ${coloured.join(',')}`).toBe(true);
   await expect(page.getByTestId('panel-meta').first()).toContainText(/quick preview .* wasm .* ms/);
+  // IG-family panels say their steps and completeness error, and carry a visible warning exactly when it is over 5 %.
+  await expect(page.locator('[data-testid="compare-panel"][data-method="ig"] [data-testid="panel-meta"]').first()).toContainText(/\d+ steps · completeness error [\d.e+-]+ %/);
+  const igPanels = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[data-testid="compare-panel"]')]
+      .filter((el) => ['ig', 'sig', 'xrai'].includes(el.dataset.method ?? ''))
+      .map((el) => ({ method: el.dataset.method, error: Number(/completeness error ([\d.e+-]+) %/.exec(el.querySelector('[data-testid="panel-meta"]')?.textContent ?? '')?.[1]), warnings: el.querySelectorAll('[data-testid="panel-warning"]').length })),
+  );
+  for (const p of igPanels) if (Number.isFinite(p.error)) expect(p.warnings > 0, `${p.method}: ${p.error} %`).toBe(p.error > 5);
   await page.screenshot({ path: '/tmp/heatcheck-review-2-compare.png', fullPage: true });
 
   // linked zoom: the keyboard zooms every panel at once

@@ -15,6 +15,7 @@ import { loadModelDir } from '../modelDir';
 import { studyModel, TfMapSource } from '../../core/trust/tfMapSource';
 import { createTrustSession, type TrustCase } from '../../worker/api/trustSession';
 import type { TrustReport } from '../../core/trust/report';
+import { DEFAULT_IG_RULE } from '../../core/saliency/quadrature';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -393,7 +394,7 @@ describe('heatcheck evaluate', () => {
     expect(first.meanIoU).toBeCloseTo(meanOf(first.pairs.map((p) => p.iou)), 12);
     // Provenance.
     expect(report.models.map((m) => m.weightsSha256)).toEqual(ids.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
-    expect(report.methods.find((m) => m.id === 'sig')!.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
+    expect(report.methods.find((m) => m.id === 'sig')!.parameters).toEqual({ samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: 0.05, maxSteps: 32 });
     expect((report.reference.seed as { passRandomization: string[] }).passRandomization).toEqual(['grad', 'ig', 'sig']);
     expect((report as unknown as { maps: unknown }).maps).toMatchObject({ computed: A * 4 * 6 + R * 3 * 4 * 6, reused: 0 });
   }, 240_000);

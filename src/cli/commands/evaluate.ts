@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
-import { intOption, list } from '../options';
+import { addIgAccuracyOptions, igAccuracyOptions, intOption, list, type IgAccuracyFlags } from '../options';
 import { log, printJson } from '../output';
 import { FailureLog } from '../failures';
 import { initNodeBackend } from '../nodeBackend';
@@ -14,7 +14,8 @@ import type { SaliencyRun } from '../../core/saliency/run';
 import type { BoxCoords, GrayImage } from '../../core/study/types';
 import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
 import { balancedCases, type StepPlan } from '../../core/trust/plan';
-import { writeIndex, type MapsIndexEntry } from './maps';
+import { overridesFor, writeIndex, type MapsIndexEntry } from './maps';
+import { completenessFields } from '../../core/saliency/completeness';
 
 /**
  * `heatcheck evaluate`: the headless trust report. Reads a study folder and model
@@ -22,7 +23,7 @@ import { writeIndex, type MapsIndexEntry } from './maps';
  * `maps` command's layout), runs the cascading randomization and the four criteria, and writes
  * the report JSON to --out. stdout: a short summary; progress on stderr.
  */
-export interface EvaluateOptions {
+export interface EvaluateOptions extends IgAccuracyFlags {
   study: string;
   models: string;
   out: string;
@@ -38,6 +39,7 @@ export interface EvaluateOptions {
   randomizationSeed?: string;
   resamples?: string;
   params?: string;
+  strict?: boolean;
 }
 
 
@@ -110,6 +112,7 @@ export function folderMapStore(dir: string): MapStore & { flush(): void; written
         shape,
         raw: false,
         modelHash: k.modelHash,
+        ...completenessFields(r.output),
       };
       fresh.push(e);
       bySlot.set(slot(e.case, e.model, e.method), e);
@@ -172,7 +175,14 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const rCases = intOption('randomization-cases', o.randomizationCases, 2);
   const rSeed = intOption('randomization-seed', o.randomizationSeed, 0) ?? 0;
   const resamples = intOption('resamples', o.resamples, 10) ?? 1000;
-  const parameters = parseParams(o.params, methods, preset);
+  // --ig-rule/--ig-tolerance/--ig-max-steps for every IG-family method, under any --params of its own.
+  const ig = igAccuracyOptions(o);
+  const fromParams = parseParams(o.params, methods, preset) ?? {};
+  let parameters: Record<string, Record<string, unknown>> | undefined;
+  for (const m of methods) {
+    const merged = { ...overridesFor(m, undefined, undefined, ig), ...(fromParams[m] ?? {}) };
+    if (Object.keys(merged).length) (parameters ??= {})[m] = merged;
+  }
   const modelDirs = list(o.models);
   if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
 
@@ -189,7 +199,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
     cases.push({ id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => img, readers });
   }
   const errorsCsv = failures.writeCsv(path.dirname(path.resolve(o.out)));
-  failures.finish(cases.length);
+  failures.finish(cases.length, !!o.strict);
   const backend = await initNodeBackend('wasm');
   const models = [];
   for (const d of modelDirs) models.push(await loadModelDir(d));
@@ -249,7 +259,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('evaluate')
     .description('the trust report: four criteria per method, verdicts, reader agreement, classifier AUROC; writes --out (JSON)')
     .requiredOption('--study <dir>', 'study folder (cases.csv, images/, readers/)')
@@ -267,6 +277,8 @@ export function register(program: Command): void {
     .option('--randomization-seed <s>', 'seed of the re-initialisation and of the threshold pairs (default 0)')
     .option('--resamples <n>', 'bootstrap resamples (default 1000)')
     .option('--params <json>', 'parameter overrides per method on top of the preset, JSON: {"ig":{"steps":4}}')
+    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)');
+  addIgAccuracyOptions(cmd)
     .action(async (o: EvaluateOptions) => {
       printJson(await runEvaluate(o));
     });

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
-import { intOption, list } from '../options';
+import { addIgAccuracyOptions, igAccuracyOptions, intOption, list, type IgAccuracyFlags } from '../options';
 import { log, printJson } from '../output';
 import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
@@ -17,6 +17,7 @@ import { FailureLog, type Failure } from '../failures';
 import { createProbe } from '../../core/model/createProbe';
 import { getMethod, methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
 import { runSaliency, targetAt } from '../../core/saliency/run';
+import { completenessFields } from '../../core/saliency/completeness';
 
 /**
  * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
@@ -37,6 +38,12 @@ export interface MapsIndexEntry {
   targetLogit: number;
   /** IG family: the target logit at each baseline. */
   baselineLogits?: Record<string, number>;
+  /** IG family: |sum(attr) - (f(x) - f(b))| / |f(x) - f(b)| (worst over baselines or noise samples). */
+  completenessError?: number;
+  /** IG family: the steps used after adaptive doubling. */
+  steps?: number;
+  /** What a reader of the map must know (a completeness error over tolerance, in words with the figures). */
+  warnings?: string[];
   file: string;
   shape: number[];
   raw: boolean;
@@ -47,7 +54,7 @@ export interface MapsIndexEntry {
   intensity?: IntensityRecord;
 }
 
-export interface MapsOptions {
+export interface MapsOptions extends IgAccuracyFlags {
   study: string;
   models: string;
   methods?: string;
@@ -75,12 +82,16 @@ export function parseShard(raw: string | undefined): { i: number; n: number } {
   return { i, n };
 }
 
-/** The parameter overrides --ig-steps and --samples make for one method (only the keys it has). */
-export function overridesFor(method: string, igSteps?: number, samples?: number): Record<string, unknown> {
+/**
+ * The parameter overrides --ig-steps, --samples and the IG accuracy flags (igAccuracyOptions:
+ * rule, tolerance, maxSteps) make for one method (only the keys it has).
+ */
+export function overridesFor(method: string, igSteps?: number, samples?: number, ig: { rule?: string; tolerance?: number; maxSteps?: number } = {}): Record<string, unknown> {
   const d = getMethod(method).defaults;
   const o: Record<string, unknown> = {};
   if (igSteps !== undefined && 'steps' in d) o.steps = igSteps;
   if (samples !== undefined && 'samples' in d) o.samples = samples;
+  for (const k of ['rule', 'tolerance', 'maxSteps'] as const) if (ig[k] !== undefined && k in d) o[k] = ig[k];
   return o;
 }
 
@@ -96,6 +107,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
   if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
   const igSteps = intOption('ig-steps', o.igSteps, 1);
   const samples = intOption('samples', o.samples, 1);
+  const igAccuracy = igAccuracyOptions(o);
   const seed = intOption('seed', o.seed, 0) ?? 0;
   const shard = parseShard(o.shard);
   const modelDirs = list(o.models);
@@ -136,7 +148,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
         const dir = path.join(out, c.id, lm.manifest.id);
         mkdirSync(dir, { recursive: true });
         for (const method of methods) {
-          const r = await runSaliency(probe, x, { method, preset, params: overridesFor(method, igSteps, samples), seed }, {}, { targetLogit });
+          const r = await runSaliency(probe, x, { method, preset, params: overridesFor(method, igSteps, samples, igAccuracy), seed }, {}, { targetLogit });
           const file = path.join(dir, `${method}.npy`);
           const shape = o.raw ? r.output.rawShape : [r.output.height, r.output.width];
           writeFileSync(file, writeNpy(o.raw ? r.output.raw : r.output.map, shape));
@@ -151,6 +163,7 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
             ms: Math.round(r.ms * 10) / 10,
             targetLogit,
             ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
+            ...completenessFields(r.output),
             file: path.relative(out, file),
             shape,
             raw: !!o.raw,
@@ -158,7 +171,8 @@ export async function runMaps(o: MapsOptions): Promise<{ out: string; maps: numb
             ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
             intensity: input.intensity,
           });
-          log(`maps: ${c.id} ${lm.manifest.id} ${method} ${r.ms.toFixed(0)} ms`);
+          log(`maps: ${c.id} ${lm.manifest.id} ${method} ${r.ms.toFixed(0)} ms${r.output.steps !== undefined ? `, ${r.output.steps} steps` : ''}`);
+          for (const warning of r.output.warnings ?? []) log(`maps: warning: ${c.id} ${lm.manifest.id} ${method}: ${warning}`);
         }
       } finally {
         x.dispose();
@@ -199,7 +213,7 @@ export function writeIndex(out: string, entries: MapsIndexEntry[], failed: Failu
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('maps')
     .description('saliency maps for a study folder: OUT/<case>/<model-id>/<method>.npy and OUT/index.json')
     .requiredOption('--study <dir>', 'study folder (cases.csv, images/)')
@@ -207,14 +221,15 @@ export function register(program: Command): void {
     .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: guided-ig, blur-ig, occlusion)')
     .requiredOption('--out <dir>', 'output folder (created)')
     .option('--raw', 'write the raw attribution H x W x C instead of the 2-D post-processed map')
-    .option('--ig-steps <n>', 'interpolation steps of the IG family (ig, sig, xrai)')
+    .option('--ig-steps <n>', 'starting interpolation steps of the IG family (ig, sig, xrai, guided-ig, blur-ig); they double until --ig-tolerance')
     .option('--samples <n>', 'noise samples of the SmoothGrad family (sg, sig)')
     .option('--seed <s>', 'seed of the noise (default 0)')
     .option('--class <index>', 'the class to explain (softmax or multi-unit outputs); default: the manifest\'s, else each image\'s predicted class')
     .option('--cases <ids>', 'only these case ids, comma-separated')
     .option('--shard <i/n>', 'every n-th case starting at i')
     .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples)', 'paper')
-    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)')
+    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)');
+  addIgAccuracyOptions(cmd)
     .action(async (o: MapsOptions) => {
       printJson(await runMaps(o));
     });

@@ -6,10 +6,19 @@
  * Presets (labelled on every result):
  * - `paper` ("paper defaults"): SPEC section 2, PAIR's defaults — IG 25 steps, SG 25 samples,
  *   SIG 25 samples x 25 steps, noise 0.15 of the input range, black baseline, XRAI 100 steps.
- * - `quick` ("quick preview"): IG 8 steps, SG 6 samples, SIG 6 samples x 6 steps, XRAI 16 steps;
- *   Grad-CAM and the gradient are the same in both (one pass each). About 3-17x cheaper; the maps
- *   are noisier and not for the trust criteria.
+ * - `quick` ("quick preview"): IG 16 steps, SG 6 samples, SIG 6 samples x 8 steps, XRAI 16 steps;
+ *   Grad-CAM and the gradient are the same in both (one pass each). The maps are noisier and not
+ *   for the trust criteria.
+ * In both, the IG family's steps are only a start: they double (the trapezoid: n -> 2n - 1 nodes,
+ * reusing every gradient) until the completeness error is at most `tolerance` (0.05) or `maxSteps`
+ * is reached, and a map left over tolerance carries a warning (completeness.ts). `quick` caps the
+ * doubling lower (IG and XRAI 128, SIG 32, Guided IG 160, Blur IG 80; `paper`: 400, SIG 100), so
+ * it stays quick and says when it is rough. The quadrature `rule` is DEFAULT_IG_RULE in both;
+ * `pair` stays available for parity with PAIR. Cost estimates count the starting steps.
  */
+import { DEFAULT_IG_RULE } from './quadrature';
+import { IG_MAX_STEPS, IG_TOLERANCE } from './completeness';
+
 export type PresetId = 'paper' | 'quick';
 export const PRESET_LABELS: Record<PresetId, string> = { paper: 'paper defaults', quick: 'quick preview' };
 
@@ -47,9 +56,12 @@ export const METHOD_CATALOG: Record<string, MethodInfo> = {
     id: 'ig',
     label: 'Integrated Gradients',
     family: 'path',
-    defaults: { steps: 25, baseline: 'black' },
+    defaults: { steps: 25, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: true,
-    presets: { paper: { steps: 25, baseline: 'black' }, quick: { steps: 8, baseline: 'black' } },
+    presets: {
+      paper: { steps: 25, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { steps: 16, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 128 },
+    },
     postprocess: 'grayscale',
     seeded: false,
     cost: (p) => num(p, 'steps'),
@@ -68,9 +80,12 @@ export const METHOD_CATALOG: Record<string, MethodInfo> = {
     id: 'sig',
     label: 'Smooth IG',
     family: 'noise',
-    defaults: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' },
+    defaults: { samples: 25, steps: 25, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 100 },
     signed: false,
-    presets: { paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' }, quick: { samples: 6, steps: 6, noise: 0.15, baseline: 'black' } },
+    presets: {
+      paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 100 },
+      quick: { samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 32 },
+    },
     postprocess: 'grayscale',
     cost: (p) => num(p, 'samples') * num(p, 'steps'),
   },
@@ -78,9 +93,12 @@ export const METHOD_CATALOG: Record<string, MethodInfo> = {
     id: 'xrai',
     label: 'XRAI',
     family: 'region',
-    defaults: { steps: 100, algorithm: 'full', baselines: 'range' },
+    defaults: { steps: 100, algorithm: 'full', baselines: 'range', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: false,
-    presets: { paper: { steps: 100, algorithm: 'full', baselines: 'range' }, quick: { steps: 16, algorithm: 'full', baselines: 'range' } },
+    presets: {
+      paper: { steps: 100, algorithm: 'full', baselines: 'range', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { steps: 16, algorithm: 'full', baselines: 'range', rule: DEFAULT_IG_RULE, tolerance: IG_TOLERANCE, maxSteps: 128 },
+    },
     postprocess: 'minmax',
     seeded: false,
     cost: (p) => 2 * num(p, 'steps') + 4,
@@ -89,9 +107,12 @@ export const METHOD_CATALOG: Record<string, MethodInfo> = {
     id: 'guided-ig',
     label: 'Guided IG',
     family: 'path',
-    defaults: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' },
+    defaults: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black', tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: true,
-    presets: { paper: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' }, quick: { steps: 40, fraction: 0.25, maxDist: 0.02, baseline: 'black' } },
+    presets: {
+      paper: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black', tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { steps: 40, fraction: 0.25, maxDist: 0.02, baseline: 'black', tolerance: IG_TOLERANCE, maxSteps: 160 },
+    },
     postprocess: 'grayscale',
     seeded: false,
     extra: true,
@@ -101,9 +122,12 @@ export const METHOD_CATALOG: Record<string, MethodInfo> = {
     id: 'blur-ig',
     label: 'Blur IG',
     family: 'path',
-    defaults: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false },
+    defaults: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
     signed: true,
-    presets: { paper: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false }, quick: { sigmaMax: 50, steps: 20, gradStep: 0.01, sqrt: false } },
+    presets: {
+      paper: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false, tolerance: IG_TOLERANCE, maxSteps: IG_MAX_STEPS },
+      quick: { sigmaMax: 50, steps: 20, gradStep: 0.01, sqrt: false, tolerance: IG_TOLERANCE, maxSteps: 80 },
+    },
     postprocess: 'grayscale',
     seeded: false,
     extra: true,
