@@ -1,18 +1,45 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * The Content-Security-Policy lives in index.html (a <meta http-equiv>). The configured sync
+ * server's origin (HEATCHECK_SYNC_ORIGIN, e.g. https://sync.example.org; empty: none) is the one
+ * place another origin may be allowed: it fills __HEATCHECK_SYNC_ORIGIN__ in connect-src.
+ */
+const SYNC_ORIGIN = (process.env.HEATCHECK_SYNC_ORIGIN ?? '').trim();
+if (SYNC_ORIGIN && !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(SYNC_ORIGIN)) throw new Error(`HEATCHECK_SYNC_ORIGIN must be an origin like https://sync.example.org, not "${SYNC_ORIGIN}"`);
+const fillSync = (text: string) => text.replace(/ ?__HEATCHECK_SYNC_ORIGIN__/g, SYNC_ORIGIN ? ` ${SYNC_ORIGIN}` : '');
+const CSP = fillSync(/http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(new URL('./index.html', import.meta.url), 'utf8'))![1]);
+
+/**
+ * Build: the meta keeps the policy (sync origin filled in). Dev server: the meta is left out, since
+ * Vite's hot reload runs inline scripts the policy forbids; `vite preview` serves the built app.
+ */
+function contentSecurityPolicy(): Plugin {
+  let serve = false;
+  return {
+    name: 'heatcheck-csp',
+    configResolved(c) { serve = c.command === 'serve' && c.mode !== 'production' && !c.isProduction; },
+    transformIndexHtml(html) {
+      return serve ? html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '') : fillSync(html);
+    },
+  };
+}
 
 // The app is fully static: every runtime asset (models, wasm, fonts) is served from this origin.
 export default defineConfig({
   base: './',
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
     sourcemap: false,
   },
-  preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
+  // the same policy as a header, so that the workers (which a <meta> does not reach) are held to it
+  preview: { port: 4173, strictPort: true, host: '127.0.0.1', headers: { 'Content-Security-Policy': CSP } },
   server: { port: 5173, host: '127.0.0.1' },
   test: {
     environment: 'node',

@@ -30,12 +30,16 @@ const ALL_MODELS = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-com
 const METHODS = 'gradcam,grad,ig,sg';
 const tmp = mkdtempSync(path.join(tmpdir(), 'heatcheck-bench-scale-'));
 
-function heatcheck(args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; json: Record<string, unknown> } {
+/** Runs the CLI; wall seconds, and CPU seconds (user + system of the process and its threads, from bash's `times`). */
+function heatcheck(args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; cpu: number; json: Record<string, unknown> } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'heatcheck.mjs'), ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'heatcheck', process.execPath, path.join(root, 'scripts', 'heatcheck.mjs'), ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`heatcheck ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
-  return { seconds, json: JSON.parse(r.stdout) };
+  const lines = r.stderr.trim().split('\n');
+  const sec = (t: string) => { const m = /(\d+)m([\d.]+)s/.exec(t); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
+  const cpu = lines[lines.length - 1].split(/\s+/).map(sec).reduce((a, b) => a + b, 0);
+  return { seconds, cpu, json: JSON.parse(r.stdout) };
 }
 
 function npyBytes(dir: string): Map<string, Buffer> {
@@ -67,10 +71,12 @@ try {
   const a = npyBytes(path.join(tmp, 'j1'));
   const b = npyBytes(path.join(tmp, 'j2'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
-  console.log('\n| run | wall | ratio to --jobs 1 | maps |');
-  console.log('| --- | ---: | ---: | ---: |');
-  console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${one.json.computed} |`);
-  console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${two.json.computed} |`);
+  const load = (await import('node:os')).loadavg()[0];
+  console.log(`\n(load average when done: ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores: above the core count, other processes take a share and --jobs cannot show its speed-up)`);
+  console.log('| run | wall | ratio to --jobs 1 | CPU time (user + sys) | maps |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${fmt(one.cpu)} | ${one.json.computed} |`);
+  console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${fmt(two.cpu)} | ${two.json.computed} |`);
   const rerun = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
   console.log(`maps identical byte for byte: ${same ? 'yes' : 'NO'} (${a.size} files); rerun into the --jobs 2 folder: computed ${rerun.json.computed}, reused ${rerun.json.reused}, ${fmt(rerun.seconds)}`);
 

@@ -10,6 +10,8 @@ type V = { s: number; x: number; y: number };
 type B = { id: string; x0: number; y0: number; x1: number; y1: number };
 
 interface DemoCase { id: string; label: 0 | 1 | null; boxes: Record<string, B[]> }
+/** The demo's new reader: the app opens on it (the simulated R1-R3 keep their own work). */
+const ME = 'you';
 
 /** Opens the app on the demo study (generated on first start) and lists its cases with the simulated readers' boxes. */
 async function setup(page: Page): Promise<DemoCase[]> {
@@ -17,6 +19,7 @@ async function setup(page: Page): Promise<DemoCase[]> {
   await openApp(page, { hash: 'annotate' });
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', /^demo:/, { timeout: 170_000 });
   await expect(page.getByTestId('progress')).toContainText('/ 40 done');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', ME);
   return page.evaluate(async () => {
     const db: IDBDatabase = await new Promise((res, rej) => { const q = indexedDB.open('heatcheck'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
     const all = <T,>(store: string) => new Promise<T[]>((res, rej) => { const q = db.transaction(store).objectStore(store).getAll(); q.onsuccess = () => res(q.result as T[]); q.onerror = () => rej(q.error); });
@@ -79,7 +82,7 @@ test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and red
   const p = snap(v, o, a), q = snap(v, o, b);
   let box = [p.x, p.y, q.x, q.y];
   await saved(page);
-  let rec = await stored(page, 'R1', c1);
+  let rec = await stored(page, ME, c1);
   expect(rec!.boxes.map(coords)).toEqual([box]);
   await expect(page.getByTestId('selected-size')).toContainText(`${box[2] - box[0]} × ${box[3] - box[1]} px`);
 
@@ -89,7 +92,7 @@ test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and red
   const dx = Math.round(30 / v.s), dy = Math.round(20 / v.s);
   box = [box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy];
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([box]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([box]);
 
   // zoom in three steps and resize the east edge: only x1 moves, by round(37 / scale)
   for (let i = 0; i < 3; i++) await page.keyboard.press('+');
@@ -111,13 +114,13 @@ test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and red
   await drag(page, east, { x: east.x + 37, y: east.y + 5 });
   box = [box[0], box[1], box[2] + Math.round(37 / v.s), box[3]];
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([box]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([box]);
   // north-west corner: x0 and y0 only
   const nw = scr(v, o, box[0], box[1]);
   await drag(page, nw, { x: nw.x - 23, y: nw.y - 11 });
   box = [box[0] + Math.round(-23 / v.s), box[1] + Math.round(-11 / v.s), box[2], box[3]];
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([box]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([box]);
   await page.screenshot({ path: '/tmp/annotate-zoomed-resize.png' });
 
   // nudge: 1 px right, 10 px down
@@ -125,17 +128,17 @@ test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and red
   await page.keyboard.press('Shift+ArrowDown');
   const nudged = [box[0] + 1, box[1] + 10, box[2] + 1, box[3] + 10];
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([nudged]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([nudged]);
 
   // undo twice, redo with Ctrl+Y and Ctrl+Shift+Z
   await page.keyboard.press('Control+z');
   await page.keyboard.press('Control+z');
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([box]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([box]);
   await page.keyboard.press('Control+y');
   await page.keyboard.press('Control+Shift+z');
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([nudged]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([nudged]);
 
   // Esc abandons a box being drawn
   const e0 = scr(v, o, 20, 20);
@@ -145,27 +148,29 @@ test('@annotate draw, move, resize (also zoomed in), nudge, delete, undo and red
   await page.keyboard.press('Escape');
   await page.mouse.up();
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes.map(coords)).toEqual([nudged]);
+  expect((await stored(page, ME, c1))!.boxes.map(coords)).toEqual([nudged]);
 
   // delete (Delete and Backspace), undo brings it back
   await page.getByTestId('box-list').locator('button').first().click();
   await page.keyboard.press('Delete');
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes).toEqual([]);
+  expect((await stored(page, ME, c1))!.boxes).toEqual([]);
   await page.keyboard.press('Control+z');
   await saved(page);
-  rec = await stored(page, 'R1', c1);
+  rec = await stored(page, ME, c1);
   expect(rec!.boxes.map(coords)).toEqual([nudged]);
   await page.getByTestId('box-list').locator('button').first().click();
   await page.keyboard.press('Backspace');
   await saved(page);
-  expect((await stored(page, 'R1', c1))!.boxes).toEqual([]);
+  expect((await stored(page, ME, c1))!.boxes).toEqual([]);
 });
 
 test('@annotate switching reader keeps blinding; the consensus contour appears once two readers agree', async ({ page }) => {
   const cases = await setup(page);
   // a demo case the simulated readers marked: each reader sees only their own boxes
   const marked = cases.find((c) => c.boxes.R1?.length && c.boxes.R2?.length)!;
+  await page.getByTestId('reader-select').selectOption('R1');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', 'R1');
   await openCase(page, marked.id);
   const listed = () => page.getByTestId('box-list').locator('button').evaluateAll((els) => els.map((e) => e.getAttribute('data-coords')));
   expect(await listed()).toEqual(marked.boxes.R1.map((b) => coords(b).join(',')));
@@ -231,7 +236,7 @@ test('@annotate a reload restores every box exactly; a second tab sees the edits
   await drag(page, scr(v, o, 40, 40), scr(v, o, 90, 120));
   await drag(page, scr(v, o, 300, 300), scr(v, o, 400, 350));
   await saved(page);
-  const before = (await stored(page, 'R1', c1))!.boxes;
+  const before = (await stored(page, ME, c1))!.boxes;
   expect(before).toHaveLength(2);
   const listed = async (pg: Page) => pg.getByTestId('box-list').locator('button').evaluateAll((els) => els.map((e) => e.getAttribute('data-coords')));
   const want = before.map((b) => coords(b).join(','));
@@ -256,7 +261,7 @@ test('@annotate a reload restores every box exactly; a second tab sees the edits
   await page.keyboard.press('Delete');
   await saved(page);
   await expect(tab2.getByTestId('box-list').locator('button')).toHaveCount(2);
-  expect((await stored(page, 'R1', c1))!.boxes).toHaveLength(2);
+  expect((await stored(page, ME, c1))!.boxes).toHaveLength(2);
   await tab2.close();
 });
 

@@ -87,6 +87,8 @@ test('@data a JPEG 2000 DICOM made in the test decodes in the worker and display
 /** A second browser profile with the same watch on console errors and foreign requests. */
 async function freshProfile(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL, acceptDownloads: true });
+  // a returning user: the first-run welcome (a modal) already seen, as in the other specs
+  await context.addInitScript(() => localStorage.setItem('heatcheck.welcomeSeen', '1'));
   const page = await context.newPage();
   const problems: string[] = [];
   const origin = new URL(baseURL).origin;

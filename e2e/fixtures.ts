@@ -10,7 +10,16 @@ export interface Watch {
   requests: string[];
 }
 
-export const test = base.extend<{ watch: Watch }>({
+export const test = base.extend<{ watch: Watch; showWelcome: boolean; welcomeSetup: void }>({
+  /**
+   * The first-run welcome is a modal dialog; specs about other things start as a returning user
+   * (the welcome already seen). The newcomer spec sets `test.use({ showWelcome: true })`.
+   */
+  showWelcome: [false, { option: true }],
+  welcomeSetup: [async ({ page, showWelcome }, use) => {
+    if (!showWelcome) await page.addInitScript(() => { try { localStorage.setItem('heatcheck.welcomeSeen', '1'); } catch { /* opaque origin */ } });
+    await use();
+  }, { auto: true }],
   watch: async ({ page, baseURL }, use) => {
     const origin = new URL(baseURL!).origin;
     const w: Watch = { consoleErrors: [], foreignRequests: [], requests: [] };

@@ -37,15 +37,15 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
     for (const c of CRITERIA) {
       const cell = page.getByTestId(`cell-${m}-${c}`);
       const state = await cell.getAttribute('data-state');
-      if (state === 'ok') await expect(cell.locator('.cell-value')).toHaveText(/^-?\d\.\d{3}$/);
+      if (state === 'n/a') await expect(cell.locator('.cell-note.na')).toHaveText(/.+/);
       else {
-        expect(state, `${m} ${c}`).toBe('na');
-        await expect(cell.locator('.cell-note')).toHaveText(/^n\/a: .+/);
+        expect(['pass', 'fail', 'inconclusive'], `${m} ${c}`).toContain(state);
+        await expect(cell.locator('.cell-value')).toHaveText(/^-?\d\.\d{3}$/);
       }
     }
-    await expect(page.getByTestId(`verdict-${m}`)).toContainText(/yes|no|not all known/);
+    await expect(page.getByTestId(`verdict-${m}`)).toContainText(/yes|no|undetermined/);
   }
-  for (const m of METHODS) await expect(page.getByTestId(`cell-${m}-localization`)).toHaveAttribute('data-state', 'ok');
+  for (const m of METHODS) await expect(page.getByTestId(`cell-${m}-localization`)).not.toHaveAttribute('data-state', 'n/a');
   await table.scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/heatcheck-review-1-dashboard.png', fullPage: true });
   const before = await page.getByTestId('cell-gradcam-localization').locator('.cell-value').textContent();
@@ -80,6 +80,14 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   );
   expect(coloured.every((n) => n > 50), `coloured pixels per panel: ${coloured.join(',')}`).toBe(true);
   await expect(page.getByTestId('panel-meta').first()).toContainText(/quick preview .* wasm .* ms/);
+  // IG-family panels say their steps and completeness error, and carry a visible warning exactly when it is over 5 %.
+  await expect(page.locator('[data-testid="compare-panel"][data-method="ig"] [data-testid="panel-meta"]').first()).toContainText(/\d+ steps · completeness error [\d.e+-]+ %/);
+  const igPanels = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[data-testid="compare-panel"]')]
+      .filter((el) => ['ig', 'sig', 'xrai'].includes(el.dataset.method ?? ''))
+      .map((el) => ({ method: el.dataset.method, error: Number(/completeness error ([\d.e+-]+) %/.exec(el.querySelector('[data-testid="panel-meta"]')?.textContent ?? '')?.[1]), warnings: el.querySelectorAll('[data-testid="panel-warning"]').length })),
+  );
+  for (const p of igPanels) if (Number.isFinite(p.error)) expect(p.warnings > 0, `${p.method}: ${p.error} %`).toBe(p.error > 5);
   await page.screenshot({ path: '/tmp/heatcheck-review-2-compare.png', fullPage: true });
 
   // linked zoom: the keyboard zooms every panel at once
@@ -94,6 +102,9 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   const target = abnormal[0];
   await page.evaluate((id) => { location.hash = `#/annotate/${encodeURIComponent(id)}`; }, target);
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', target);
+  // the app opens as the demo's new reader; this edit is simulated reader R1's (whose read is done)
+  await page.getByTestId('reader-select').selectOption('R1');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-reader', 'R1');
   const viewer = page.getByTestId('viewer');
   const vb = (await viewer.boundingBox())!;
   const [s, x, y] = (await viewer.getAttribute('data-view'))!.split(',').map(Number);
@@ -122,10 +133,10 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   expect(text.replace(/xmlns(:\w+)?="http[^"]*"/g, '')).not.toMatch(/(src|href)=["']?https?:|<script|<link/i);
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
   const report = JSON.parse(await (await import('node:fs/promises')).readFile((await json.path())!, 'utf8'));
-  expect(report.schema).toBe('heatcheck.trust-report');
-  expect(report.rows).toHaveLength(6);
+  expect(report.schema).toBe('heatcheck.trust-report/1');
+  expect(report.methods).toHaveLength(6);
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
-  expect((await (await import('node:fs/promises')).readFile((await csv.path())!, 'utf8')).split('\n')[0]).toBe('row,method,criterion,models,case,state,value,ci_lo,ci_hi,n,p,pass,note');
+  expect((await (await import('node:fs/promises')).readFile((await csv.path())!, 'utf8')).split('\n')[0]).toBe('row,method,criterion,models,case,state,value,ci_lo,ci_hi,n,p,n_needed,reason');
 
   // a reload recomputes nothing: the dashboard re-runs the evaluation from the results store
   await page.reload();

@@ -24,6 +24,9 @@ interface Summary {
   params?: Record<string, unknown>;
   sum?: number;
   targetLogit?: number;
+  completenessError?: number;
+  steps?: number;
+  warnings?: string[];
 }
 
 test('computes every method (quick preview) on a demo case, caches it, records wasm', async ({ page, watch }) => {
@@ -46,7 +49,7 @@ test('computes every method (quick preview) on a demo case, caches it, records w
     const v = r.value;
     let min = Infinity, max = -Infinity, sum = 0, finite = true;
     for (const x of v.map) { min = Math.min(min, x); max = Math.max(max, x); sum += x; if (!Number.isFinite(x)) finite = false; }
-    return { ok: true, len: v.map.length, min, max, sum, finite, width: v.width, height: v.height, backend: v.backend, cached: v.cached, presetLabel: v.presetLabel, method: v.method, params: v.params, targetLogit: v.targetLogit } as Record<string, unknown>;
+    return { ok: true, len: v.map.length, min, max, sum, finite, width: v.width, height: v.height, backend: v.backend, cached: v.cached, presetLabel: v.presetLabel, method: v.method, params: v.params, targetLogit: v.targetLogit, completenessError: v.completenessError, steps: v.steps, warnings: v.warnings } as Record<string, unknown>;
   }, { imageHash, modelId: MODEL, method, preset: 'quick', seed: 3 }) as unknown as Promise<Summary>;
 
   for (const id of ids) {
@@ -56,8 +59,16 @@ test('computes every method (quick preview) on a demo case, caches it, records w
     expect(first.max!).toBeLessThanOrEqual(1);
     expect(first.max!).toBeGreaterThan(0);
     expect(Number.isFinite(first.targetLogit)).toBe(true);
+    // The IG family records its completeness and steps (kept in the cached result), with a warning exactly when over tolerance.
+    if (['ig', 'sig', 'xrai', 'guided-ig', 'blur-ig'].includes(id)) {
+      expect(typeof first.completenessError, id).toBe('number');
+      expect(first.steps!, id).toBeGreaterThanOrEqual(Number((first.params as Record<string, unknown>).steps));
+      expect(Array.isArray(first.warnings), `${id}: error ${first.completenessError}`).toBe(first.completenessError! > 0.05);
+    } else {
+      expect(first.completenessError, id).toBeUndefined();
+    }
     const second = await run(id);
-    expect(second).toMatchObject({ ok: true, cached: true, backend: 'wasm', sum: first.sum, params: first.params });
+    expect(second).toMatchObject({ ok: true, cached: true, backend: 'wasm', sum: first.sum, params: first.params, completenessError: first.completenessError, steps: first.steps });
   }
 
   // An unknown method is a reply with a code, not a thrown error.

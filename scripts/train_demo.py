@@ -14,7 +14,7 @@
 4. Exported (scripts/export_tfjs.ts export): weights set into the tf.layers model, parity with
    PyTorch checked on the wasm backend (logits within 1e-4), public/models/<id>/model.json,
    weights.bin and manifest.json written; public/models/index.json lists them; the parity fixture
-   of src/core/model/architectures/demoModels.test.ts is refreshed.
+   of src/cli/demoModels.test.ts is refreshed.
 Weights are committed; CI never trains.
 """
 import argparse

@@ -12,6 +12,7 @@ import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerPredict } from './commands/predict';
 import { register as registerModelInfo } from './commands/modelInfo';
 import { register as registerInputs } from './commands/inputs';
+import { register as registerAgreement } from './commands/agreement';
 import { register as registerPlan } from './commands/plan';
 import { register as registerMerge } from './commands/merge';
 
@@ -41,6 +42,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerPredict,
   registerModelInfo,
   registerInputs,
+  registerAgreement,
   registerPlan,
   registerMerge,
 ];

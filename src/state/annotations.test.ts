@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAnnotationsStore, idbAnnotationIO, mergeBoxes, type AnnotationsStore } from './annotations';
+import { createAnnotationsStore, idbAnnotationIO, mergeBoxes, type AnnotationsStore, type EditJournal } from './annotations';
 import { openDatabase, type Box } from './db';
 
 let n = 0;
@@ -11,7 +11,7 @@ function freshDb() {
   return { name, db, io: () => idbAnnotationIO(() => db) };
 }
 function make(io: ReturnType<typeof idbAnnotationIO>, extra: Parameters<typeof createAnnotationsStore>[0] = {}) {
-  const s = createAnnotationsStore({ io, channel: null, retryDelays: [5, 10, 20], ...extra });
+  const s = createAnnotationsStore({ io, channel: null, retryDelays: [5, 10, 20], journal: null, ...extra });
   stores.push(s);
   return s;
 }
@@ -162,5 +162,41 @@ describe('mergeBoxes (three-way, by id)', () => {
     const r = mergeBoxes(base, ours, theirs);
     expect(r.boxes.map((b) => b.id).sort()).toEqual(['d', 'k', 'm']);
     expect(r.kept).toEqual(['d']);
+  });
+
+  it('journals an edit synchronously: a page gone before IndexedDB got it (a store that never wrote) loses nothing on the next start', async () => {
+    const { db, io } = freshDb();
+    const mem = new Map<string, string>();
+    const journal: EditJournal = { put: (k, v) => void mem.set(k, v), remove: (k) => void mem.delete(k), entries: () => [...mem.entries()] };
+    // the first page: an io whose commit never finishes (the page unloads first)
+    const dead = { ...io(), commit: () => new Promise<never>(() => {}) };
+    const first = make(dead, { journal });
+    first.getState().setBoxes('R1', 'c1', [box('b1', 3, 4, 50, 60)]);
+    expect(mem.size).toBe(1); // in the journal before setBoxes returned
+    expect(first.getState().safeToUnload()).toBe(true);
+    // the next start replays it into IndexedDB and clears the journal
+    const next = make(io(), { journal });
+    await next.getState().flush();
+    const stored = await (await db).get('annotations', ['R1', 'c1']);
+    expect(stored?.boxes).toEqual([box('b1', 3, 4, 50, 60)]);
+    expect(mem.size).toBe(0);
+    // replaying twice (both tabs found it) does not duplicate boxes: the merge is by box id
+    mem.set('R1\u001fc1', JSON.stringify({ readerId: 'R1', caseId: 'c1', boxes: [box('b1', 3, 4, 50, 60)], status: 'in-progress', base: { boxes: [], status: 'unread' }, baseRev: 0 }));
+    const third = make(io(), { journal });
+    await third.getState().flush();
+    expect((await (await db).get('annotations', ['R1', 'c1']))?.boxes).toEqual([box('b1', 3, 4, 50, 60)]);
+  });
+
+  it('a box on a case answered "No abnormality found" withdraws the answer with a notice, and undo brings it back', async () => {
+    const { io } = freshDb();
+    const s = make(io()).getState;
+    s().setStatus('R1', 'c1', 'no-finding');
+    expect(s().notice).toBeNull();
+    s().setBoxes('R1', 'c1', [box('a', 0, 0, 10, 10)]);
+    expect(s().get('R1', 'c1').status).toBe('in-progress');
+    expect(s().notice).toMatch(/No abnormality found.*withdrawn/);
+    s().undo('R1', 'c1');
+    expect(s().get('R1', 'c1')).toMatchObject({ status: 'no-finding', boxes: [] });
+    await s().flush();
   });
 });

@@ -12,7 +12,13 @@ import { openDatabase, onDatabaseBlocked, toStorageError, type AnnotationRecord,
  *   was based on (another tab wrote meanwhile), the two versions are merged by box id and the
  *   user is told; no box is dropped silently;
  * - a BroadcastChannel tells the other tabs to re-read after each write;
- * - undo and redo per (reader, case).
+ * - undo and redo per (reader, case);
+ * - every edit is also written, synchronously, to a journal (localStorage in the browser) before
+ *   the call returns, and removed once IndexedDB has it: a page that unloads in the same turn as
+ *   the edit (IndexedDB writes are asynchronous and die with the page) finds it in the journal
+ *   on the next start and writes it then;
+ * - a box drawn on a case answered "No abnormality found" withdraws that answer (the two exclude
+ *   each other) and says so in `notice`: a status never changes without the reader seeing it.
  */
 
 export type SaveState = 'saved' | 'saving' | 'unsaved';
@@ -48,6 +54,8 @@ export interface AnnotationsState {
   canRedo(readerId: string, caseId: string): boolean;
   /** Resolves when every edit so far is in IndexedDB (keeps waiting through retries). */
   flush(): Promise<void>;
+  /** True when every edit not yet in IndexedDB is at least in the journal (an unload loses nothing). */
+  safeToUnload(): boolean;
   dismissNotice(): void;
   dispose(): void;
 }
@@ -131,6 +139,8 @@ export function idbAnnotationIO(open: () => Promise<IDBPDatabase<HeatcheckDB>> =
         merged = true;
       }
       const record: AnnotationRecord = { readerId: ours.readerId, caseId: ours.caseId, boxes: snap.boxes, status: snap.status, updatedAt: Date.now(), rev: storedRev + 1 };
+      // polygons come from imports and are not edited here: an edit of the boxes keeps them
+      if (stored?.polygons?.length) record.polygons = stored.polygons;
       await tx.store.put(record);
       await tx.done;
       return { record, merged, kept };
@@ -145,8 +155,37 @@ interface ChannelLike {
 }
 interface SyncMessage { type: 'saved'; readerId: string; caseId: string; rev: number; from: string }
 
+/** A synchronous store of edits not yet in IndexedDB (localStorage in the app). */
+export interface EditJournal {
+  put(key: string, value: string): void;
+  remove(key: string): void;
+  entries(): Array<[string, string]>;
+}
+export const JOURNAL_PREFIX = 'heatcheck.unsaved.';
+
+/** The browser's journal: localStorage keys `heatcheck.unsaved.<reader>\u001f<case>`. Null where localStorage is missing. */
+export function localStorageJournal(): EditJournal | null {
+  let ls: Storage;
+  try { ls = globalThis.localStorage; if (!ls) return null; } catch { return null; }
+  return {
+    put: (key, value) => ls.setItem(JOURNAL_PREFIX + key, value),
+    remove: (key) => ls.removeItem(JOURNAL_PREFIX + key),
+    entries: () => {
+      const out: Array<[string, string]> = [];
+      for (let i = 0; i < ls.length; i++) {
+        const k = ls.key(i);
+        if (k?.startsWith(JOURNAL_PREFIX)) out.push([k.slice(JOURNAL_PREFIX.length), ls.getItem(k) ?? '']);
+      }
+      return out;
+    },
+  };
+}
+interface JournalEntry { readerId: string; caseId: string; boxes: Box[]; status: ReadStatus; base: Snapshot; baseRev: number }
+
 export interface AnnotationsOptions {
   io?: AnnotationIO;
+  /** Synchronous journal of unsaved edits; default: localStorage where available; null: none. */
+  journal?: EditJournal | null;
   /** null: no cross-tab sync. Default: BroadcastChannel('heatcheck-annotations') where available. */
   channel?: ChannelLike | null;
   channelName?: string;
@@ -165,12 +204,16 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
   const channel: ChannelLike | null = opts.channel !== undefined
     ? opts.channel
     : typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(opts.channelName ?? 'heatcheck-annotations') : null;
+  const journal: EditJournal | null = opts.journal !== undefined ? opts.journal : localStorageJournal();
+  /** Keys whose latest edit could not be journaled (storage full): only these are lost on unload. */
+  const unjournaled = new Set<string>();
   const writing = new Set<string>();
   const failing = new Map<string, number>(); // key -> attempts
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const waiters: Array<() => void> = [];
   let disposed = false;
   let adoptRef: (rec: AnnotationRecord, fromOtherTab: boolean) => void = () => {};
+  let replayRef: (key: string) => Promise<void> = async () => {};
 
   const store = createStore<AnnotationsState>()((set, get) => {
     const entryOf = (readerId: string, caseId: string): Entry => {
@@ -228,6 +271,7 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
             record = { ...now.record, boxes: m.boxes, status: m.status, rev: res.record.rev };
           }
           putEntry({ ...now, record, base: written, baseRev: res.record.rev, savedGen: gen });
+          if (now.gen === gen) { try { journal?.remove(key); } catch { /* the next start rewrites it once more: harmless */ } unjournaled.delete(key); }
           if (res.merged) {
             const extra = res.kept.length ? ` ${res.kept.length} box(es) deleted on one side but changed on the other were kept; delete them again if they should go.` : '';
             set({ notice: `Reader ${ours.readerId}, case ${ours.caseId}: another tab saved changes at the same time; both edits were merged by box id.${extra}` });
@@ -250,6 +294,8 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
       }
     };
 
+    replayRef = persist;
+
     const edit = (readerId: string, caseId: string, next: Snapshot, history: 'push' | 'undo' | 'redo') => {
       const e = entryOf(readerId, caseId);
       const prev: Snapshot = { boxes: e.record.boxes, status: e.record.status };
@@ -259,8 +305,19 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
       else { redo = redo.slice(0, -1); undo = [...undo, prev]; }
       const record = { ...e.record, boxes: next.boxes, status: fixStatus(next.status, next.boxes), updatedAt: Date.now() };
       putEntry({ ...e, record, gen: e.gen + 1, undo, redo });
+      const key = keyOf(readerId, caseId);
+      // synchronously, before this call returns: an unload right after the edit loses nothing
+      if (journal) {
+        try {
+          journal.put(key, JSON.stringify({ readerId, caseId, boxes: record.boxes, status: record.status, base: e.base, baseRev: e.baseRev } satisfies JournalEntry));
+          unjournaled.delete(key);
+        } catch { unjournaled.add(key); }
+      } else unjournaled.add(key);
+      if (e.record.status === 'no-finding' && record.status !== 'no-finding' && history === 'push') {
+        set({ notice: `Case ${caseId}: your answer "No abnormality found" was withdrawn because you drew a box; the case is now in progress. Press D when done, or undo (Ctrl+Z) to keep the answer.` });
+      }
       refreshSaveState();
-      void persist(keyOf(readerId, caseId));
+      void persist(key);
     };
 
     return {
@@ -292,8 +349,9 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
       },
       setStatus(readerId, caseId, status) {
         const e = entryOf(readerId, caseId);
-        if (status === 'no-finding' && e.record.boxes.length > 0) {
-          const err = new Error(`Case ${caseId} has ${e.record.boxes.length} box(es); "No abnormality found" needs none. Delete the boxes first.`);
+        const regions = e.record.boxes.length + (e.record.polygons?.length ?? 0);
+        if (status === 'no-finding' && regions > 0) {
+          const err = new Error(`Case ${caseId} has ${e.record.boxes.length} box(es)${e.record.polygons?.length ? ` and ${e.record.polygons.length} imported polygon(s)` : ''}; "No abnormality found" needs none. Delete the boxes first.`);
           (err as Error & { code: string }).code = 'BOXES_PRESENT';
           throw err;
         }
@@ -316,6 +374,7 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
       },
       canUndo: (readerId, caseId) => entryOf(readerId, caseId).undo.length > 0,
       canRedo: (readerId, caseId) => entryOf(readerId, caseId).redo.length > 0,
+      safeToUnload: () => unjournaled.size === 0,
       flush() {
         if (!pending() && writing.size === 0) return Promise.resolve();
         return new Promise<void>((resolve) => waiters.push(resolve));
@@ -344,6 +403,19 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
     }
   };
   channel?.addEventListener('message', (ev) => void onMessage(ev));
+  // edits a previous page journaled but did not get into IndexedDB: write them now
+  if (journal) {
+    let found: Array<[string, string]> = [];
+    try { found = journal.entries(); } catch { found = []; }
+    for (const [key, text] of found) {
+      let j: JournalEntry;
+      try { j = JSON.parse(text) as JournalEntry; } catch { try { journal.remove(key); } catch { /* ignore */ } continue; }
+      if (!j || typeof j.readerId !== 'string' || typeof j.caseId !== 'string' || !Array.isArray(j.boxes)) { try { journal.remove(key); } catch { /* ignore */ } continue; }
+      const record: AnnotationRecord = { readerId: j.readerId, caseId: j.caseId, boxes: j.boxes, status: j.status, updatedAt: Date.now(), rev: j.baseRev };
+      store.setState((st) => ({ entries: { ...st.entries, [keyOf(j.readerId, j.caseId)]: { record, base: j.base, baseRev: j.baseRev, gen: 1, savedGen: 0, undo: [], redo: [] } } }));
+      void replayRef(keyOf(j.readerId, j.caseId));
+    }
+  }
   const unblock = onDatabaseBlocked(() => {
     store.setState({ error: { code: 'STORAGE_BLOCKED', message: 'The database is blocked by another Heatcheck tab that uses an older version. Close the other Heatcheck tabs; your edits are kept in memory and will be written then.' }, saveState: 'unsaved' });
   });

@@ -15,6 +15,8 @@ export interface BackendStatus {
   forced?: BackendName | null;
   attempts?: BackendAttempt[];
   tfjsVersion?: string;
+  /** Why this backend: forced, or the start-up measurement that chose it. */
+  reason?: string;
   error?: string;
 }
 
@@ -25,6 +27,9 @@ export interface AppState {
   backend: BackendStatus;
   /** The case Annotate and Compare show (a case record id), shared so the two stay in step. */
   currentCaseId: string | null;
+  /** The welcome (first-run) dialog is showing. */
+  welcomeOpen: boolean;
+  setWelcomeOpen(open: boolean): void;
   setPage(page: PageId): void;
   setStudyName(name: string): void;
   setCurrentReader(id: string): void;
@@ -37,9 +42,11 @@ export function createAppStore(initial?: Partial<Pick<AppState, 'page' | 'studyN
   return createStore<AppState>()((set) => ({
     page: initial?.page ?? 'annotate',
     studyName: initial?.studyName ?? 'Demo study (synthetic phantoms)',
-    currentReader: initial?.currentReader ?? 'R1',
+    currentReader: initial?.currentReader ?? '',
     backend: { state: 'starting' },
     currentCaseId: null,
+    welcomeOpen: false,
+    setWelcomeOpen: (welcomeOpen) => set({ welcomeOpen }),
     setPage: (page) => set({ page }),
     setStudyName: (studyName) => set({ studyName }),
     setCurrentReader: (currentReader) => set({ currentReader }),

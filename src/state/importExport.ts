@@ -1,5 +1,6 @@
 import type { IDBPDatabase } from 'idb';
-import { openDatabase, toStorageError, type AnnotationRecord, type CaseRecord, type HeatcheckDB, type ImageRecord, type StudyRecord } from './db';
+import { openDatabase, toStorageError, type AnnotationRecord, type CaseRecord, type HeatcheckDB, type ImageRecord, type ReaderRecord, type StudyRecord } from './db';
+import { freeReaderId } from './readers';
 import { caseRecordId, CURRENT_STUDY_KEY } from './study';
 import { isCsvName, planLabels, type PlannedImage } from '../core/study/importers/plan';
 import type { ImportProblem } from '../core/study/importers/errors';
@@ -7,8 +8,10 @@ import type { DecodeBatchResult, DecodedFile, ImportInputFile } from '../core/st
 import { buildProject, parseProject, serializeProject, type ProjectFile } from '../core/export/project';
 import { toCoco } from '../core/export/coco';
 import { toFlatCsv } from '../core/export/flatCsv';
+import { toViaCsvExport } from '../core/export/viaCsv';
 import { consensusMasksZip } from '../core/export/masks';
 import { metricsCsv, metricsJson } from '../core/export/metrics';
+import { makeRedactor } from '../core/export/privacy';
 import { planMerge, resolveAnnotations, type Choice, type MergePlan } from '../core/study/merge';
 import type { ProjectSnapshot } from '../core/export/types';
 
@@ -30,8 +33,13 @@ const defaultOpen: Open = () => openDatabase();
 export interface ImportSource { path: string; file: Blob }
 export type DecodeBatch = (files: ImportInputFile[]) => Promise<DecodeBatchResult>;
 export interface ImportReport {
+  /** The study the images went into; null when nothing was added (then nothing changed). */
   studyId: string | null;
   studyName: string;
+  /** True when the images went into a study that already existed (the current one). */
+  intoExisting: boolean;
+  /** Readers created for a new study (none for an import into an existing one). */
+  readers: Array<{ id: string; name: string }>;
   added: Array<{ name: string; label: 0 | 1 | null; bodyPart?: string; width: number; height: number }>;
   duplicates: Array<{ file: string; sameAs: string }>;
   problems: ImportProblem[];
@@ -46,6 +54,13 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number, message: string) => void;
   /** Bytes of input per batch (default 96 MB). */
   batchBytes?: number;
+  /** Add the images to this existing study instead of making a new one. */
+  intoStudyId?: string;
+  /**
+   * Names of the new study's readers (people; never the demo's simulated ones). Default: one
+   * reader, "Reader 1". Ignored for an import into an existing study, which keeps its readers.
+   */
+  readerNames?: string[];
 }
 
 const JUNK = /(^|\/)(\.[^/]*|Thumbs\.db|desktop\.ini)$/i;
@@ -81,12 +96,24 @@ export async function importStudy(sources: ImportSource[], opts: ImportOptions):
   const csvs = await Promise.all(csvEntries.map(async (e) => ({ path: e.rel, text: await e.file.text() })));
   const plan = planLabels(imageEntries.map((e) => e.rel), csvs);
   const planned = new Map<string, PlannedImage>(plan.images.map((p) => [p.path, p]));
-  const studyName = opts.studyName?.trim() || root || `Imported images ${new Date(now).toISOString().slice(0, 10)}`;
-  const studyId = `import-${now.toString(36)}`;
-  const report: ImportReport = { studyId: null, studyName, added: [], duplicates: [], problems: [...plan.problems] };
   const db = await open();
+  const existing = opts.intoStudyId ? await db.get('studies', opts.intoStudyId) : undefined;
+  if (opts.intoStudyId && !existing) throw Object.assign(new Error(`Study "${opts.intoStudyId}" is not in this browser's storage; choose "a new study" instead.`), { code: 'STUDY_NOT_FOUND' });
+  const studyName = existing?.name ?? (opts.studyName?.trim() || root || `Imported images ${new Date(now).toISOString().slice(0, 10)}`);
+  const studyId = existing?.id ?? `import-${now.toString(36)}`;
+  const report: ImportReport = { studyId: null, studyName, intoExisting: Boolean(existing), readers: [], added: [], duplicates: [], problems: [...plan.problems] };
   const seen = new Map<string, string>(); // hash -> name, within this import
-  let order = 0;
+  let order = existing ? Math.max(-1, ...(await db.getAllFromIndex('cases', 'byStudy', studyId)).map((c) => c.order)) + 1 : 0;
+  // a new study's readers, written with its first batch (so a failed import leaves none behind)
+  const names = (opts.readerNames ?? []).map((n) => n.trim()).filter(Boolean);
+  let newReaders: ReaderRecord[] = [];
+  if (!existing) {
+    const taken = await db.getAll('readers');
+    for (const [i, name] of (names.length ? names : ['Reader 1']).entries()) {
+      const id = freeReaderId([...taken, ...newReaders]);
+      newReaders.push({ id, name, order: i, studyId });
+    }
+  }
   let done = 0;
   const limit = opts.batchBytes ?? 96 * 1024 * 1024;
   for (let i = 0; i < imageEntries.length;) {
@@ -130,11 +157,14 @@ export async function importStudy(sources: ImportSource[], opts: ImportOptions):
       if (d.invert) img.invert = true;
       images.push(img);
     }
-    const tx = db.transaction(['studies', 'cases', 'images'], 'readwrite');
+    const tx = db.transaction(['studies', 'cases', 'images', 'readers'], 'readwrite');
     try {
-      const study: StudyRecord = { id: studyId, name: studyName, source: 'import', createdAt: now, meta: { files: sources.length } };
       const puts: Promise<unknown>[] = [];
-      track(puts, tx.objectStore('studies').put(study));
+      if (!existing) {
+        const study: StudyRecord = { id: studyId, name: studyName, source: 'import', createdAt: now, meta: { files: sources.length } };
+        track(puts, tx.objectStore('studies').put(study));
+        for (const r of newReaders) track(puts, tx.objectStore('readers').put(r));
+      }
       for (const img of images) track(puts, tx.objectStore('images').put(img));
       for (const c of cases) track(puts, tx.objectStore('cases').put(c));
       await Promise.all([...puts, tx.done]);
@@ -146,6 +176,7 @@ export async function importStudy(sources: ImportSource[], opts: ImportOptions):
       break;
     }
     report.studyId = studyId;
+    if (newReaders.length) { report.readers = newReaders.map((r) => ({ id: r.id, name: r.name })); newReaders = []; }
     for (const c of cases) report.added.push({ name: c.name, label: c.label, ...(c.bodyPart ? { bodyPart: c.bodyPart } : {}), width: c.width, height: c.height });
   }
   return report;
@@ -160,18 +191,22 @@ export async function loadSnapshot(open: Open = defaultOpen, studyId?: string, w
   const caseIds = new Set(cases.map((c) => c.id));
   const images = new Map<string, ImageRecord>();
   if (withImages) for (const c of cases) { const img = await db.get('images', c.imageHash); if (img) images.set(c.imageHash, img); }
+  const annotations = (await db.getAll('annotations')).filter((a) => caseIds.has(a.caseId));
+  // the study's readers (the demo's simulated ones stay with the demo) and whoever read its cases
+  const reading = new Set(annotations.map((a) => a.readerId));
+  const readers = (await db.getAll('readers')).filter((r) => !r.studyId || r.studyId === study?.id || reading.has(r.id));
   return {
     studies: study ? [study] : [],
     cases,
     images,
-    readers: await db.getAll('readers'),
-    annotations: (await db.getAll('annotations')).filter((a) => caseIds.has(a.caseId)),
+    readers,
+    annotations,
     settings: await db.getAll('settings'),
     results: await db.getAll('results'),
   };
 }
 
-export type ExportKind = 'project' | 'reader' | 'coco' | 'csv' | 'masks' | 'metrics-json' | 'metrics-csv';
+export type ExportKind = 'project' | 'reader' | 'coco' | 'via-csv' | 'csv' | 'masks' | 'metrics-json' | 'metrics-csv';
 export interface ExportOptions { readerId?: string; includeIdentifiers?: boolean; appVersion?: string; now?: Date; open?: Open }
 export interface ExportedFile { name: string; type: string; data: string | Uint8Array }
 
@@ -182,7 +217,10 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/
 export async function exportFile(kind: ExportKind, opts: ExportOptions = {}): Promise<ExportedFile> {
   const now = opts.now ?? new Date();
   const snap = await loadSnapshot(opts.open, undefined, kind === 'project' || kind === 'reader');
-  const base = `heatcheck-${slug(snap.studies[0]?.name ?? 'study')}`;
+  // the same redaction as the files' contents: the study name in the file name, case ids and names in metrics
+  const red = makeRedactor(snap, Boolean(opts.includeIdentifiers));
+  const base = `heatcheck-${slug(red.studyName(snap.studies[0]?.name ?? 'study'))}`;
+  const metricResults = () => red.deep(snap.results.filter((r) => r.kind !== 'saliency'));
   const common = { includeIdentifiers: opts.includeIdentifiers, now };
   const quorum = snap.settings.find((s) => s.key === 'annotate.quorum')?.value;
   switch (kind) {
@@ -193,14 +231,16 @@ export async function exportFile(kind: ExportKind, opts: ExportOptions = {}): Pr
       return { name: `${base}-reader-${slug(opts.readerId)}-${stamp(now)}.json`, type: 'application/json', data: serializeProject(buildProject(snap, { ...common, readerId: opts.readerId, includeImages: false, appVersion: opts.appVersion })) };
     case 'coco':
       return { name: `${base}-coco-${stamp(now)}.json`, type: 'application/json', data: JSON.stringify(toCoco(snap, { ...common, readerId: opts.readerId })) };
+    case 'via-csv':
+      return { name: `${base}-via${opts.readerId ? `-${slug(opts.readerId)}` : ''}-${stamp(now)}.csv`, type: 'text/csv', data: toViaCsvExport(snap, { ...common, readerId: opts.readerId }) };
     case 'csv':
       return { name: `${base}-boxes-${stamp(now)}.csv`, type: 'text/csv', data: toFlatCsv(snap, { ...common, readerId: opts.readerId }) };
     case 'masks':
       return { name: `${base}-consensus-masks-${stamp(now)}.zip`, type: 'application/zip', data: consensusMasksZip(snap, { ...common, quorum: typeof quorum === 'number' ? quorum : 2 }) };
     case 'metrics-json':
-      return { name: `${base}-metrics-${stamp(now)}.json`, type: 'application/json', data: JSON.stringify(metricsJson(snap.results.filter((r) => r.kind !== 'saliency'), { now }), null, 2) };
+      return { name: `${base}-metrics-${stamp(now)}.json`, type: 'application/json', data: JSON.stringify(metricsJson(metricResults(), { now }), null, 2) };
     case 'metrics-csv':
-      return { name: `${base}-metrics-${stamp(now)}.csv`, type: 'text/csv', data: metricsCsv(snap.results.filter((r) => r.kind !== 'saliency')) };
+      return { name: `${base}-metrics-${stamp(now)}.csv`, type: 'text/csv', data: metricsCsv(metricResults()) };
   }
 }
 

@@ -44,8 +44,10 @@ describe('study store', () => {
       expect(anns.map((a) => a.readerId).sort()).toEqual(['R1', 'R2', 'R3']);
       for (const a of anns) expect(a.status).toBe(a.boxes.length ? 'done' : 'no-finding');
     }
-    const readers = await db.getAll('readers');
-    expect(readers.map((r) => [r.id, r.simulated])).toEqual([['R1', true], ['R2', true], ['R3', true]]);
+    // the person trying the demo starts as a new, empty reader; the simulated ones belong to the demo
+    const readers = (await db.getAll('readers')).sort((a, b) => a.order - b.order);
+    expect(readers.map((r) => [r.id, Boolean(r.simulated), r.studyId])).toEqual([['you', false, 'demo'], ['R1', true, 'demo'], ['R2', true, 'demo'], ['R3', true, 'demo']]);
+    expect(await db.getAllFromIndex('annotations', 'byReader', 'you')).toEqual([]);
   });
 
   it('does not regenerate when a study exists, and survives concurrent calls', async () => {

@@ -7,6 +7,7 @@ import {
 import { appStore } from './appStore';
 import type { DemoCase } from '../worker/api/phantom';
 import { maskToRuns } from '../core/phantom/readers';
+import { DEMO_NEW_READER, DEMO_SIMULATED_READERS } from './readers';
 
 /**
  * The study being worked on: its record, its cases (ordered), and image lookup by content hash.
@@ -104,10 +105,12 @@ export function createStudyStore(opts: StudyStoreOptions) {
   async function writeDemo(db: IDBPDatabase<HeatcheckDB>): Promise<void> {
     const total = demo.count;
     const now = Date.now();
-    // Simulated readers: marked as such wherever they are shown; real readers replace them.
+    // The person trying the demo reads as a new, empty reader; the simulated readers R1-R3 are
+    // marked as such wherever they are shown and belong to the demo study only.
     const rtx = db.transaction('readers', 'readwrite');
-    for (const [i, id] of (['R1', 'R2', 'R3'] as const).entries()) {
-      await rtx.store.put({ id, name: id, simulated: true, order: i });
+    if (!(await rtx.store.get(DEMO_NEW_READER.id))) await rtx.store.put({ id: DEMO_NEW_READER.id, name: DEMO_NEW_READER.name, order: 0, studyId: demo.id });
+    for (const [i, id] of DEMO_SIMULATED_READERS.entries()) {
+      await rtx.store.put({ id, name: id, simulated: true, order: i + 1, studyId: demo.id });
     }
     await rtx.done;
     store.setState({ progress: { done: 0, total, message: 'Generating the demo study' } });
@@ -131,7 +134,7 @@ export function createStudyStore(opts: StudyStoreOptions) {
       const tx = db.transaction(['cases', 'images', 'annotations'], 'readwrite');
       await tx.objectStore('images').put(image);
       await tx.objectStore('cases').put(record);
-      for (const rid of ['R1', 'R2', 'R3'] as const) {
+      for (const rid of DEMO_SIMULATED_READERS) {
         const boxes = c.readers[rid];
         const ann: AnnotationRecord = {
           readerId: rid,

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clampView, createCompareStore, finishedReaders, planModels, selectCases } from './trust';
+import { clampView, createCompareStore, finishedReaders, selectCases, studyModelOf } from './trust';
 import type { AnnotationRecord, CaseRecord } from './db';
 
-const model = (id: string, architecture: string, seed: number) => ({ id, manifest: { architecture, seed } });
+const model = (id: string, architecture: string, seed: number) => ({ id, manifest: { architecture, family: architecture, seed, name: id, input: { height: 8, width: 8, channels: 1 }, output: { kind: 'softmax' as const, index: 1 } } });
 
-describe('planModels', () => {
-  it('pairs same-architecture seeds for repeatability and two architectures for reproducibility', () => {
-    const p = planModels([model('inc-s1', 'inception', 1), model('dn-s1', 'densenet', 1), model('dn-s2', 'densenet', 2), model('inc-s2', 'inception', 2)]);
-    expect(p.primaryModel).toBe('dn-s1');
-    expect(p.repeatabilityPair).toEqual(['dn-s1', 'dn-s2']);
-    expect(p.reproducibilityPair).toEqual(['dn-s1', 'inc-s1']);
-  });
-  it('leaves a pair out when no model fits', () => {
-    const p = planModels([model('dn-s1', 'densenet', 1)]);
-    expect(p.repeatabilityPair).toBeNull();
-    expect(p.reproducibilityPair).toBeNull();
-    expect(planModels([]).primaryModel).toBeNull();
-  });
-  it('honours a chosen primary model', () => {
-    const p = planModels([model('dn-s1', 'densenet', 1), model('inc-s1', 'inception', 1), model('inc-s2', 'inception', 2)], 'inc-s2');
-    expect(p.repeatabilityPair).toEqual(['inc-s2', 'inc-s1']);
-    expect(p.reproducibilityPair).toEqual(['inc-s2', 'dn-s1']);
+describe('studyModelOf', () => {
+  it('reads family, seed, input and the declared output from the manifest', () => {
+    const m = studyModelOf(model('dn-s1', 'densenet', 1) as never);
+    expect(m).toMatchObject({ id: 'dn-s1', family: 'densenet', seed: 1, input: { height: 8, width: 8, channels: 1 }, output: { kind: 'softmax', index: 1 } });
   });
 });
 
@@ -28,7 +15,7 @@ describe('case selection and readers', () => {
   const c = (id: string, label: 0 | 1 | null, order: number): CaseRecord => ({ id, studyId: 's', imageHash: id, name: id, label, width: 4, height: 4, order });
   it('takes the first abnormal and normal cases in study order', () => {
     const cases = [c('a', 1, 3), c('b', 0, 0), c('d', 1, 1), c('e', null, 2), c('f', 0, 4)];
-    expect(selectCases(cases, 1, 5).map((x) => x.id)).toEqual(['d', 'b', 'f']);
+    expect(selectCases(cases, 1, 5).map((x) => x.id)).toEqual(['b', 'd', 'f']);
   });
   it('counts only finished readers, boxes normalised to x0 <= x1', () => {
     const rec = (readerId: string, status: AnnotationRecord['status'], boxes: AnnotationRecord['boxes']): AnnotationRecord => ({ readerId, caseId: 'a', status, boxes, updatedAt: 0, rev: 1 });

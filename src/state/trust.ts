@@ -1,7 +1,9 @@
 import { createStore, useStore } from 'zustand';
 import type { AnnotationRecord, CaseRecord } from './db';
-import type { BoxCoords } from '../core/study/types';
-import type { ColormapName } from '../ui/common/colormap';
+import type { BoxCoords, RegionCoords } from '../core/study/types';
+import type { ColormapName } from './colormapName';
+import { METHOD_CATALOG, methodIds } from '../core/saliency/catalog';
+import type { JobReply } from './scheduler';
 import type { TrustCase, TrustConfig, TrustProgress, TrustReport } from '../worker/api/trustSession';
 import type { ModelSummary } from '../worker/api/models';
 
@@ -12,11 +14,12 @@ import type { ModelSummary } from '../worker/api/models';
  * requests, keeps the latest report and forwards annotation changes of evaluated cases.
  */
 
-export const SEED_METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
-/** Registered extras (SPEC section 2): on Compare when asked for, never in the trust criteria by default. */
-export const EXTRA_METHODS = ['guided-ig', 'blur-ig', 'occlusion'];
-/** Display labels (the registry's, without loading the method code on the main thread). */
-export const METHOD_LABELS: Record<string, string> = { gradcam: 'Grad-CAM', grad: 'Gradient', ig: 'Integrated Gradients', sg: 'SmoothGrad', sig: 'Smooth IG', xrai: 'XRAI', 'guided-ig': 'Guided IG', 'blur-ig': 'Blur IG', occlusion: 'Occlusion' };
+/** The seed study's six methods (the catalog's default set). */
+export const SEED_METHODS = methodIds();
+/** Catalogued extras (SPEC section 2): on Compare when asked for, never in the trust criteria by default. */
+export const EXTRA_METHODS = methodIds({ extras: true }).filter((id) => !SEED_METHODS.includes(id));
+/** Display labels, from the TF-free catalog. */
+export const METHOD_LABELS: Record<string, string> = Object.fromEntries(Object.values(METHOD_CATALOG).map((m) => [m.id, m.label]));
 
 export interface EvalSettings {
   /** Abnormal cases in the evaluation (study order). */
@@ -28,8 +31,8 @@ export interface EvalSettings {
   randomizationCases: number;
   /** Cascade steps used (evenly spaced, ending fully randomized); 0: every step. */
   randomizationSteps: number;
-  /** null: chosen from the models (a DenseNet first). */
-  primaryModel: string | null;
+  /** Parameter overrides per method on top of the preset (kept in the settings; the CLI's --params). */
+  parameters?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -37,44 +40,31 @@ export interface EvalSettings {
  * preset here (SmoothIG and XRAI are most of it), so 4 + 4 cases and a 3-step cascade on 3 cases.
  * The user picks more for a firmer verdict (the seed used its whole test set).
  */
-export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 4, normal: 4, preset: 'quick', randomizationCases: 3, randomizationSteps: 3, primaryModel: null };
+export const DEFAULT_SETTINGS: EvalSettings = { abnormal: 4, normal: 4, preset: 'quick', randomizationCases: 3, randomizationSteps: 3 };
 
-export interface ModelPlan {
-  models: string[];
-  primaryModel: string | null;
-  repeatabilityPair: [string, string] | null;
-  reproducibilityPair: [string, string] | null;
+/** The study's view of a model: its manifest's family, seed, input and declared output. */
+export function studyModelOf(m: Pick<ModelSummary, 'id' | 'manifest'>): TrustConfig['models'][number] {
+  const f = m.manifest;
+  return { id: m.id, ...(f.name ? { name: f.name } : {}), architecture: f.architecture, family: f.family ?? f.architecture, seed: typeof f.seed === 'number' ? f.seed : null, input: f.input, output: f.output, weightsSha256: f.weightsSha256 ?? null };
 }
 
-/**
- * The models' roles from their manifests: primary = the chosen one, else the first DenseNet, else
- * the first; repeatability = primary and a model of the same architecture with another seed;
- * reproducibility = primary and a model of another architecture (same seed preferred).
- */
-export function planModels(models: Array<Pick<ModelSummary, 'id'> & { manifest: { architecture: string; seed?: number } }>, primary: string | null = null): ModelPlan {
-  const ids = models.map((m) => m.id);
-  const p = models.find((m) => m.id === primary) ?? models.find((m) => /densenet/i.test(m.manifest.architecture)) ?? models[0];
-  if (!p) return { models: ids, primaryModel: null, repeatabilityPair: null, reproducibilityPair: null };
-  const same = models.find((m) => m.id !== p.id && m.manifest.architecture === p.manifest.architecture && m.manifest.seed !== p.manifest.seed);
-  const others = models.filter((m) => m.manifest.architecture !== p.manifest.architecture);
-  const other = others.find((m) => m.manifest.seed === p.manifest.seed) ?? others[0];
-  return { models: ids, primaryModel: p.id, repeatabilityPair: same ? [p.id, same.id] : null, reproducibilityPair: other ? [p.id, other.id] : null };
-}
-
-/** The first `abnormal` abnormal and `normal` normal cases in study order (unlabelled cases are left out). */
+/** The first `abnormal` abnormal and `normal` normal cases, in study order (unlabelled cases are left out), as `heatcheck evaluate --cases` keeps folder order. */
 export function selectCases(cases: readonly CaseRecord[], abnormal: number, normal: number): CaseRecord[] {
   const sorted = [...cases].sort((a, b) => a.order - b.order);
   const a = sorted.filter((c) => c.label === 1).slice(0, abnormal);
   const n = sorted.filter((c) => c.label === 0).slice(0, normal);
-  return [...a, ...n];
+  return [...a, ...n].sort((x, y) => x.order - y.order);
 }
 
 /** Boxes of each reader who finished the case ('done' or 'no-finding'); readers still reading do not count. */
-export function finishedReaders(records: readonly AnnotationRecord[]): Record<string, BoxCoords[]> {
-  const out: Record<string, BoxCoords[]> = {};
+export function finishedReaders(records: readonly AnnotationRecord[]): Record<string, RegionCoords[]> {
+  const out: Record<string, RegionCoords[]> = {};
   for (const r of records) {
     if (r.status !== 'done' && r.status !== 'no-finding') continue;
-    out[r.readerId] = r.boxes.map((b) => [Math.min(b.x0, b.x1), Math.min(b.y0, b.y1), Math.max(b.x0, b.x1), Math.max(b.y0, b.y1)] as BoxCoords);
+    out[r.readerId] = [
+      ...r.boxes.map((b) => [Math.min(b.x0, b.x1), Math.min(b.y0, b.y1), Math.max(b.x0, b.x1), Math.max(b.y0, b.y1)] as BoxCoords),
+      ...(r.polygons ?? []).map((q): RegionCoords => ({ polygon: q.points.map(([x, y]) => [x, y] as [number, number]) })),
+    ];
   }
   return out;
 }
@@ -96,6 +86,8 @@ export interface TrustState {
   /** The last live update: which case, and ms from the edit to the new report. */
   lastLive: { caseId: string; ms: number; at: number } | null;
   jobId: string | null;
+  /** The worker's id of the running evaluation job (set when the queue starts it). */
+  workerJobId?: string | null;
   setSettings(patch: Partial<EvalSettings>): void;
 }
 
@@ -173,22 +165,19 @@ export async function startEvaluation(): Promise<void> {
     await study.getState().ensureDemoStudy();
     const models = trustStore.getState().models ?? (await loadModels());
     const s = trustStore.getState().settings;
-    const plan = planModels(models, s.primaryModel);
-    if (!plan.primaryModel) throw Object.assign(new Error('No model is available: the demo models (public/models) are missing and none was imported. Import a TF.js model on the Data page.'), { code: 'NOT_FOUND_MODEL' });
+    if (!models.length) throw Object.assign(new Error('No model is available: the demo models (public/models) are missing and none was imported. Import a TF.js model on the Data page.'), { code: 'NOT_FOUND_MODEL' });
     const chosen = selectCases(study.getState().cases, s.abnormal, s.normal);
     const ann = annotationsStore();
     const cases: TrustCase[] = [];
     for (const c of chosen) cases.push(toTrustCase(c, await ann.getState().loadCase(c.id)));
     const config: TrustConfig = {
-      models: plan.models,
+      models: models.map(studyModelOf),
       methods: SEED_METHODS,
       preset: s.preset,
       seed: 0,
-      primaryModel: plan.primaryModel,
-      repeatabilityPair: plan.repeatabilityPair,
-      reproducibilityPair: plan.reproducibilityPair,
       randomizationCases: Math.min(s.randomizationCases, s.abnormal),
       randomizationSteps: s.randomizationSteps,
+      ...(s.parameters ? { parameters: s.parameters } : {}),
       quorum: 2,
       caseSet: 'all-abnormal',
     };
@@ -203,7 +192,15 @@ export async function startEvaluation(): Promise<void> {
     const onPartial = Comlink.proxy((r: TrustReport) => {
       if (trustStore.getState().jobId === jobId) trustStore.setState({ report: r });
     });
-    const res = await compute().evaluateTrust(jobId, { config, cases }, onProgress as never, onPartial);
+    // the evaluation is one job of the app's queue (after Compare's interactive maps)
+    const { appScheduler } = await import('./scheduler');
+    const scheduler = await appScheduler();
+    const res = await new Promise<JobReply<TrustReport>>((resolve) => {
+      scheduler.request<TrustReport>(jobId, { key: `trust-evaluation|${jobId}`, priority: 20, run: (workerJob) => {
+        trustStore.setState({ workerJobId: workerJob });
+        return compute().evaluateTrust(workerJob, { config, cases }, onProgress as never, onPartial);
+      } }, { onDone: resolve });
+    });
     if (trustStore.getState().jobId !== jobId) return;
     if (res.ok) {
       trustStore.setState({ status: 'done', report: res.value });
@@ -218,8 +215,8 @@ export async function startEvaluation(): Promise<void> {
 export async function cancelEvaluation(): Promise<void> {
   const id = trustStore.getState().jobId;
   if (!id || trustStore.getState().status !== 'running') return;
-  const { compute } = await import('../worker/client');
-  await compute().cancel(id);
+  const { appScheduler } = await import('./scheduler');
+  (await appScheduler()).cancelOwner(id);
 }
 
 /** Forwards readers' edits of evaluated cases to the worker (debounced per case); the report follows. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../main';
@@ -11,6 +11,11 @@ import { balancedCases, selectSteps, repeatabilityPairs, reproducibilityPairs } 
 import { ssim } from '../../core/metrics/ssim';
 import { cnnGraphFiles } from '../../core/model/graphModelFixture';
 import { seededValues } from '../../core/saliency/testing';
+import { loadModelDir } from '../modelDir';
+import { studyModel, TfMapSource } from '../../core/trust/tfMapSource';
+import { createTrustSession, type TrustCase } from '../../worker/api/trustSession';
+import type { TrustReport } from '../../core/trust/report';
+import { DEFAULT_IG_RULE } from '../../core/saliency/quadrature';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -55,7 +60,7 @@ function build(family: 'plain' | 'branch', seed: number): tf.LayersModel {
   return tf.model({ inputs: inp, outputs: out });
 }
 
-async function save(model: tf.LayersModel, id: string, family: string, seed: number): Promise<string> {
+async function save(model: tf.LayersModel, id: string, family: string, seed: number, output: { kind: string; index: number } = { kind: 'logit', index: 0 }): Promise<string> {
   const dir = path.join(root, 'models', id);
   mkdirSync(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (a) => {
@@ -63,9 +68,20 @@ async function save(model: tf.LayersModel, id: string, family: string, seed: num
     writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
-  const manifest = { id, name: id, architecture: `${family}-tiny`, family, seed, input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } };
+  const manifest = { id, name: id, architecture: `${family}-tiny`, family, seed, input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output };
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
+}
+
+/** A two-unit softmax head (abnormal = unit 1) on the plain body. */
+function buildSoftmax(seed: number): tf.LayersModel {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
+  const inp = tf.input({ shape: [SIZE, SIZE, 1] });
+  let h = tf.layers.conv2d({ name: 'stem_conv', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(inp) as tf.SymbolicTensor;
+  h = tf.layers.conv2d({ name: 'block1_conv', filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.globalAveragePooling2d({ name: 'head_gap' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ name: 'logit', units: 2, kernelInitializer: init(6) }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: inp, outputs: out });
 }
 
 /** Plain pairwise AUROC: P(score_pos > score_neg) + 1/2 P(tie). */
@@ -85,7 +101,6 @@ function pairwiseAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-type Cell = { value: number | null; ci: [number, number] | null; n: number; p: number | null; pass: boolean | null; reason?: string; perCase: Array<{ caseId: string; value: number }>; units: Array<{ models: string[]; result: { value: number; pass: boolean; perCase: Array<{ caseId: string; value: number; byStep?: number[] }>; details: Record<string, unknown> } | null; reason?: string }>; details: Record<string, unknown>; parameters: Record<string, unknown> };
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'heatcheck-evaluate-'));
@@ -126,6 +141,136 @@ describe('plan helpers', () => {
   });
 });
 
+/** Cells, verdicts and classifier of two reports: equal states, reasons and n; values within tol. */
+function expectSameReport(a: TrustReport, b: TrustReport, tol: number): void {
+  expect(Object.keys(b.cells)).toEqual(Object.keys(a.cells));
+  const close = (x: number | null, y: number | null, what: string) => {
+    if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y)) expect(y, what).toEqual(x);
+    else expect(Math.abs(x - y), `${what}: ${x} vs ${y}`).toBeLessThanOrEqual(tol);
+  };
+  for (const m of Object.keys(a.cells)) {
+    for (const c of Object.keys(a.cells[m])) {
+      const x = a.cells[m][c];
+      const y = b.cells[m][c];
+      const what = `${m} ${c}`;
+      expect([y.state, y.reason, y.nNeeded, y.n, y.units.length], what).toEqual([x.state, x.reason, x.nNeeded, x.n, x.units.length]);
+      close(x.value, y.value, what);
+      x.units.forEach((u, i) => {
+        const v = y.units[i];
+        expect([v.models, v.state, v.reason, v.nNeeded, v.n, v.skipped], `${what} ${u.models}`).toEqual([u.models, u.state, u.reason, u.nNeeded, u.n, u.skipped]);
+        close(u.value, v.value, `${what} ${u.models} value`);
+        close(u.p, v.p, `${what} ${u.models} p`);
+        u.perCase.forEach((pc, j) => {
+          expect(v.perCase[j].caseId).toBe(pc.caseId);
+          close(pc.value, v.perCase[j].value, `${what} ${u.models} ${pc.caseId}`);
+        });
+      });
+    }
+  }
+  expect(b.verdicts).toEqual(a.verdicts);
+  a.classifier.forEach((c, i) => {
+    close(c.auroc, b.classifier[i].auroc, `classifier ${c.model}`);
+    c.perCase.forEach((pc, j) => close(pc.probability, b.classifier[i].perCase[j].probability, `probability ${c.model} ${pc.caseId}`));
+  });
+}
+
+/** The dashboard's session path on the same study folder and model folders: records as the store builds them, maps through a TF source keyed by image hash. */
+async function sessionReport(modelDirs: string[], settings: { methods: string[]; randomizationCases: number; randomizationSteps: number; resamples: number }): Promise<TrustReport> {
+  const study = readStudyFolder(path.join(root, 'study'));
+  const loaded = [];
+  for (const d of modelDirs) loaded.push(await loadModelDir(d));
+  const byHash = new Map<string, (typeof study.cases)[number]>(study.cases.map((c) => [`hash-${c.id}`, c]));
+  const images = new Map<string, Awaited<ReturnType<typeof study.loadImage>>>();
+  for (const c of study.cases) images.set(c.id, await study.loadImage(c));
+  const img = (caseId: string) => images.get(caseId)!;
+  const source = new TfMapSource(img, loaded);
+  const cases: TrustCase[] = study.cases.map((c) => {
+    const readers: Record<string, Array<[number, number, number, number]>> = {};
+    for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
+    const g = img(c.id);
+    return { caseId: c.id, name: c.id, imageHash: `hash-${c.id}`, label: c.label === 0 || c.label === 1 ? c.label : null, width: g.width, height: g.height, readers };
+  });
+  const session = createTrustSession({ models: loaded.map(studyModel), methods: settings.methods, preset: 'quick', seed: 0, randomizationCases: settings.randomizationCases, randomizationSteps: settings.randomizationSteps, quorum: 2, caseSet: 'all-abnormal', resamples: settings.resamples }, cases, {
+    map: async (q) => {
+      const caseId = byHash.get(q.imageHash)!.id;
+      const a = await source.map({ caseId, modelId: q.modelId, method: q.method, preset: q.preset, parameters: q.params, seed: q.seed, seeded: q.method === 'sg' || q.method === 'sig', step: q.randomizationStep, reinitSeed: q.seed });
+      return { map: a.map.data as Float32Array, width: a.map.width, height: a.map.height, ms: a.ms, cached: a.cached, backend: 'wasm', warnings: a.warnings };
+    },
+    predict: async (hash, modelId) => {
+      const p = await source.predict(byHash.get(hash)!.id, modelId);
+      return { logit: p.logit, output: Array.from(p.output) };
+    },
+    steps: async (modelId) => {
+      const c = await source.cascade(modelId);
+      if (!Array.isArray(c)) throw new Error(c.unavailable);
+      return c;
+    },
+    image: async (hash) => source.image(byHash.get(hash)!.id),
+  });
+  const partials: TrustReport[] = [];
+  try {
+    const report = await session.run({ partial: (r) => partials.push(r), partialEveryMs: 0 });
+    expect(partials.some((r) => Object.values(r.verdicts).some((v) => v.state === 'pending'))).toBe(true);
+    return report;
+  } finally {
+    source.dispose();
+    for (const m of loaded) m.model.dispose();
+  }
+}
+
+describe('[one-report] the CLI and the dashboard session give the same report', () => {
+  const methods = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
+  const settings = { methods, randomizationCases: 2, randomizationSteps: 1, resamples: 100 };
+  const cliArgs = (ids: string[], out: string) => ['evaluate', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--out', out, '--preset', 'quick', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '100'];
+
+  it('[one-report] two families x two seeds, all six methods: identical cells, verdicts and n/a reasons', async () => {
+    const ids = ['plain-s1', 'plain-s2', 'branch-s1', 'branch-s2'];
+    const out = path.join(root, 'one-report.json');
+    const r = await cli(cliArgs(ids, out));
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    const fromCli = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(fromCli.schema).toBe('heatcheck.trust-report/1');
+    const fromSession = await sessionReport(ids.map((id) => dirs[id]), settings);
+    expect(fromSession.schema).toBe('heatcheck.trust-report/1');
+    expectSameReport(fromCli, fromSession, 1e-9);
+    // Normal cases enter no map: only abnormal cases are mapped, every normal case is still in the classifier.
+    const study = readStudyFolder(path.join(root, 'study'));
+    expect(fromCli.cases.filter((c) => c.mapped).map((c) => c.id)).toEqual(study.cases.filter((c) => c.label === 1).map((c) => c.id));
+    expect(fromCli.classifier[0].perCase.length).toBe(study.cases.length);
+    // Every unit is shown: 4 models for localization, 2 pairs for repeatability and reproducibility.
+    expect(fromCli.cells.grad.localization.units.length).toBe(4);
+    expect(fromCli.cells.grad.repeatability.units.map((u) => u.models)).toEqual([['plain-s1', 'plain-s2'], ['branch-s1', 'branch-s2']]);
+  }, 300_000);
+
+  it('[one-report] a softmax model in a one-family set: reproducibility n/a with the same reason, the same probabilities', async () => {
+    const softmax = buildSoftmax(3);
+    dirs['plain-soft'] = await save(softmax, 'plain-soft', 'plain', 3, { kind: 'logit', index: 1 });
+    const ids = ['plain-s1', 'plain-s2', 'plain-soft'];
+    const out = path.join(root, 'one-family.json');
+    const r = await cli([...cliArgs(ids, out).slice(0, 7), '--methods', 'gradcam,sg', ...cliArgs(ids, out).slice(7)]);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    const fromCli = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    const fromSession = await sessionReport(ids.map((id) => dirs[id]), { ...settings, methods: ['gradcam', 'sg'] });
+    expectSameReport(fromCli, fromSession, 1e-9);
+    for (const m of ['gradcam', 'sg']) {
+      expect(fromCli.cells[m].reproducibility.state).toBe('n/a');
+      expect(fromCli.cells[m].reproducibility.reason).toMatch(/two different families/);
+      expect(fromCli.verdicts[m].state).not.toBe('trustworthy');
+      if (fromCli.verdicts[m].state !== 'not trustworthy') expect(fromCli.verdicts[m].state).toBe('undetermined');
+    }
+    // The softmax model's probability is softmax(row)[1], computed here from model.predict.
+    const study = readStudyFolder(path.join(root, 'study'));
+    const c0 = study.cases[0];
+    const x = tf.tensor4d(preprocessImage(await study.loadImage(c0), { input: { height: SIZE, width: SIZE, channels: 1 }, preprocessing: { scale: 2, offset: -1 } }), [1, SIZE, SIZE, 1]);
+    const row = (softmax.predict(x) as tf.Tensor).dataSync();
+    x.dispose();
+    const expected = Math.exp(row[1]) / (Math.exp(row[0]) + Math.exp(row[1]));
+    const got = fromCli.classifier.find((c) => c.model === 'plain-soft')!.perCase.find((p) => p.caseId === c0.id)!;
+    expect(got.probability).toBeCloseTo(expected, 6);
+    expect(got.logit).toBeCloseTo(row[1], 5);
+  }, 300_000);
+});
+
 describe('heatcheck evaluate', () => {
   it('writes the trust report: six methods x four criteria, honest values, maps in --maps', async () => {
     const out = path.join(root, 'report.json');
@@ -134,53 +279,55 @@ describe('heatcheck evaluate', () => {
     const { code, json, err } = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--out', out, '--maps', mapsDir, '--preset', 'quick', '--randomization-cases', '4', '--resamples', '200']);
     expect(code, err.slice(-2000)).toBe(0);
     expect(json).toMatchObject({ out, cases: 6, models: ids, preset: 'quick', backend: 'wasm' });
-    expect(err).toContain('evaluate: randomization');
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(err).toContain('randomization:');
+    const report = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
     const methods = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
-    expect(report.methods).toEqual(methods);
+    expect(report.methods.map((m) => m.id)).toEqual(methods);
     const study = readStudyFolder(path.join(root, 'study'));
-    expect(report.cases.map((c: { id: string }) => c.id)).toEqual(study.cases.map((c) => c.id));
+    expect(report.cases.map((c) => c.id)).toEqual(study.cases.map((c) => c.id));
     const abnormal = study.cases.filter((c) => c.label === 1).map((c) => c.id);
     expect(abnormal.length).toBeGreaterThanOrEqual(2);
 
     for (const m of methods) {
       for (const crit of ['localization', 'randomization', 'repeatability', 'reproducibility']) {
-        const cell = report.criteria[m][crit] as Cell;
+        const cell = report.cells[m][crit];
         // Four models of two families: every criterion is computable here.
         expect(cell.value, `${m} ${crit}: ${cell.reason}`).toEqual(expect.any(Number));
-        expect(cell.ci![0]).toBeLessThanOrEqual(cell.value! + 1e-12);
-        expect(cell.ci![1]).toBeGreaterThanOrEqual(cell.value! - 1e-12);
-        expect(cell.p).toBeGreaterThanOrEqual(0);
-        expect(cell.p).toBeLessThanOrEqual(1);
-        expect(cell.pass).toBe(cell.p! < 0.05);
-        expect(cell.n).toBe(cell.perCase.length);
-        // A value is the mean of its per-case values; so is every unit's.
-        expect(cell.value!).toBeCloseTo(meanOf(cell.perCase.map((c) => c.value)), 12);
-        for (const u of cell.units) expect(u.result!.value).toBeCloseTo(meanOf(u.result!.perCase.map((c) => c.value)), 12);
-        // Headline per case = mean over units.
-        const c0 = cell.perCase[0];
-        const unitVals = cell.units.map((u) => u.result!.perCase.find((c) => c.caseId === c0.caseId)!.value);
-        expect(c0.value).toBeCloseTo(meanOf(unitVals), 12);
+        expect(['pass', 'fail', 'inconclusive']).toContain(cell.state);
+        // The cell's figure is the mean of its units' figures; each unit's is the mean of its cases.
+        expect(cell.value!).toBeCloseTo(meanOf(cell.units.map((u) => u.value!)), 12);
+        for (const u of cell.units) {
+          expect(u.value!).toBeCloseTo(meanOf(u.perCase.map((c) => c.value)), 12);
+          expect(u.ci![0]).toBeLessThanOrEqual(u.value! + 1e-12);
+          expect(u.ci![1]).toBeGreaterThanOrEqual(u.value! - 1e-12);
+          expect(u.p).toBeGreaterThanOrEqual(0);
+          expect(u.p).toBeLessThanOrEqual(1);
+          expect(u.n).toBe(u.perCase.length);
+          // pass exactly when the test passes at 0.05
+          expect(u.state === 'pass').toBe(u.p! < 0.05);
+        }
+        // A cell passes only when every unit passes, and fails when any unit fails.
+        expect(cell.state === 'pass').toBe(cell.units.every((u) => u.state === 'pass'));
+        if (cell.units.some((u) => u.state === 'fail')) expect(cell.state).toBe('fail');
       }
-      const loc = report.criteria[m].localization as Cell;
-      expect(loc.perCase.map((c) => c.caseId)).toEqual(abnormal);
+      const loc = report.cells[m].localization;
+      for (const u of loc.units) expect(u.perCase.map((c) => c.caseId)).toEqual(abnormal);
       expect(loc.units.map((u) => u.models)).toEqual(ids.map((id) => [id]));
-      expect(report.criteria[m].repeatability.units.map((u: { models: string[] }) => u.models)).toEqual([['plain-s1', 'plain-s2'], ['branch-s1', 'branch-s2']]);
-      expect(report.criteria[m].reproducibility.units.map((u: { models: string[] }) => u.models)).toEqual([['plain-s1', 'branch-s1'], ['plain-s2', 'branch-s2']]);
-      const rnd = report.criteria[m].randomization as Cell;
-      for (const u of rnd.units) {
-        const curve = u.result!.details.curve as Array<{ step: string; mean: number }>;
-        expect(curve.length).toBe(3);
-        expect(curve[2].step).toContain('fully randomized');
-        expect(u.result!.value).toBeCloseTo(curve[2].mean, 12);
-        expect(u.result!.details.threshold).toEqual(expect.any(Number));
+      expect(report.cells[m].repeatability.units.map((u) => u.models)).toEqual([['plain-s1', 'plain-s2'], ['branch-s1', 'branch-s2']]);
+      expect(report.cells[m].reproducibility.units.map((u) => u.models)).toEqual([['plain-s1', 'branch-s1'], ['plain-s2', 'branch-s2']]);
+      for (const u of report.cells[m].randomization.units) {
+        const details = u.details as { curve: Array<{ step: string; mean: number }>; threshold: number };
+        expect(details.curve.length).toBe(3);
+        expect(details.curve[2].step).toContain('fully randomized');
+        expect(u.value!).toBeCloseTo(details.curve[2].mean, 12);
+        expect(details.threshold).toEqual(expect.any(Number));
       }
-      const v = report.verdict[m];
-      expect(v.trustworthy).toBe(['localization', 'randomization', 'repeatability', 'reproducibility'].every((c) => report.criteria[m][c].pass === true));
+      const v = report.verdicts[m];
+      const states = ['localization', 'randomization', 'repeatability', 'reproducibility'].map((c) => report.cells[m][c].state);
+      expect(v.state).toBe(states.includes('fail') ? 'not trustworthy' : states.every((x) => x === 'pass') ? 'trustworthy' : 'undetermined');
     }
-    // Cascades: plain has 4 blocks (logit, block2, block1, stem); branch has 4 (logit, mix, stem... per cascadeSteps).
-    expect(report.models[0].cascade.map((s: { block: string }) => s.block)).toEqual(['logit', 'block2', 'block1', 'stem']);
-    expect(report.parameters.randomization.plan['plain-s1'].visited.map((s: { step: number }) => s.step)).toEqual(selectSteps(4, { count: 3 }));
+    // Cascades: plain has 4 blocks (logit, block2, block1, stem).
+    expect((report.models[0].cascade as Array<{ block: string }>).map((s) => s.block)).toEqual(['logit', 'block2', 'block1', 'stem']);
 
     // Localization AUROC of one case, recomputed from the written map and an independent consensus.
     const caseId = abnormal[0];
@@ -202,22 +349,25 @@ describe('heatcheck evaluate', () => {
       const arr = readNpy(new Uint8Array(readFileSync(path.join(mapsDir, caseId, 'branch-s2', `${method}.npy`))));
       expect(arr.shape).toEqual([SIZE, SIZE]);
       const expected = pairwiseAuroc(arr.data as Float32Array, consensus);
-      const unit = (report.criteria[method].localization as Cell).units.find((u) => u.models[0] === 'branch-s2')!;
-      expect(unit.result!.perCase.find((p) => p.caseId === caseId)!.value).toBeCloseTo(expected, 12);
+      const unit = report.cells[method].localization.units.find((u) => u.models[0] === 'branch-s2')!;
+      expect(unit.perCase.find((p) => p.caseId === caseId)!.value).toBeCloseTo(expected, 12);
     }
-    // Randomization threshold: 6 cases give 15 pairs (< 50), so every pair of trained maps; repeatability: SSIM of the two seeds' maps.
+    // Randomization threshold: the mapped (abnormal) cases' trained maps, every pair (fewer than 50); repeatability: SSIM of the two seeds' maps.
     const npy = (cid: string, model: string, method: string) => readNpy(new Uint8Array(readFileSync(path.join(mapsDir, cid, model, `${method}.npy`)))).data as Float32Array;
-    const cids = study.cases.map((sc) => sc.id);
+    const cids = abnormal;
     const pairSsims: number[] = [];
     for (let i = 0; i < cids.length; i++) for (let j = i + 1; j < cids.length; j++) pairSsims.push(ssim(npy(cids[i], 'plain-s2', 'sg'), npy(cids[j], 'plain-s2', 'sg'), SIZE, SIZE, { dataRange: 2 }));
-    const sgUnit = (report.criteria.sg.randomization as Cell).units.find((u) => u.models[0] === 'plain-s2')!;
-    expect(sgUnit.result!.details.threshold as number).toBeCloseTo(meanOf(pairSsims), 12);
-    const rep = (report.criteria.grad.repeatability as Cell).units[1].result!.perCase.find((p) => p.caseId === cids[2])!;
-    expect(rep.value).toBeCloseTo(ssim(npy(cids[2], 'branch-s1', 'grad'), npy(cids[2], 'branch-s2', 'grad'), SIZE, SIZE), 12);
+    const sgUnit = report.cells.sg.randomization.units.find((u) => u.models[0] === 'plain-s2')!;
+    expect((sgUnit.details as { threshold: number }).threshold).toBeCloseTo(meanOf(pairSsims), 12);
+    const rep = report.cells.grad.repeatability.units[1].perCase.find((p) => p.caseId === cids[1])!;
+    expect(rep.value).toBeCloseTo(ssim(npy(cids[1], 'branch-s1', 'grad'), npy(cids[1], 'branch-s2', 'grad'), SIZE, SIZE), 12);
     const index = JSON.parse(readFileSync(path.join(mapsDir, 'index.json'), 'utf8')).maps;
-    // Trained maps (6 cases x 4 models x 6 methods) and the randomized copies' maps (4 cases x 3 steps x 4 models x 6 methods).
-    expect(index.filter((e: { model: string }) => !e.model.includes('@')).length).toBe(6 * 4 * 6);
-    expect(index.filter((e: { model: string }) => e.model.includes('@cascade-')).length).toBe(4 * 3 * 4 * 6);
+    // Trained maps of the abnormal cases only (normals enter no criterion): A x 4 models x 6 methods;
+    // the randomized copies' maps on min(4, A) cases x 3 steps x 4 models x 6 methods.
+    const A = abnormal.length;
+    const R = Math.min(4, A);
+    expect(index.filter((e: { model: string }) => !e.model.includes('@')).length).toBe(A * 4 * 6);
+    expect(index.filter((e: { model: string }) => e.model.includes('@cascade-')).length).toBe(R * 3 * 4 * 6);
 
     // Classifier AUROC per model: logits from model.predict, AUROC by a pairwise count over cases.
     for (const id of ids) {
@@ -228,23 +378,25 @@ describe('heatcheck evaluate', () => {
         x.dispose();
         return y;
       });
-      const cl = report.classifier.find((r: { model: string }) => r.model === id);
-      cl.perCase.forEach((p: { logit: number }, k: number) => expect(p.logit).toBeCloseTo(logits[k], 4));
+      const cl = report.classifier.find((r) => r.model === id)!;
+      cl.perCase.forEach((p, k) => expect(p.logit).toBeCloseTo(logits[k], 4));
+      // sigmoid model: the probability is sigmoid(logit)
+      cl.perCase.forEach((p, k) => expect(p.probability).toBeCloseTo(1 / (1 + Math.exp(-logits[k])), 5));
       expect(cl.auroc).toBeCloseTo(pairwiseAuroc(logits, study.cases.map((sc) => sc.label ?? 0)), 12);
     }
 
     // Reader agreement: pooled and per abnormal case, both reader-vs-consensus figures labelled.
-    expect(report.readerAgreement.perCase.map((r: { caseId: string }) => r.caseId)).toEqual(abnormal);
-    expect(report.readerAgreement.pooled.vsOthers.iou).toEqual(expect.any(Number));
-    expect(report.readerAgreement.pooled.vsAllIncludingSelf.iou).toBeGreaterThanOrEqual(report.readerAgreement.pooled.vsOthers.iou - 1e-9);
-    expect(report.readerAgreement.labels.vsAllIncludingSelf).toContain('optimistic');
+    expect(report.readerAgreement.perCase.map((r) => r.caseId)).toEqual(abnormal);
+    const pooled = report.readerAgreement.pooled!;
+    expect(pooled.vsOthers.iou).toEqual(expect.any(Number));
+    expect(pooled.vsAllIncludingSelf.iou).toBeGreaterThanOrEqual(pooled.vsOthers.iou - 1e-9);
     const first = report.readerAgreement.perCase[0];
-    expect(first.meanIoU).toBeCloseTo(meanOf(first.pairs.map((p: { iou: number }) => p.iou)), 12);
+    expect(first.meanIoU).toBeCloseTo(meanOf(first.pairs.map((p) => p.iou)), 12);
     // Provenance.
-    expect(report.models.map((m: { weightsSha256: string }) => m.weightsSha256)).toEqual(ids.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
-    expect(report.parameters.methods.sig.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
-    expect(report.reference.seed.passRandomization).toEqual(['grad', 'ig', 'sig']);
-    expect(report.maps).toMatchObject({ computed: 144, reused: 0, randomizedComputed: 288, randomizedReused: 0 });
+    expect(report.models.map((m) => m.weightsSha256)).toEqual(ids.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
+    expect(report.methods.find((m) => m.id === 'sig')!.parameters).toEqual({ samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: 0.05, maxSteps: 32 });
+    expect((report.reference.seed as { passRandomization: string[] }).passRandomization).toEqual(['grad', 'ig', 'sig']);
+    expect((report as unknown as { maps: unknown }).maps).toMatchObject({ computed: A * 4 * 6 + R * 3 * 4 * 6, reused: 0 });
   }, 240_000);
 
   it('reuses matching maps from --maps and says null with a reason when a criterion cannot be computed', async () => {
@@ -255,26 +407,48 @@ describe('heatcheck evaluate', () => {
     expect(json.cases).toBe(6);
     // No tensor outlives the run (models loaded by the command are disposed with their probes and randomized copies).
     expect(tf.memory().numTensors).toBe(before);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const report = JSON.parse(readFileSync(out, 'utf8')) as TrustReport & { maps: unknown };
+    const A = report.cases.filter((c) => c.label === 1).length;
     // Step 3 of plain-s1 (fully randomized) was visited by the first run: its maps are reused too.
-    expect(report.maps).toMatchObject({ computed: 0, reused: 12, randomizedComputed: 0, randomizedReused: 4 });
-    const firstRun = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8'));
-    const ssimOf = (r: { criteria: Record<string, { randomization: Cell }> }, m: string) => r.criteria[m].randomization.units.find((u) => u.models[0] === 'plain-s1')!.result!.perCase.slice(0, 2);
-    expect(ssimOf(report, 'sg')).toEqual(ssimOf(firstRun, 'sg').map((c) => ({ ...c, byStep: [c.byStep!.at(-1)] })));
+    expect(report.maps).toMatchObject({ computed: 0, reused: A * 2 + 2 * 2 });
+    const firstRun = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8')) as TrustReport;
+    const ssimOf = (r: TrustReport, m: string) => r.cells[m].randomization.units.find((u) => u.models[0] === 'plain-s1')!.perCase.slice(0, 2) as Array<{ caseId: string; value: number; byStep: number[] }>;
+    // the first run visited three steps on four cases, this one the last step on two: same SSIMs there
+    expect(ssimOf(report, 'sg')).toEqual(ssimOf(firstRun, 'sg').map((c) => ({ ...c, byStep: [c.byStep.at(-1)] })));
     for (const m of ['gradcam', 'sg']) {
       for (const crit of ['repeatability', 'reproducibility']) {
-        const cell = report.criteria[m][crit];
+        const cell = report.cells[m][crit];
         expect(cell.value).toBeNull();
-        expect(cell.pass).toBeNull();
+        expect(cell.state).toBe('n/a');
         expect(cell.reason).toMatch(crit === 'repeatability' ? /two models of one family/ : /two different families/);
       }
-      expect(report.verdict[m].trustworthy).toBe(false);
-      expect(report.criteria[m].randomization.units[0].result.details.curve.length).toBe(1);
+      // n/a criteria: the verdict is undetermined unless a criterion fails
+      expect(report.verdicts[m].state).toBe(['localization', 'randomization'].some((c) => report.cells[m][c].state === 'fail') ? 'not trustworthy' : 'undetermined');
+      expect((report.cells[m].randomization.units[0].details as { curve: unknown[] }).curve.length).toBe(1);
     }
     // A different noise seed does not match the stored SmoothGrad maps (seeded) but does match Grad-CAM (unseeded).
     const again = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', dirs['plain-s1'], '--out', out, '--maps', path.join(root, 'maps'), '--preset', 'quick', '--methods', 'gradcam,sg', '--seed', '9', '--cases', '2', '--randomization-steps', '1', '--resamples', '50']);
     expect(again.code, again.err.slice(-2000)).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8')).maps).toMatchObject({ computed: 2, reused: 2, randomizedComputed: 2, randomizedReused: 2 });
+    // --cases 2: one abnormal and one normal case; only the abnormal one is mapped (2 methods), cascade on it alone (2 methods)
+    expect(JSON.parse(readFileSync(out, 'utf8')).maps).toMatchObject({ computed: 2, reused: 2 });
+  }, 120_000);
+
+  it('an image that cannot be decoded is a row of errors.csv beside --out; the other cases go on', async () => {
+    const broken = path.join(root, 'broken-study');
+    cpSync(path.join(root, 'study'), broken, { recursive: true });
+    const study = readStudyFolder(broken);
+    const bad = study.cases[1];
+    writeFileSync(path.join(broken, bad.image), 'not a png');
+    const out = path.join(root, 'broken-out', 'report.json');
+    const { code, json, err } = await cli(['evaluate', '--study', broken, '--models', dirs['plain-s1'], '--out', out, '--preset', 'quick', '--methods', 'gradcam', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '50']);
+    expect(code, err.slice(-2000)).toBe(0);
+    expect(json).toMatchObject({ cases: study.cases.length - 1, failed: 1 });
+    const csv = readFileSync(path.join(root, 'broken-out', 'errors.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('file,code,message');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain(bad.image);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(report.cases.map((c) => c.id)).toEqual(study.cases.filter((c) => c.id !== bad.id).map((c) => c.id));
   }, 120_000);
 
   it('takes a GraphModel: its maps and localization count, randomization leaves it out and says why', async () => {
@@ -288,21 +462,22 @@ describe('heatcheck evaluate', () => {
     const out = path.join(root, 'graph.json');
     const { code, err } = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', `${dirs['plain-s1']},${dir}`, '--out', out, '--preset', 'quick', '--methods', 'gradcam,grad', '--randomization-steps', '1', '--randomization-cases', '2', '--resamples', '50']);
     expect(code, err.slice(-2000)).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const report = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
     for (const m of ['gradcam', 'grad']) {
-      const loc: Cell = report.criteria[m].localization;
+      const loc = report.cells[m].localization;
       expect(loc.units.map((u) => u.models[0]).sort()).toEqual(['graph-s1', 'plain-s1']);
-      expect(loc.units.every((u) => u.result !== null)).toBe(true);
-      const rand: Cell = report.criteria[m].randomization;
+      expect(loc.units.every((u) => u.value !== null)).toBe(true);
+      const rand = report.cells[m].randomization;
       const g = rand.units.find((u) => u.models[0] === 'graph-s1')!;
-      expect(g.result).toBeNull();
+      expect(g.state).toBe('n/a');
       expect(g.reason).toMatch(/GraphModel/);
-      // The headline is plain-s1's fully randomized step alone.
-      const plain = rand.units.find((u) => u.models[0] === 'plain-s1')!.result!;
-      expect(rand.value).toBeCloseTo(meanOf(plain.perCase.map((c) => c.byStep!.at(-1)!)), 12);
-      expect(report.criteria[m].reproducibility.value).not.toBeNull();
+      // plain-s1's unit is computed; the cell is n/a (a unit cannot be computed) unless plain-s1 fails
+      const plain = rand.units.find((u) => u.models[0] === 'plain-s1')!;
+      expect(plain.value).toBeCloseTo(meanOf(plain.perCase.map((c) => (c.byStep as number[]).at(-1)!)), 12);
+      expect(rand.state).toBe(plain.state === 'fail' ? 'fail' : 'n/a');
+      expect(report.cells[m].reproducibility.value).not.toBeNull();
     }
     // The graph model's logits are its own: AUROC over the study from its predictions is reported like any model's.
-    expect(report.classifier.find((c: { model: string }) => c.model === 'graph-s1')).toBeDefined();
+    expect(report.classifier.find((c) => c.model === 'graph-s1')).toBeDefined();
   }, 120_000);
 });

@@ -2,26 +2,28 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
-import { intOption, list } from '../options';
+import { addIgAccuracyOptions, igAccuracyOptions, intOption, list, type IgAccuracyFlags } from '../options';
 import { log, printJson } from '../output';
+import { FailureLog } from '../failures';
 import { initNodeBackend } from '../nodeBackend';
 import { loadModelDir } from '../modelDir';
 import { readStudyFolder } from '../studyFolder';
 import { readNpy, writeNpy } from '../../core/io/npy';
-import { methodIds, unknownMethods, type PresetId } from '../../core/saliency/registry';
+import { methodIds, resolveParams, unknownMethods, type PresetId } from '../../core/saliency/catalog';
 import type { SaliencyRun } from '../../core/saliency/run';
 import type { BoxCoords, GrayImage } from '../../core/study/types';
 import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
 import { balancedCases, type StepPlan } from '../../core/trust/plan';
-import { writeIndex, type MapsIndexEntry } from './maps';
+import { overridesFor, writeIndex, type MapsIndexEntry } from './maps';
+import { completenessFields } from '../../core/saliency/completeness';
 
 /**
- * `heatcheck evaluate`: the headless trust report (issue 5). Reads a study folder and model
+ * `heatcheck evaluate`: the headless trust report. Reads a study folder and model
  * folders, computes the maps that --maps does not already hold (and writes them there, in the
  * `maps` command's layout), runs the cascading randomization and the four criteria, and writes
  * the report JSON to --out. stdout: a short summary; progress on stderr.
  */
-export interface EvaluateOptions {
+export interface EvaluateOptions extends IgAccuracyFlags {
   study: string;
   models: string;
   out: string;
@@ -36,6 +38,8 @@ export interface EvaluateOptions {
   randomizationCases?: string;
   randomizationSeed?: string;
   resamples?: string;
+  params?: string;
+  strict?: boolean;
 }
 
 
@@ -108,6 +112,7 @@ export function folderMapStore(dir: string): MapStore & { flush(): void; written
         shape,
         raw: false,
         modelHash: k.modelHash,
+        ...completenessFields(r.output),
       };
       fresh.push(e);
       bySlot.set(slot(e.case, e.model, e.method), e);
@@ -130,6 +135,30 @@ export function parseSteps(raw: string | undefined, preset: PresetId): StepPlan 
   return { count: n };
 }
 
+/** `--params`: per-method parameter overrides as JSON ({"ig": {"steps": 4}}), checked against the catalog. */
+export function parseParams(raw: string | undefined, methods: string[], preset: PresetId): Record<string, Record<string, unknown>> | undefined {
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new HeatcheckError('USAGE_BAD_OPTION', `--params is not valid JSON (${(e as Error).message}); give an object of method ids to parameter objects, for example {"ig":{"steps":4}}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HeatcheckError('USAGE_BAD_OPTION', '--params must be a JSON object of method ids to parameter objects, for example {"ig":{"steps":4}}');
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [m, p] of Object.entries(v as Record<string, unknown>)) {
+    if (!methods.includes(m)) throw new HeatcheckError('USAGE_BAD_OPTION', `--params names method "${m}", which this run does not use (methods: ${methods.join(', ')})`);
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw new HeatcheckError('USAGE_BAD_OPTION', `--params: the parameters of "${m}" must be an object`);
+    try {
+      resolveParams(m, preset, p as Record<string, unknown>);
+    } catch (e) {
+      throw new HeatcheckError((e as { code?: string }).code ?? 'USAGE_BAD_OPTION', (e as Error).message);
+    }
+    out[m] = p as Record<string, unknown>;
+  }
+  return out;
+}
+
 export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const preset = (o.preset ?? 'paper') as PresetId;
@@ -146,19 +175,31 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const rCases = intOption('randomization-cases', o.randomizationCases, 2);
   const rSeed = intOption('randomization-seed', o.randomizationSeed, 0) ?? 0;
   const resamples = intOption('resamples', o.resamples, 10) ?? 1000;
+  // --ig-rule/--ig-tolerance/--ig-max-steps for every IG-family method, under any --params of its own.
+  const ig = igAccuracyOptions(o);
+  const fromParams = parseParams(o.params, methods, preset) ?? {};
+  let parameters: Record<string, Record<string, unknown>> | undefined;
+  for (const m of methods) {
+    const merged = { ...overridesFor(m, undefined, undefined, ig), ...(fromParams[m] ?? {}) };
+    if (Object.keys(merged).length) (parameters ??= {})[m] = merged;
+  }
   const modelDirs = list(o.models);
   if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
 
   const study = readStudyFolder(o.study);
   const chosen = nCases === undefined ? study.cases : balancedCases(study.cases, nCases);
-  // Images are decoded up front through the one async loader (every codec); evaluateTrust reads them synchronously.
-  const images = new Map<string, GrayImage>();
-  for (const c of chosen) images.set(c.id, await study.loadImage(c));
-  const cases: TrustCaseInput[] = chosen.map((c) => {
+  // An image that cannot be decoded is a row of OUT-dir/errors.csv; the other cases go on.
+  const failures = new FailureLog();
+  const cases: TrustCaseInput[] = [];
+  for (const c of chosen) {
+    const img = await failures.attempt(study.fileOf(c), () => study.loadImage(c));
+    if (!img) continue;
     const readers: Record<string, BoxCoords[]> = {};
     for (const [r, boxes] of Object.entries(study.readers)) if (Object.prototype.hasOwnProperty.call(boxes, c.id)) readers[r] = boxes[c.id];
-    return { id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => images.get(c.id)!, readers };
-  });
+    cases.push({ id: c.id, label: c.label === 0 || c.label === 1 ? c.label : null, loadImage: () => img, readers });
+  }
+  const errorsCsv = failures.writeCsv(path.dirname(path.resolve(o.out)));
+  failures.finish(cases.length, !!o.strict);
   const backend = await initNodeBackend('wasm');
   const models = [];
   for (const d of modelDirs) models.push(await loadModelDir(d));
@@ -182,6 +223,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
       caseSet: caseSetRaw === 'correct' ? 'correct-at-0.5' : 'all-abnormal',
       randomization: { steps, cases: rCases ?? (preset === 'quick' ? 6 : cases.length), seed: rSeed },
       stats: { resamples },
+      parameters,
       store,
       onProgress: log,
     });
@@ -191,10 +233,9 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   }
   const full = {
     ...report,
+    failures: { count: failures.count, file: errorsCsv, cases: failures.failures },
     study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `${nCases} balanced by label (abnormal and normal alternately, each in folder order)`, readers: Object.keys(study.readers).sort() },
-    maps: o.maps
-      ? { dir: path.resolve(o.maps), reused: report.counts.trainedMapsReused, computed: report.counts.trainedMapsComputed, randomizedReused: report.counts.randomizedMapsReused, randomizedComputed: report.counts.randomizedMapsComputed }
-      : null,
+    maps: o.maps ? { dir: path.resolve(o.maps), reused: report.counts.mapsCached, computed: report.counts.mapsComputed } : null,
     models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
     backendDetail: backend,
     command: { preset, cases: nCases ?? null, methods, seed, quorum, caseSet: caseSetRaw, randomizationSteps: o.randomizationSteps ?? null, randomizationCases: rCases ?? null, randomizationSeed: rSeed, resamples },
@@ -208,16 +249,17 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   return {
     out: o.out,
     cases: cases.length,
+    failed: failures.count,
     models: ids,
     preset,
     backend: report.backend,
-    table: Object.fromEntries(report.methods.map((m) => [m, { ...Object.fromEntries(Object.entries(report.criteria[m]).map(([c, cell]) => [c, cell.pass])), trustworthy: report.verdict[m].trustworthy }])),
+    table: Object.fromEntries(report.table.map((row) => [row.method, { ...row.cells, verdict: row.verdict }])),
     seconds: full.wallSeconds,
   };
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('evaluate')
     .description('the trust report: four criteria per method, verdicts, reader agreement, classifier AUROC; writes --out (JSON)')
     .requiredOption('--study <dir>', 'study folder (cases.csv, images/, readers/)')
@@ -234,6 +276,9 @@ export function register(program: Command): void {
     .option('--randomization-cases <n>', 'randomize on the first N cases (default: quick 6, paper all)')
     .option('--randomization-seed <s>', 'seed of the re-initialisation and of the threshold pairs (default 0)')
     .option('--resamples <n>', 'bootstrap resamples (default 1000)')
+    .option('--params <json>', 'parameter overrides per method on top of the preset, JSON: {"ig":{"steps":4}}')
+    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)');
+  addIgAccuracyOptions(cmd)
     .action(async (o: EvaluateOptions) => {
       printJson(await runEvaluate(o));
     });

@@ -8,6 +8,7 @@ import { readNpy } from '../../core/io/npy';
 import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { parseShard } from './maps';
+import { DEFAULT_IG_RULE } from '../../core/saliency/quadrature';
 
 let root: string;
 let modelDir: string;
@@ -54,9 +55,9 @@ describe('heatcheck maps', () => {
     const out = path.join(root, 'out');
     const { code, json } = await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'gradcam,grad,ig,sg,sig', '--out', out, '--preset', 'quick', '--shard', '1/2', '--seed', '5']);
     expect(code).toBe(0);
-    // Quick preset, per case: gradcam 1 + grad 1 + ig 8 steps + sg 6 samples + sig 6 x 6 = 52 model
-    // passes; 4 cases = 208, and the 20 jobs split into two parts of 104 (10 jobs each).
-    expect(json).toMatchObject({ maps: 10, computed: 10, reused: 0, backend: 'wasm', preset: 'quick', planned: 10, estimatedCost: 104 });
+    // Quick preset, per case: gradcam 1 + grad 1 + ig 16 steps + sg 6 samples + sig 6 x 8 = 72 model
+    // passes (starting steps); 4 cases = 288, and the 20 jobs split into two parts of 144 (10 jobs each).
+    expect(json).toMatchObject({ maps: 10, computed: 10, reused: 0, backend: 'wasm', preset: 'quick', planned: 10, estimatedCost: 144 });
     const study = readStudyFolder(path.join(root, 'study'));
     const ids = study.cases.map((c) => c.id);
     const idx = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
@@ -80,11 +81,22 @@ describe('heatcheck maps', () => {
     const x = tf.tensor4d(preprocessImage(await study.loadImage(c), manifest), [1, 16, 16, 1]);
     const fx = (model.predict(x) as tf.Tensor).dataSync()[0];
     const fb = (model.predict(tf.fill([1, 16, 16, 1], -1)) as tf.Tensor).dataSync()[0];
-    expect(ig.parameters).toEqual({ steps: 8, baseline: 'black' });
+    expect(ig.parameters).toEqual({ steps: 16, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: 0.05, maxSteps: 128 });
     expect(ig.targetLogit as number).toBeCloseTo(fx, 4);
     expect((ig.baselineLogits as Record<string, number>).black).toBeCloseTo(fb, 4);
     expect(idx.find((e) => e.method === 'grad')?.baselineLogits).toBeUndefined();
-    expect(idx.find((e) => e.method === 'sig')!.parameters).toEqual({ samples: 6, steps: 6, noise: 0.15, baseline: 'black' });
+    expect(idx.find((e) => e.method === 'sig')!.parameters).toEqual({ samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: 0.05, maxSteps: 32 });
+    // Every IG-family entry says its completeness and steps; the others do not.
+    for (const e of idx) {
+      if (e.method === 'ig' || e.method === 'sig') {
+        expect(typeof e.completenessError).toBe('number');
+        expect(typeof e.steps).toBe('number');
+        expect((e.completenessError as number) > 0.05).toBe(Array.isArray(e.warnings));
+      } else {
+        expect(e.completenessError).toBeUndefined();
+        expect(e.steps).toBeUndefined();
+      }
+    }
 
     // Another run (grad, seed 0, all cases) into the same folder: index.json keeps the first run's other entries.
     expect((await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', out])).code).toBe(0);
@@ -94,22 +106,47 @@ describe('heatcheck maps', () => {
     expect(idx2.filter((e) => e.method === 'grad').every((e) => e.seed === 0)).toBe(true);
   });
 
-  it('--raw writes H x W x C; --ig-steps and --samples reach the methods that have them', async () => {
+  it('--raw writes H x W x C; --ig-steps, --samples and the --ig-* accuracy flags reach the methods that have them', async () => {
     const out = path.join(root, 'raw');
     const study = path.join(root, 'study');
-    const first = readStudyFolder(study).cases[0].id;
-    const { code } = await cli(['maps', '--study', study, '--models', modelDir, '--methods', 'ig,sg,grad', '--out', out, '--raw', '--ig-steps', '3', '--samples', '2', '--cases', first]);
+    const folder = readStudyFolder(study);
+    const first = folder.cases[0].id;
+    const { code } = await cli(['maps', '--study', study, '--models', modelDir, '--methods', 'ig,sg,grad', '--out', out, '--raw', '--ig-steps', '3', '--samples', '2', '--cases', first, '--ig-rule', 'trapezoid', '--ig-tolerance', '0.001', '--ig-max-steps', '12']);
     expect(code).toBe(0);
     const idx = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>;
     expect(idx.map((e) => [e.method, e.parameters])).toEqual([
-      ['ig', { steps: 3, baseline: 'black' }],
+      ['ig', { steps: 3, baseline: 'black', rule: 'trapezoid', tolerance: 0.001, maxSteps: 12 }],
       ['sg', { samples: 2, noise: 0.15 }],
       ['grad', {}],
     ]);
     const arr = readNpy(new Uint8Array(readFileSync(path.join(out, first, 'tiny-s1', 'ig.npy'))));
     expect(arr.shape).toEqual([16, 16, 1]);
-    // Raw IG is signed and its sum approaches f(x) - f(b) (3 steps: loosely).
     expect(existsSync(path.join(out, first, 'tiny-s1', 'sg.npy'))).toBe(true);
+    // completenessError from the raw map's sum and model.predict at the input and the black baseline.
+    const x = tf.tensor4d(preprocessImage(await folder.loadImage(folder.cases[0]), manifest), [1, 16, 16, 1]);
+    const fx = (model.predict(x) as tf.Tensor).dataSync()[0];
+    const fb = (model.predict(tf.fill([1, 16, 16, 1], -1)) as tf.Tensor).dataSync()[0];
+    let sum = 0;
+    for (const v of arr.data as Float32Array) sum += v;
+    const ig = idx[0];
+    expect(ig.completenessError as number).toBeCloseTo(Math.abs(sum - (fx - fb)) / Math.abs(fx - fb), 4);
+    // The trapezoid refines 3 -> 5 -> 9 nodes (17 would pass the cap of 12).
+    expect([3, 5, 9]).toContain(ig.steps);
+    if ((ig.completenessError as number) > 0.001) {
+      expect(ig.steps).toBe(9);
+      expect((ig.warnings as string[])[0]).toMatch(/completeness error .* after 9 steps \(trapezoid rule\)/);
+    } else {
+      expect(ig.warnings).toBeUndefined();
+    }
+  });
+
+  it('rejects an unknown --ig-rule and a negative --ig-tolerance with USAGE_BAD_OPTION', async () => {
+    for (const flags of [['--ig-rule', 'simpson'], ['--ig-tolerance', '-1']]) {
+      const { code, json } = await cli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'ig', '--out', path.join(root, 'bad-ig'), ...flags]);
+      expect(code).not.toBe(0);
+      expect(json.code).toBe('USAGE_BAD_OPTION');
+      expect(String(json.message)).toContain(flags[0]);
+    }
   });
 
   it('names every unregistered method in one clear error', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
 import { log, printJson } from '../output';
+import { addIgAccuracyOptions } from '../options';
 import { readStudyFolder } from '../studyFolder';
 import { FailureLog, type Failure } from '../failures';
 import type { PresetId } from '../../core/saliency/registry';
@@ -52,7 +53,7 @@ export interface MapsSummary {
 }
 
 /** Flags that describe the work; with --plan the plan file does, and giving them too is a mistake worth naming. */
-const PLAN_FLAGS: Array<[keyof PlanOptions, string]> = [['methods', '--methods'], ['preset', '--preset'], ['cases', '--cases'], ['seed', '--seed'], ['raw', '--raw'], ['igSteps', '--ig-steps'], ['samples', '--samples'], ['class', '--class']];
+const PLAN_FLAGS: Array<[keyof PlanOptions, string]> = [['methods', '--methods'], ['preset', '--preset'], ['cases', '--cases'], ['seed', '--seed'], ['raw', '--raw'], ['igSteps', '--ig-steps'], ['samples', '--samples'], ['class', '--class'], ['igRule', '--ig-rule'], ['igTolerance', '--ig-tolerance'], ['igMaxSteps', '--ig-max-steps']];
 
 export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
   const t0 = Date.now();
@@ -92,7 +93,8 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
     done++;
     if ('entry' in r) {
       entries.set(r.key, r.entry);
-      log(`maps: ${job.case} ${job.model} ${job.method} ${r.entry.ms.toFixed(0)} ms (${done}/${todo.length}, ${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+      log(`maps: ${job.case} ${job.model} ${job.method} ${r.entry.ms.toFixed(0)} ms${r.entry.steps !== undefined ? `, ${r.entry.steps} steps` : ''} (${done}/${todo.length}, ${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+      for (const warning of r.entry.warnings ?? []) log(`maps: warning: ${job.case} ${job.model} ${job.method}: ${warning}`);
     } else if (!failedFiles.has(r.failure.file)) {
       failedFiles.add(r.failure.file);
       failures.add(r.failure.file, Object.assign(new Error(r.failure.message), { code: r.failure.code }));
@@ -152,7 +154,7 @@ export function writeIndex(out: string, entries: MapsIndexEntry[], failed: Failu
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('maps')
     .description('saliency maps for a study folder: OUT/<case>/<model-id>/<method>.npy and OUT/index.json')
     .option('--study <dir>', 'study folder (cases.csv, images/); required unless --plan')
@@ -161,7 +163,7 @@ export function register(program: Command): void {
     .option('--methods <ids>', 'method ids, comma-separated (default: the six of the seed study, gradcam,grad,ig,sg,sig,xrai; extras on request: guided-ig, blur-ig, occlusion)')
     .requiredOption('--out <dir>', 'output folder (created)')
     .option('--raw', 'write the raw attribution H x W x C instead of the 2-D post-processed map')
-    .option('--ig-steps <n>', 'interpolation steps of the IG family (ig, sig, xrai)')
+    .option('--ig-steps <n>', 'starting interpolation steps of the IG family (ig, sig, xrai, guided-ig, blur-ig); they double until --ig-tolerance')
     .option('--samples <n>', 'noise samples of the SmoothGrad family (sg, sig)')
     .option('--seed <s>', 'seed of the noise (default 0)')
     .option('--class <index>', 'the class to explain (softmax or multi-unit outputs); default: the manifest\'s, else each image\'s predicted class')
@@ -169,7 +171,8 @@ export function register(program: Command): void {
     .option('--shard <i/n>', 'the i-th of n parts of the plan, balanced by estimated cost (0 <= i < n)')
     .option('--jobs <n>', 'worker threads, each on its own wasm backend: a number or auto (one per core); default 1')
     .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples); default paper')
-    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)')
+    .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)');
+  addIgAccuracyOptions(cmd)
     .action(async (o: MapsOptions) => {
       printJson(await runMaps(o));
     });

@@ -13,6 +13,7 @@ import { abnormalProbability } from '../../core/model/abnormal';
 import type { LoadedModel } from '../../core/model/load';
 import { runSaliency, targetAt } from '../../core/saliency/run';
 import { getMethod, isSeeded } from '../../core/saliency/registry';
+import { completenessFields } from '../../core/saliency/completeness';
 import type { MapPlan, MapJob } from '../plan/plan';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { Failure } from '../failures';
@@ -33,6 +34,12 @@ export interface MapsIndexEntry {
   probability?: number;
   /** IG family: the target logit at each baseline. */
   baselineLogits?: Record<string, number>;
+  /** IG family: |sum(attr) - (f(x) - f(b))| / |f(x) - f(b)| (worst over baselines or noise samples). */
+  completenessError?: number;
+  /** IG family: the steps used after adaptive doubling. */
+  steps?: number;
+  /** What a reader of the map must know (a completeness error over tolerance, in words with the figures). */
+  warnings?: string[];
   file: string;
   shape: number[];
   raw: boolean;
@@ -165,6 +172,7 @@ export class JobRunner {
         targetLogit,
         probability,
         ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
+        ...completenessFields(r.output),
         file: job.key,
         shape,
         raw,

@@ -80,10 +80,10 @@ describe('heatcheck plan, maps --plan --jobs, merge', () => {
     const { code, json } = await cli(['plan', '--study', study, '--models', `${DENSE},${INCEPTION}`, '--methods', 'gradcam,ig,sg,xrai', '--preset', 'quick', '--seed', '3', '--out', plan]);
     expect(code).toBe(0);
     const p = JSON.parse(readFileSync(plan, 'utf8'));
-    // Quick preset: Grad-CAM one pass, IG 8 steps, SmoothGrad 6 samples, XRAI 2 x 16 steps + 4.
-    const passes: Record<string, number> = { gradcam: 1, ig: 8, sg: 6, xrai: 36 };
+    // Quick preset (starting steps): Grad-CAM one pass, IG 16 steps, SmoothGrad 6 samples, XRAI 2 x 16 steps + 4.
+    const passes: Record<string, number> = { gradcam: 1, ig: 16, sg: 6, xrai: 36 };
     expect(p.jobs.length).toBe(3 * 2 * 4);
-    expect(json).toMatchObject({ jobs: 24, cases: 3, totalCost: 3 * 2 * (1 + 8 + 6 + 36) });
+    expect(json).toMatchObject({ jobs: 24, cases: 3, totalCost: 3 * 2 * (1 + 16 + 6 + 36) });
     for (const j of p.jobs) {
       expect(j.cost).toBe(passes[j.method]);
       expect(j.key).toBe(`${j.case}/${j.model}/${j.method}.npy`);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
-import { intOption, list } from '../options';
+import { igAccuracyOptions, intOption, list, type IgAccuracyFlags } from '../options';
 import { loadModelDir } from '../modelDir';
 import { parseClassOption } from '../commands/modelInfo';
 import { readStudyFolder } from '../studyFolder';
@@ -22,7 +22,7 @@ export interface MapJob {
   model: string;
   method: string;
   seed: number;
-  /** The method's resolved parameters (preset, then --ig-steps / --samples). */
+  /** The method's resolved parameters (preset, then --ig-steps / --samples / --ig-rule / --ig-tolerance / --ig-max-steps). */
   params: Record<string, unknown>;
   /** Estimated cost in model passes (forward + backward). */
   cost: number;
@@ -52,7 +52,7 @@ export interface MapPlan {
   jobs: MapJob[];
 }
 
-export interface PlanOptions {
+export interface PlanOptions extends IgAccuracyFlags {
   study: string;
   models: string;
   methods?: string;
@@ -70,12 +70,16 @@ export const PLAN_FORMAT = 'heatcheck-map-plan';
 /** The key of a map: <case>/<model>/<method>.npy. */
 export const jobKey = (caseId: string, model: string, method: string): string => `${caseId}/${model}/${method}.npy`;
 
-/** The parameter overrides --ig-steps and --samples make for one method (only the keys it has). */
-export function overridesFor(method: string, igSteps?: number, samples?: number): Record<string, unknown> {
+/**
+ * The parameter overrides --ig-steps, --samples and the IG accuracy flags (igAccuracyOptions:
+ * rule, tolerance, maxSteps) make for one method (only the keys it has).
+ */
+export function overridesFor(method: string, igSteps?: number, samples?: number, ig: { rule?: string; tolerance?: number; maxSteps?: number } = {}): Record<string, unknown> {
   const d = getMethod(method).defaults;
   const o: Record<string, unknown> = {};
   if (igSteps !== undefined && 'steps' in d) o.steps = igSteps;
   if (samples !== undefined && 'samples' in d) o.samples = samples;
+  for (const k of ['rule', 'tolerance', 'maxSteps'] as const) if (ig[k] !== undefined && k in d) o[k] = ig[k];
   return o;
 }
 
@@ -99,6 +103,7 @@ export async function buildPlan(o: PlanOptions): Promise<MapPlan> {
   if (preset !== 'paper' && preset !== 'quick') throw new HeatcheckError('USAGE_BAD_OPTION', `--preset is "paper" or "quick", found "${o.preset}".`);
   const igSteps = intOption('ig-steps', o.igSteps, 1);
   const samples = intOption('samples', o.samples, 1);
+  const igAccuracy = igAccuracyOptions(o);
   const seed = intOption('seed', o.seed, 0) ?? 0;
   const classIndex = parseClassOption(o.class);
   const modelDirs = list(o.models);
@@ -122,7 +127,7 @@ export async function buildPlan(o: PlanOptions): Promise<MapPlan> {
   const ids = models.map((m) => m.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new HeatcheckError('BAD_INPUT_MODELS', `two model folders have the manifest id "${dup}"; every model needs its own id (maps are stored under it)`);
-  const params = Object.fromEntries(methods.map((m) => [m, resolveParams(m, preset, overridesFor(m, igSteps, samples))]));
+  const params = Object.fromEntries(methods.map((m) => [m, resolveParams(m, preset, overridesFor(m, igSteps, samples, igAccuracy))]));
   const jobs: MapJob[] = [];
   for (const c of cases) {
     for (const m of models) {

@@ -1,10 +1,15 @@
 import { encode as encodePng } from 'fast-png';
-import { consensusFromBoxes } from '../annotation/consensus';
+import { consensusFromRegions } from '../annotation/regions';
 import { toCsv } from '../study/csv';
-import { identifiersOf, scrubText } from './privacy';
+import { makeRedactor } from './privacy';
 import { zipStore } from './zip';
-import type { BoxCoords } from '../study/types';
-import type { ProjectSnapshot } from './types';
+import type { RegionCoords } from '../study/types';
+import type { AnnotationRec, ProjectSnapshot } from './types';
+
+/** A record's regions for core: its boxes, then its polygons. */
+export function annotationRegions(a: Pick<AnnotationRec, 'boxes' | 'polygons'>): RegionCoords[] {
+  return [...a.boxes.map((b): RegionCoords => [b.x0, b.y0, b.x1, b.y1]), ...(a.polygons ?? []).map((q): RegionCoords => ({ polygon: q.points }))];
+}
 
 export interface MaskFile { name: string; data: Uint8Array | string }
 
@@ -18,25 +23,26 @@ const safeName = (s: string) => s.replace(/\.[A-Za-z0-9]{2,5}$/, '').replace(/[^
  */
 export function consensusMaskFiles(snap: ProjectSnapshot, opts: { quorum?: number; includeIdentifiers?: boolean } = {}): MaskFile[] {
   const quorum = opts.quorum ?? 2;
-  const byCase = new Map<string, Array<{ readerId: string; boxes: BoxCoords[] }>>();
+  const byCase = new Map<string, Array<{ readerId: string; boxes: RegionCoords[] }>>();
   for (const a of snap.annotations) {
     if (a.status !== 'done' && a.status !== 'no-finding') continue;
     const list = byCase.get(a.caseId) ?? [];
-    list.push({ readerId: a.readerId, boxes: a.boxes.map((b) => [b.x0, b.y0, b.x1, b.y1] as BoxCoords) });
+    list.push({ readerId: a.readerId, boxes: annotationRegions(a) });
     byCase.set(a.caseId, list);
   }
   const files: MaskFile[] = [];
   const rows: unknown[][] = [];
   const used = new Set<string>();
   const cases = [...snap.cases].sort((a, b) => a.studyId.localeCompare(b.studyId) || a.order - b.order);
+  const red = makeRedactor(snap, Boolean(opts.includeIdentifiers));
   for (const c of cases) {
     const readers = byCase.get(c.id);
     if (!readers?.length) continue;
     readers.sort((a, b) => a.readerId.localeCompare(b.readerId));
-    const mask = consensusFromBoxes(readers.map((r) => r.boxes), c.width, c.height, quorum);
+    const mask = consensusFromRegions(readers.map((r) => r.boxes), c.width, c.height, quorum);
     const png = new Uint8Array(mask.length);
     for (let i = 0; i < mask.length; i++) png[i] = mask[i] ? 255 : 0;
-    const label = opts.includeIdentifiers ? c.name : scrubText(c.name, identifiersOf(c.meta));
+    const label = red.caseName(c);
     let name = `${safeName(label)}.png`;
     if (used.has(name)) name = `${safeName(label)}-${c.imageHash.slice(0, 8)}.png`;
     used.add(name);

@@ -2,7 +2,7 @@ import type { VoiWindow } from '../study/intensity';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { fromBase64, toBase64 } from './base64';
 import { decodeValue, encodeValue } from './jsonValue';
-import { identifiersOf, scrubText, stripIdentifiers } from './privacy';
+import { identifiersOf, makeRedactor, redactName, stripIdentifiers } from './privacy';
 import { ExportError, type AnnotationRec, type CaseRec, type ImageRec, type ProjectSnapshot, type ReaderRec, type StudyRec } from './types';
 
 /**
@@ -14,7 +14,8 @@ import { ExportError, type AnnotationRec, type CaseRec, type ImageRec, type Proj
  *   cases: [{hash, id, study, name, label, bodyPart?, abnormality?, width, height, order, meta?,
  *            image?: {encoding: 'png' | 'f32', data: base64, window?, invert?, source?}}],
  *   readers: [{id, name, order, simulated?}],
- *   annotations: [{reader, case: <content hash>, status, updatedAt, rev, boxes: [{id, x0, y0, x1, y1}]}],
+ *   annotations: [{reader, case: <content hash>, status, updatedAt, rev, boxes: [{id, x0, y0, x1, y1}],
+ *                  polygons?: [{id, points: [[x, y], ...]}]}],      (polygons only where there are some)
  *   settings: {key: value},
  *   results: [{key, kind, createdAt, value}]    (typed arrays as {$typed, base64})
  * }
@@ -33,7 +34,7 @@ export interface ProjectCase {
   bodyPart?: string; abnormality?: string; width: number; height: number; order: number;
   meta?: Record<string, unknown>; image?: ProjectImage;
 }
-export interface ProjectAnnotation { reader: string; case: string; status: AnnotationRec['status']; updatedAt: number; rev: number; boxes: AnnotationRec['boxes'] }
+export interface ProjectAnnotation { reader: string; case: string; status: AnnotationRec['status']; updatedAt: number; rev: number; boxes: AnnotationRec['boxes']; polygons?: AnnotationRec['polygons'] }
 export interface ProjectFile {
   schema: typeof PROJECT_SCHEMA;
   version: typeof PROJECT_VERSION;
@@ -105,12 +106,16 @@ export function buildProject(snap: ProjectSnapshot, opts: ProjectExportOptions =
   const cases = [...snap.cases].sort(caseOrder);
   const caseById = new Map(cases.map((c) => [c.id, c]));
   const orderOf = new Map(cases.map((c, i) => [c.id, i]));
+  // one redaction for every exported name: case names and ids, image sources, study names, and
+  // whatever settings, results or box ids repeat them (identity when identifiers are included)
+  const red = makeRedactor({ cases, studies: snap.studies }, ids);
   const annotations = snap.annotations
     .filter((a) => caseById.has(a.caseId) && (!opts.readerId || a.readerId === opts.readerId))
     .sort((a, b) => a.readerId.localeCompare(b.readerId) || orderOf.get(a.caseId)! - orderOf.get(b.caseId)!)
     .map((a): ProjectAnnotation => ({
       reader: a.readerId, case: caseById.get(a.caseId)!.imageHash, status: a.status, updatedAt: a.updatedAt, rev: a.rev,
-      boxes: a.boxes.map((b) => ({ id: b.id, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 })),
+      boxes: a.boxes.map((b) => ({ id: red.deep(b.id), x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 })),
+      ...(a.polygons?.length ? { polygons: a.polygons.map((q) => ({ id: red.deep(q.id), points: q.points.map(([x, y]) => [x, y] as [number, number]) })) } : {}),
     }));
   const readers = [...snap.readers]
     .filter((r) => !opts.readerId || r.id === opts.readerId)
@@ -119,9 +124,9 @@ export function buildProject(snap: ProjectSnapshot, opts: ProjectExportOptions =
   if (opts.readerId && !readers.length) throw new ExportError('NOT_FOUND_READER', `Reader "${opts.readerId}" does not exist; choose one of ${snap.readers.map((r) => r.id).join(', ')}`);
   const outCases = cases.map((c): ProjectCase => {
     const identifiers = identifiersOf(c.meta);
-    const scrub = (s: string) => (ids ? s : scrubText(s, identifiers));
-    const meta = ids ? c.meta : stripIdentifiers(c.meta);
-    const pc: ProjectCase = { hash: c.imageHash, id: c.id, study: c.studyId, name: scrub(c.name), label: c.label, width: c.width, height: c.height, order: c.order };
+    const scrub = (s: string) => (ids ? s : red.text(redactName(s, identifiers, c.imageHash.slice(0, 8))));
+    const meta = ids ? c.meta : red.deep(stripIdentifiers(c.meta));
+    const pc: ProjectCase = { hash: c.imageHash, id: red.caseId(c), study: c.studyId, name: red.caseName(c), label: c.label, width: c.width, height: c.height, order: c.order };
     if (c.bodyPart) pc.bodyPart = c.bodyPart;
     if (c.abnormality) pc.abnormality = c.abnormality;
     if (meta && Object.keys(meta).length) pc.meta = encodeValue(meta) as Record<string, unknown>;
@@ -137,8 +142,8 @@ export function buildProject(snap: ProjectSnapshot, opts: ProjectExportOptions =
   const settings: Record<string, unknown> = {};
   const results: ProjectFile['results'] = [];
   if (kind === 'project') {
-    for (const s of [...snap.settings].sort((a, b) => a.key.localeCompare(b.key))) settings[s.key] = encodeValue(s.value);
-    for (const r of [...snap.results].sort((a, b) => a.key.localeCompare(b.key))) results.push({ key: r.key, kind: r.kind, createdAt: r.createdAt, value: encodeValue(r.value) });
+    for (const s of [...snap.settings].sort((a, b) => a.key.localeCompare(b.key))) settings[red.deep(s.key)] = encodeValue(red.deep(s.value));
+    for (const r of [...snap.results].sort((a, b) => a.key.localeCompare(b.key))) results.push({ key: red.deep(r.key), kind: r.kind, createdAt: r.createdAt, value: encodeValue(red.deep(r.value)) });
   }
   return {
     schema: PROJECT_SCHEMA,
@@ -147,7 +152,7 @@ export function buildProject(snap: ProjectSnapshot, opts: ProjectExportOptions =
     exportedAt: (opts.now ?? new Date()).toISOString(),
     app: { name: 'heatcheck', version: opts.appVersion ?? '0' },
     identifiersIncluded: ids,
-    studies: snap.studies.filter((s) => studyIds.has(s.id)).sort((a, b) => a.id.localeCompare(b.id)).map((s) => ({ ...s, ...(s.meta ? { meta: encodeValue(s.meta) as Record<string, unknown> } : {}) })),
+    studies: snap.studies.filter((s) => studyIds.has(s.id)).sort((a, b) => a.id.localeCompare(b.id)).map((s) => ({ ...s, name: red.studyName(s), ...(s.meta ? { meta: encodeValue(red.deep(s.meta)) as Record<string, unknown> } : {}) })),
     cases: outCases,
     readers,
     annotations,
@@ -185,6 +190,12 @@ export function parseProject(text: string, file = 'project.json'): ProjectFile {
     if (typeof a?.reader !== 'string' || typeof a.case !== 'string' || !Array.isArray(a.boxes)) fail(file, `annotation ${i + 1} lacks reader, case or boxes`);
     if (!hashes.has(a.case)) fail(file, `annotation ${i + 1} names case ${a.case.slice(0, 12)}, which the file does not list`);
     for (const b of a.boxes) if (![b.x0, b.y0, b.x1, b.y1].every(Number.isFinite)) fail(file, `annotation ${i + 1} has a box with non-numeric coordinates`);
+    if (a.polygons !== undefined) {
+      if (!Array.isArray(a.polygons)) fail(file, `annotation ${i + 1} has "polygons" that is not a list`);
+      for (const q of a.polygons!) {
+        if (!q || !Array.isArray(q.points) || q.points.length < 3 || !q.points.every((pt) => Array.isArray(pt) && pt.length === 2 && pt.every(Number.isFinite))) fail(file, `annotation ${i + 1} has a polygon that is not a list of 3 or more [x, y] points`);
+      }
+    }
   });
   return { ...(p as ProjectFile), settings: p.settings && typeof p.settings === 'object' ? p.settings : {} };
 }

@@ -14,8 +14,14 @@ export interface ImageRec {
 }
 export interface ReaderRec { id: string; name: string; simulated?: boolean; order: number }
 export interface BoxRec { id: string; x0: number; y0: number; x1: number; y1: number }
+/** A polygon region: vertices [x, y] in original-image pixel edges (see core/annotation/polygon.ts). Imported, not drawn in the app. */
+export interface PolygonRec { id: string; points: Array<[number, number]> }
 export type ReadStatusRec = 'unread' | 'in-progress' | 'done' | 'no-finding';
-export interface AnnotationRec { readerId: string; caseId: string; boxes: BoxRec[]; status: ReadStatusRec; updatedAt: number; rev: number }
+export interface AnnotationRec {
+  readerId: string; caseId: string; boxes: BoxRec[]; status: ReadStatusRec; updatedAt: number; rev: number;
+  /** Polygon regions (from VIA or COCO files); absent on records that have none. */
+  polygons?: PolygonRec[];
+}
 export interface ResultRec { key: string; kind: string; createdAt: number; value: unknown }
 export interface SettingRec { key: string; value: unknown }
 

@@ -13,4 +13,16 @@ export interface BackendAttempt {
   version?: string;
   ms: number;
   error?: string;
+  /** What the backend runs on (WebGL renderer, WebGPU adapter), when the browser says. */
+  adapter?: string;
+  /** True for a GPU emulated on the CPU (SwiftShader, llvmpipe, WARP, a WebGPU fallback adapter). */
+  software?: boolean;
+  /** Median time of the start-up conv forward on this backend (ms), when measured. */
+  convMs?: number;
 }
+
+/** What a backend loader found out about the device it will run on. */
+export interface AdapterInfo { adapter?: string; software?: boolean }
+
+/** Renderer / adapter names of GPUs emulated on the CPU: they never win over wasm by default. */
+export const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|softpipe|lavapipe|microsoft basic render|\bwarp\b|software/i;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../../cli/nodeBackend';
+import { initNodeBackend } from '../../platform/node/backend';
 import { createFastGrad, createInputGradientFn } from './fastgrad';
 import { avgPoolBackprop, maxPoolBackprop } from './kernels/poolBackprop';
 import { relErr, seeded } from './kernels/testUtil';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../../cli/nodeBackend';
+import { initNodeBackend } from '../../platform/node/backend';
 import { readModelFolder, type FolderEntry } from './modelFolder';
 import { readTopology } from './topology';
 import { modelFolderFiles } from './architectures/kerasExport';

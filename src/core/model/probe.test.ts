@@ -132,7 +132,7 @@ describe('TF.js probe layer gradients', () => {
 
 describe('createTfProbe: fast input gradients', () => {
   it('equal tf.grad of the target for logit, sigmoid and softmax outputs', async () => {
-    const { initNodeBackend } = await import('../../cli/nodeBackend');
+    const { initNodeBackend } = await import('../../platform/node/backend');
     await initNodeBackend('wasm');
     const build = (units: number, activation: 'linear' | 'sigmoid' | 'softmax') => {
       const inp = tf.input({ shape: [12, 12, 1] });

@@ -49,7 +49,7 @@ describe('blur-ig', () => {
   it('matches PAIR\'s BlurIG (scipy blur) on a linear model', async () => {
     for (const c of fx.cases) {
       const x = tf.tensor3d(fx.x, fx.shape);
-      const out = await blurIntegratedGradients(probe(), x, { sigmaMax: c.maxSigma, steps: c.steps, gradStep: c.gradStep, sqrt: c.sqrt }, { rng: createRng(0) });
+      const out = await blurIntegratedGradients(probe(), x, { sigmaMax: c.maxSigma, steps: c.steps, gradStep: c.gradStep, sqrt: c.sqrt, maxSteps: c.steps }, { rng: createRng(0) });
       x.dispose();
       expect(out.rawShape).toEqual(fx.shape);
       expect(worstRel(out.raw, c.map), `sigmaMax ${c.maxSigma}, steps ${c.steps}, sqrt ${c.sqrt}`).toBeLessThan(2e-4);
@@ -69,7 +69,7 @@ describe('blur-ig', () => {
     const { probe: p, calls } = countingProbe(probe());
     const x = tf.tensor3d(fx.x, fx.shape);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) await blurIntegratedGradients(p, x, { sigmaMax: 10, steps: 10, gradStep: 0.01, sqrt: false }, { rng: createRng(0) });
+    for (let i = 0; i < 3; i++) await blurIntegratedGradients(p, x, { sigmaMax: 10, steps: 10, gradStep: 0.01, sqrt: false, maxSteps: 10 }, { rng: createRng(0) });
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
     expect(calls.inputGradients.slice(0, 3)).toEqual([4, 4, 2]);

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
 import { attribute, targetValues, type GradientPath } from './engine';
 import { attributionSum, grayscaleOutput } from './postprocess';
+import { withCompleteness } from './ig';
+import { adaptSteps, checkAccuracyParams, completenessError, completenessWarnings, type IgAccuracyParams } from './completeness';
 
 /**
  * `blur-ig` (extra): Blur Integrated Gradients (Xu et al. 2020), as PAIR saliency v0.2's BlurIG.
@@ -11,9 +13,11 @@ import { attributionSum, grayscaleOutput } from './postprocess';
  *   attribution = -sum_i (sigma_{i+1} - sigma_i) * d_i * grad f(x_i).
  * blur is scipy.ndimage.gaussian_filter(x, [s, s, 0], mode='constant'): a separable Gaussian
  * truncated at 4 sigma, zero outside the image, no blur across channels; sigma 0 is the identity.
- * No baseline image: the most blurred image plays that part (its target is recorded).
+ * No baseline image: the most blurred image plays that part (its target is recorded), so
+ * completeness is |sum(attr) - (f(x) - f(blur(x, sigma_max)))| / |f(x) - f(blur(x, sigma_max))|;
+ * steps double (the sigmas respaced) until it is within tolerance.
  */
-export interface BlurIgParams {
+export interface BlurIgParams extends IgAccuracyParams {
   /** Largest blur (pixels of the model input). */
   sigmaMax: number;
   steps: number;
@@ -83,8 +87,9 @@ export function blurIgPath(p: BlurIgParams): GradientPath {
 
 export const blurIntegratedGradients: SaliencyMethodFn<BlurIgParams> = async (probe, x, params, ctx) => {
   const [h, w, c] = x.shape;
-  const raw = await attribute(probe, x, blurIgPath(params), ctx);
-  // Target at the input and at the most blurred image (the path's start), for a completeness check.
+  const acc = checkAccuracyParams('Blur IG', params);
+  blurIgPath(params); // checks the parameters before any model call
+  // Target at the input and at the most blurred image (the path's start): sigma_max whatever the steps.
   const both = tf.tidy(() => {
     const xi = x.expandDims(0) as tf.Tensor4D;
     return tf.concat([xi, gaussianBlur(xi, blurSigmas(params)[params.steps])], 0) as tf.Tensor4D;
@@ -96,5 +101,11 @@ export const blurIntegratedGradients: SaliencyMethodFn<BlurIgParams> = async (pr
   } finally {
     both.dispose();
   }
-  return grayscaleOutput(raw, [h, w, c], { targetAtInput: input, targetAtBaselines: { [`blur ${params.sigmaMax}`]: blurred }, attributionSum: attributionSum(raw) });
+  const r = await adaptSteps(params.steps, acc, async (steps) => {
+    const raw = await attribute(probe, x, blurIgPath({ ...params, steps }), ctx);
+    return { result: raw, error: completenessError(attributionSum(raw), input, blurred) };
+  });
+  const warnings = completenessWarnings('Blur IG', { error: r.error, steps: r.steps, tolerance: acc.tolerance, maxSteps: acc.maxSteps, fx: input, fb: blurred, baseline: `blurred image, sigma ${params.sigmaMax}` });
+  const out = grayscaleOutput(r.result, [h, w, c], { targetAtInput: input, targetAtBaselines: { [`blur ${params.sigmaMax}`]: blurred }, attributionSum: attributionSum(r.result), stepsTried: r.tried });
+  return withCompleteness(out, r.error, r.steps, warnings);
 };

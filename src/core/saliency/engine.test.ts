@@ -21,9 +21,10 @@ const manifest = validateManifest({ id: 'small', input: { height: 8, width: 8, c
 const small: Record<string, Record<string, unknown>> = {
   gradcam: {},
   grad: {},
-  ig: { steps: 5, baseline: 'black' },
+  // tolerance 0 forces one doubling (5 -> 10) and a warning: the adaptive path is covered too.
+  ig: { steps: 5, baseline: 'black', tolerance: 0, maxSteps: 10 },
   sg: { samples: 3, noise: 0.15 },
-  sig: { samples: 2, steps: 3, noise: 0.15, baseline: 'black' },
+  sig: { samples: 2, steps: 3, noise: 0.15, baseline: 'black', tolerance: 0, maxSteps: 6 },
 };
 
 describe('tensors stay on the device and nothing leaks', () => {
@@ -65,10 +66,11 @@ describe('batching', () => {
     const model = smallModel();
     const x = tf.tensor3d(seededValues(64, 5), [8, 8, 1]);
     const { probe, calls } = countingProbe(createTfProbe(model, manifest, { maxBatch: 8 }));
-    await METHODS.ig.fn(probe, x, METHODS.ig.presets.paper as never, { rng: createRng(0) });
+    // The starting steps alone (maxSteps = steps: no doubling), to count the batches of one pass.
+    await METHODS.ig.fn(probe, x, { ...METHODS.ig.presets.paper, maxSteps: 25 } as never, { rng: createRng(0) });
     expect(calls.inputGradients).toEqual([8, 8, 8, 1]);
     calls.inputGradients.length = 0;
-    await METHODS.sig.fn(probe, x, METHODS.sig.presets.paper as never, { rng: createRng(0) });
+    await METHODS.sig.fn(probe, x, { ...METHODS.sig.presets.paper, maxSteps: 25 } as never, { rng: createRng(0) });
     expect(calls.inputGradients.length).toBe(79);
     expect(calls.inputGradients.reduce((a, b) => a + b, 0)).toBe(625);
     x.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MethodContext, ModelProbe } from './types';
 import { gaussianArray } from './rng';
+import { quadrature, type IgRule } from './quadrature';
 
 /**
  * The batched gradient engine shared by grad, ig, sg and sig (and XRAI through IG).
@@ -40,17 +41,45 @@ export function linspaceAlphas(n: number): Float32Array {
   return a;
 }
 
-/** IG's path: rows b + a_k (x - b); attribution (x - b) * (1/n) * sum_k grad. `baseline` [1, H, W, C] is owned by the caller. */
-export function integratedGradientsPath(baseline: tf.Tensor4D, steps: number): GradientPath {
+/**
+ * IG's path: rows b + a_k (x - b) at the nodes of `rule` (quadrature.ts); attribution
+ * (x - b) * sum_k w_k grad_k. With `pair` (the default here, PAIR's rule) that is
+ * (x - b) * (1/n) * sum_k grad_k over linspace(0, 1, n). `baseline` [1, H, W, C] is owned by the caller.
+ */
+export function integratedGradientsPath(baseline: tf.Tensor4D, steps: number, rule: IgRule = 'pair'): GradientPath {
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`integrated gradients: steps must be a positive integer, found ${steps}`);
-  const alphas = linspaceAlphas(steps);
+  if (rule === 'pair') {
+    const alphas = linspaceAlphas(steps);
+    return {
+      rows: steps,
+      makeRows: (xi, k0, k1) => {
+        const a = tf.tensor4d(alphas.subarray(k0, k1), [k1 - k0, 1, 1, 1]);
+        return baseline.add(a.mul(xi.sub(baseline))) as tf.Tensor4D;
+      },
+      finish: (xi, g) => xi.sub(baseline).mul(g).div(steps) as tf.Tensor4D,
+    };
+  }
+  return weightedIntegratedGradientsPath(baseline, quadrature(rule, steps));
+}
+
+/**
+ * IG's path at given nodes a_k in [0, 1] with weights w_k: rows b + a_k (x - b), attribution
+ * (x - b) * sum_k w_k grad_k (any rule, or the new nodes of a refined trapezoid).
+ */
+export function weightedIntegratedGradientsPath(baseline: tf.Tensor4D, q: { nodes: ArrayLike<number>; weights: ArrayLike<number> }): GradientPath {
+  const steps = q.nodes.length;
+  if (steps < 1 || q.weights.length !== steps) throw new RangeError(`integrated gradients: ${steps} nodes and ${q.weights.length} weights`);
+  const nodes = Float32Array.from(q.nodes);
+  const weights = Float32Array.from(q.weights);
   return {
     rows: steps,
     makeRows: (xi, k0, k1) => {
-      const a = tf.tensor4d(alphas.subarray(k0, k1), [k1 - k0, 1, 1, 1]);
+      const a = tf.tensor4d(nodes.subarray(k0, k1), [k1 - k0, 1, 1, 1]);
       return baseline.add(a.mul(xi.sub(baseline))) as tf.Tensor4D;
     },
-    finish: (xi, g) => xi.sub(baseline).mul(g).div(steps) as tf.Tensor4D,
+    // Each row's gradient times its weight, before the engine sums the rows.
+    rowTerms: (_xi, k0, k1, grads) => grads.mul(tf.tensor4d(weights.subarray(k0, k1), [k1 - k0, 1, 1, 1])) as tf.Tensor4D,
+    finish: (xi, g) => xi.sub(baseline).mul(g) as tf.Tensor4D,
   };
 }
 
@@ -167,6 +196,17 @@ export interface NoiseOptions {
   /** Square each sample's attribution before averaging (PAIR's magnitude=True). */
   square: boolean;
   rng: () => number;
+  /**
+   * Unit normal draws of each sample ([H * W * C] each), used instead of drawing from rng: Smooth IG
+   * draws them once so that a rerun with more steps explains the same noisy inputs.
+   */
+  draws?: Float32Array[];
+}
+
+/** Per-sample facts `attribute` can record: each sample's attribution sum (before squaring) and the target at its input. */
+export interface SampleRecord {
+  sums: number[];
+  targets: number[];
 }
 
 /**
@@ -180,22 +220,32 @@ export async function attribute(
   path: GradientPath,
   ctx: Pick<MethodContext, 'checkpoint' | 'onProgress'>,
   noise?: NoiseOptions,
+  record?: SampleRecord,
 ): Promise<Float32Array> {
   const [h, w, c] = x.shape;
   const samples = noise ? noise.samples : 1;
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`smoothing: samples must be a positive integer, found ${samples}`);
+  if (noise?.draws && noise.draws.length < samples) throw new RangeError(`smoothing: ${noise.draws.length} noise draws for ${samples} samples`);
   // sigma = noise * (max(x) - min(x)), kept on the device.
   const sigma = noise ? tf.tidy(() => x.max().sub(x.min()).mul(noise.noise)) : null;
-  const input = (_s: number): tf.Tensor4D =>
-    tf.tidy(() => {
-      const xi = x.expandDims(0) as tf.Tensor4D;
-      if (!noise || !sigma) return xi;
+  // With `record`: each sample's target at its input and its attribution sum, read back at the end.
+  const targets: tf.Tensor[] = [];
+  const sums: tf.Tensor[] = [];
+  const input = (s: number): tf.Tensor4D => {
+    const xi = tf.tidy(() => {
+      const x1 = x.expandDims(0) as tf.Tensor4D;
+      if (!noise || !sigma) return x1;
       // Unit normals from the seeded generator in sample order: the same seed gives the same map.
-      return xi.add(tf.tensor4d(gaussianArray(noise.rng, h * w * c), [1, h, w, c]).mul(sigma)) as tf.Tensor4D;
+      const eps = noise.draws ? noise.draws[s] : gaussianArray(noise.rng, h * w * c);
+      return x1.add(tf.tensor4d(eps, [1, h, w, c]).mul(sigma)) as tf.Tensor4D;
     });
+    if (record) targets[s] = probe.target(xi);
+    return xi;
+  };
   let total: tf.Tensor4D | null = null;
   try {
-    await runPath(probe, samples, input, path, ctx, (_s, a) => {
+    await runPath(probe, samples, input, path, ctx, (s, a) => {
+      if (record) sums[s] = a.sum();
       const prev: tf.Tensor4D | null = total;
       total = tf.tidy(() => {
         const v = noise?.square ? a.square() : a;
@@ -209,10 +259,17 @@ export async function attribute(
     const mean = samples === 1 ? t : tf.tidy(() => t.div(samples) as tf.Tensor4D);
     const out = (await mean.data()) as Float32Array;
     if (mean !== t) mean.dispose();
+    if (record) {
+      for (let s = 0; s < samples; s++) {
+        record.sums[s] = (await sums[s].data())[0];
+        record.targets[s] = (await targets[s].data())[0];
+      }
+    }
     return out;
   } finally {
     (total as tf.Tensor4D | null)?.dispose();
     sigma?.dispose();
+    for (const t of [...targets, ...sums]) t?.dispose();
   }
 }
 

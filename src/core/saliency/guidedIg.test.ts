@@ -49,7 +49,7 @@ describe('guided-ig', () => {
     for (const c of fx.cases) {
       const { probe, calls } = countingProbe(quadraticProbe());
       const x = tf.tensor3d(fx.x, fx.shape);
-      const out = await guidedIntegratedGradients(probe, x, { steps: c.steps, fraction: c.fraction, maxDist: c.maxDist, baseline: 'black' }, { rng: createRng(0) });
+      const out = await guidedIntegratedGradients(probe, x, { steps: c.steps, fraction: c.fraction, maxDist: c.maxDist, baseline: 'black', maxSteps: c.steps }, { rng: createRng(0) });
       x.dispose();
       expect(worstRel(out.raw, c.map)).toBeLessThan(1e-5);
       expect(calls.inputGradients).toEqual(new Array(c.steps).fill(1));
@@ -65,7 +65,7 @@ describe('guided-ig', () => {
     const info = out.info as { targetAtInput: number; targetAtBaselines: Record<string, number>; attributionSum: number };
     expect(info.attributionSum).toBeCloseTo(info.targetAtInput - info.targetAtBaselines.black, 4);
     const before = tf.memory().numTensors;
-    await guidedIntegratedGradients(probe, x, { steps: 8, fraction: 0.25, maxDist: 0.02, baseline: 'black' }, { rng: createRng(0) });
+    await guidedIntegratedGradients(probe, x, { steps: 8, fraction: 0.25, maxDist: 0.02, baseline: 'black', maxSteps: 8 }, { rng: createRng(0) });
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { SaliencyMethodFn } from './types';
 import { baselineTensor } from './engine';
 import { attributionSum, grayscaleOutput } from './postprocess';
-import { targetAtInputAndBaseline } from './ig';
+import { targetAtInputAndBaseline, withCompleteness } from './ig';
+import { adaptSteps, checkAccuracyParams, completenessError, completenessWarnings, type IgAccuracyParams } from './completeness';
 
 /**
  * `guided-ig` (extra): Guided Integrated Gradients (Kapishnikov et al. 2021), PAIR saliency v0.2's
@@ -12,8 +13,10 @@ import { targetAtInputAndBaseline } from './ig';
  * strays more than `maxDist` (in alpha) from the straight line; attribution += (x_new - x_old) *
  * gradient at x_old. Each step needs the gradient at the point the previous one reached, so the
  * steps run one after another (batch 1); the bookkeeping is in float64 on the CPU.
+ * Completeness: |sum(attr) - (f(x) - f(b))| / |f(x) - f(b)| along its own path, which ends at x.
  */
-export interface GuidedIgParams {
+export interface GuidedIgParams extends IgAccuracyParams {
+  /** Starting steps; doubled (the whole path rerun) until completeness is within tolerance. */
   steps: number;
   fraction: number;
   maxDist: number;
@@ -118,9 +121,16 @@ export const guidedIntegratedGradients: SaliencyMethodFn<GuidedIgParams> = async
       gt.dispose();
     }
   };
-  const attr = await guidedIgCore(input, base, grad, params, async (s) => {
-    ctx.onProgress?.(s, params.steps);
-    if (ctx.checkpoint) await ctx.checkpoint();
+  const acc = checkAccuracyParams('Guided IG', params);
+  const r = await adaptSteps(params.steps, acc, async (steps) => {
+    const attr = await guidedIgCore(input, base, grad, { ...params, steps }, async (s) => {
+      ctx.onProgress?.(s, steps);
+      if (ctx.checkpoint) await ctx.checkpoint();
+    });
+    return { result: attr, error: completenessError(attributionSum(attr), t.input, t.baseline) };
   });
-  return grayscaleOutput(Float32Array.from(attr), [h, w, c], { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline }, attributionSum: attributionSum(attr) });
+  const attr = r.result;
+  const warnings = completenessWarnings('Guided IG', { error: r.error, steps: r.steps, tolerance: acc.tolerance, maxSteps: acc.maxSteps, fx: t.input, fb: t.baseline, baseline: `${String(params.baseline)} baseline` });
+  const out = grayscaleOutput(Float32Array.from(attr), [h, w, c], { targetAtInput: t.input, targetAtBaselines: { [String(params.baseline)]: t.baseline }, attributionSum: attributionSum(attr), stepsTried: r.tried });
+  return withCompleteness(out, r.error, r.steps, warnings);
 };

@@ -1,169 +1,46 @@
 import type { SaliencyMethodFn } from './types';
-import { gradCam, type GradCamParams } from './gradcam';
-import { vanillaGradient, type GradParams } from './grad';
-import { integratedGradients, type IgParams } from './ig';
-import { smoothGrad, type SgParams } from './sg';
-import { smoothIntegratedGradients, type SigParams } from './sig';
-import { xrai, type XraiParams } from './xrai';
-import { blurIntegratedGradients, type BlurIgParams } from './blurIg';
-import { occlusion, type OcclusionParams } from './occlusion';
-import { guidedIntegratedGradients, type GuidedIgParams } from './guidedIg';
+import { gradCam } from './gradcam';
+import { vanillaGradient } from './grad';
+import { integratedGradients } from './ig';
+import { smoothGrad } from './sg';
+import { smoothIntegratedGradients } from './sig';
+import { xrai } from './xrai';
+import { blurIntegratedGradients } from './blurIg';
+import { occlusion } from './occlusion';
+import { guidedIntegratedGradients } from './guidedIg';
 
 /**
- * The saliency methods by id. A new method is one file plus one entry here.
- *
- * Presets (labelled on every result):
- * - `paper` ("paper defaults"): SPEC section 2, PAIR's defaults — IG 25 steps, SG 25 samples,
- *   SIG 25 samples x 25 steps, noise 0.15 of the input range, black baseline, XRAI 100 steps.
- * - `quick` ("quick preview"): IG 8 steps, SG 6 samples, SIG 6 samples x 6 steps, XRAI 16 steps;
- *   Grad-CAM and the gradient are the same in both (one pass each). About 3-17x cheaper; the maps
- *   are noisier and not for the trust criteria.
+ * The saliency methods by id: the catalog's data (catalog.ts, TF-free) with each method's TF
+ * function attached. A new method is one file, one catalog entry and one line here.
  */
-export type PresetId = 'paper' | 'quick';
-export const PRESET_LABELS: Record<PresetId, string> = { paper: 'paper defaults', quick: 'quick preview' };
+import { METHOD_CATALOG, methodInfo, type MethodInfo } from './catalog';
+export { PRESET_LABELS, METHOD_ORDER, methodIds, SaliencyError, isSeeded, unknownMethods, resolveParams, methodCost, methodLabel, type PresetId, type MethodFamily } from './catalog';
 
-export interface SaliencyMethod<P extends object = Record<string, unknown>> {
-  id: string;
-  label: string;
+export interface SaliencyMethod<P extends object = Record<string, unknown>> extends MethodInfo<P> {
   fn: SaliencyMethodFn<P>;
-  /** SPEC section 2's defaults (= presets.paper). */
-  defaults: P;
-  /** The raw map is signed (a diverging view is meaningful). */
-  signed: boolean;
-  presets: Record<PresetId, P>;
-  /** Post-processing SPEC section 3 applies: 'grayscale' or 'minmax' (XRAI); 'positive-max' (occlusion): negatives to 0, divided by the max, like Grad-CAM. */
-  postprocess: 'grayscale' | 'minmax' | 'positive-max';
-  /** Draws noise from the seed (SmoothGrad family). Unseeded methods ignore the seed, and cache keys drop it. Default true. */
-  seeded?: boolean;
-  /**
-   * Not one of the seed study's six (SPEC section 2 "extra"): run when asked for by id (--methods,
-   * the Compare page's extras), never by default, so "all methods" stays the study's six.
-   */
-  extra?: boolean;
 }
 
-function define<P extends object>(m: SaliencyMethod<P>): SaliencyMethod<Record<string, unknown>> {
-  return m as unknown as SaliencyMethod<Record<string, unknown>>;
-}
-
-export const METHODS: Record<string, SaliencyMethod> = {
-  gradcam: define<GradCamParams>({ id: 'gradcam', label: 'Grad-CAM', fn: gradCam, defaults: {}, signed: false, presets: { paper: {}, quick: {} }, postprocess: 'grayscale', seeded: false }),
-  grad: define<GradParams>({ id: 'grad', label: 'Gradient', fn: vanillaGradient, defaults: {}, signed: true, presets: { paper: {}, quick: {} }, postprocess: 'grayscale', seeded: false }),
-  ig: define<IgParams>({
-    id: 'ig',
-    label: 'Integrated Gradients',
-    fn: integratedGradients,
-    defaults: { steps: 25, baseline: 'black' },
-    signed: true,
-    presets: { paper: { steps: 25, baseline: 'black' }, quick: { steps: 8, baseline: 'black' } },
-    postprocess: 'grayscale',
-    seeded: false,
-  }),
-  sg: define<SgParams>({
-    id: 'sg',
-    label: 'SmoothGrad',
-    fn: smoothGrad,
-    defaults: { samples: 25, noise: 0.15 },
-    signed: false,
-    presets: { paper: { samples: 25, noise: 0.15 }, quick: { samples: 6, noise: 0.15 } },
-    postprocess: 'grayscale',
-  }),
-  sig: define<SigParams>({
-    id: 'sig',
-    label: 'Smooth IG',
-    fn: smoothIntegratedGradients,
-    defaults: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' },
-    signed: false,
-    presets: { paper: { samples: 25, steps: 25, noise: 0.15, baseline: 'black' }, quick: { samples: 6, steps: 6, noise: 0.15, baseline: 'black' } },
-    postprocess: 'grayscale',
-  }),
-  xrai: define<XraiParams>({
-    id: 'xrai',
-    label: 'XRAI',
-    fn: xrai,
-    defaults: { steps: 100, algorithm: 'full', baselines: 'range' },
-    signed: false,
-    presets: { paper: { steps: 100, algorithm: 'full', baselines: 'range' }, quick: { steps: 16, algorithm: 'full', baselines: 'range' } },
-    postprocess: 'minmax',
-    seeded: false,
-  }),
-  'guided-ig': define<GuidedIgParams>({
-    id: 'guided-ig',
-    label: 'Guided IG',
-    fn: guidedIntegratedGradients,
-    defaults: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' },
-    signed: true,
-    presets: { paper: { steps: 200, fraction: 0.25, maxDist: 0.02, baseline: 'black' }, quick: { steps: 40, fraction: 0.25, maxDist: 0.02, baseline: 'black' } },
-    postprocess: 'grayscale',
-    seeded: false,
-    extra: true,
-  }),
-  'blur-ig': define<BlurIgParams>({
-    id: 'blur-ig',
-    label: 'Blur IG',
-    fn: blurIntegratedGradients,
-    defaults: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false },
-    signed: true,
-    presets: { paper: { sigmaMax: 50, steps: 100, gradStep: 0.01, sqrt: false }, quick: { sigmaMax: 50, steps: 20, gradStep: 0.01, sqrt: false } },
-    postprocess: 'grayscale',
-    seeded: false,
-    extra: true,
-  }),
-  occlusion: define<OcclusionParams>({
-    id: 'occlusion',
-    label: 'Occlusion',
-    fn: occlusion,
-    defaults: { patch: 0.125, stride: 0.5, baseline: 'black' },
-    signed: true,
-    presets: { paper: { patch: 0.125, stride: 0.5, baseline: 'black' }, quick: { patch: 0.25, stride: 0.5, baseline: 'black' } },
-    postprocess: 'positive-max',
-    seeded: false,
-    extra: true,
-  }),
+const FUNCTIONS: Record<string, SaliencyMethodFn<never>> = {
+  gradcam: gradCam as SaliencyMethodFn<never>,
+  grad: vanillaGradient as SaliencyMethodFn<never>,
+  ig: integratedGradients as SaliencyMethodFn<never>,
+  sg: smoothGrad as SaliencyMethodFn<never>,
+  sig: smoothIntegratedGradients as SaliencyMethodFn<never>,
+  xrai: xrai as SaliencyMethodFn<never>,
+  'guided-ig': guidedIntegratedGradients as SaliencyMethodFn<never>,
+  'blur-ig': blurIntegratedGradients as SaliencyMethodFn<never>,
+  occlusion: occlusion as SaliencyMethodFn<never>,
 };
 
-/** Method ids in display order: the seed's six first, extras after. */
-export const METHOD_ORDER = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai', 'guided-ig', 'blur-ig', 'occlusion'];
-
-/** Registered method ids in display order: the seed study's six, and the extras too with {extras: true}. */
-export function methodIds(opts: { extras?: boolean } = {}): string[] {
-  const known = Object.keys(METHODS).filter((id) => opts.extras || !METHODS[id].extra);
-  return [...METHOD_ORDER.filter((id) => known.includes(id)), ...known.filter((id) => !METHOD_ORDER.includes(id))];
-}
-
-export class SaliencyError extends Error {
-  constructor(public readonly code: string, message: string) {
-    super(message);
-    this.name = 'SaliencyError';
-  }
-}
-
-/** Does the method use the seed? */
-export function isSeeded(m: SaliencyMethod): boolean {
-  return m.seeded !== false;
-}
+export const METHODS: Record<string, SaliencyMethod> = Object.fromEntries(
+  Object.entries(METHOD_CATALOG).map(([id, info]) => {
+    const fn = FUNCTIONS[id];
+    if (!fn) throw new Error(`saliency method "${id}" is in the catalog but has no function in registry.ts`);
+    return [id, { ...info, fn } as unknown as SaliencyMethod];
+  }),
+);
 
 export function getMethod(id: string): SaliencyMethod {
-  const m = METHODS[id];
-  if (!m) {
-    throw new SaliencyError('BAD_INPUT_METHOD', `saliency method "${id}" is not registered (src/core/saliency/registry.ts); registered: ${methodIds({ extras: true }).join(', ')}`);
-  }
-  return m;
-}
-
-/** Unregistered ids among `ids` (for a clear error naming all of them at once). */
-export function unknownMethods(ids: string[]): string[] {
-  return ids.filter((id) => !METHODS[id]);
-}
-
-/** The parameters a run uses: the preset's, then `overrides` for keys the method knows (unknown keys are an error). */
-export function resolveParams(id: string, preset: PresetId = 'paper', overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const m = getMethod(id);
-  const base = m.presets[preset];
-  if (!base) throw new SaliencyError('BAD_INPUT_PRESET', `preset "${preset}" does not exist; use "paper" or "quick"`);
-  const bad = Object.keys(overrides).filter((k) => !(k in m.defaults) && !(id === 'gradcam' && k === 'layer'));
-  if (bad.length) throw new SaliencyError('BAD_INPUT_PARAMS', `method "${id}" has no parameter ${bad.map((k) => `"${k}"`).join(', ')}; it takes ${Object.keys(m.defaults).join(', ') || 'none'}`);
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) out[k] = v;
-  return out;
+  methodInfo(id);
+  return METHODS[id];
 }

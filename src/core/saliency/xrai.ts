@@ -9,19 +9,27 @@
  * 4. greedy "full" selection (or "fast") over the masks (xraiSelection.ts).
  * Raw output: the XRAI map [H, W, 1]; map: min-max to [0, 1] (SPEC section 3).
  *
+ * Completeness: each baseline's IG adapts its steps on its own (ig.ts); the output's
+ * completenessError is the worse of the two baselines' and `steps` the larger of their steps
+ * (info.stepsPerBaseline has both), with a warning for each baseline left over tolerance.
+ *
  * Baselines: 'range' (default) = the probe's input range (black = its minimum, white = its
  * maximum, as SPEC and the other IG methods use); 'image' = the input's own minimum and maximum,
  * which is what PAIR's `_make_baselines` does.
  */
-import type { MethodContext, SaliencyMethodFn } from './types';
-import { integratedGradientsRaw, targetAtInputAndBaseline } from './ig';
+import type { MethodContext, SaliencyMethodFn, SaliencyOutput } from './types';
+import { adaptiveIntegratedGradients, targetAtInputAndBaseline, withCompleteness } from './ig';
+import type { IgAccuracyParams } from './completeness';
+import { DEFAULT_IG_RULE, type IgRule } from './quadrature';
 import { minMaxNormalize } from './postprocess';
 import { xraiFast, xraiFull } from './xraiSelection';
 import { xraiSegments } from '../segmentation/xraiSegments';
 
-export interface XraiParams {
-  /** IG steps per baseline (paper 100, quick 16). */
+export interface XraiParams extends IgAccuracyParams {
+  /** Starting IG steps per baseline (paper 100, quick 16); each baseline's steps adapt on their own. */
   steps: number;
+  /** IG's quadrature rule (default DEFAULT_IG_RULE). */
+  rule?: IgRule;
   /** 'full' (SPEC default) or 'fast'. */
   algorithm?: 'full' | 'fast';
   /** 'range': the probe's input range (default); 'image': the input's min and max (PAIR). */
@@ -98,8 +106,14 @@ export const xrai: SaliencyMethodFn<XraiParams> = async (probe, x, params, ctx: 
     checkpoint: ctx.checkpoint,
     onProgress: (done, t) => { total = t; ctx.onProgress?.(k * t + done, 2 * t + 1); },
   });
-  const igBlack = await integratedGradientsRaw(probe, x, { steps, baseline: black }, part(0));
-  const igWhite = await integratedGradientsRaw(probe, x, { steps, baseline: white }, part(1));
+  const rule = params.rule ?? DEFAULT_IG_RULE;
+  const acc = { rule, tolerance: params.tolerance, maxSteps: params.maxSteps };
+  const tb = await targetAtInputAndBaseline(probe, x, black);
+  const tw = await targetAtInputAndBaseline(probe, x, white);
+  const rb = await adaptiveIntegratedGradients(probe, x, { steps, baseline: black, ...acc }, part(0), tb, 'XRAI (IG from the black baseline)');
+  const rw = await adaptiveIntegratedGradients(probe, x, { steps, baseline: white, ...acc }, part(1), tw, 'XRAI (IG from the white baseline)');
+  const igBlack = rb.raw;
+  const igWhite = rw.raw;
   const attr3 = new Float32Array(igBlack.length);
   for (let i = 0; i < attr3.length; i++) attr3[i] = (igBlack[i] + igWhite[i]) / 2;
   const attr = maxOverChannels(attr3, c);
@@ -110,11 +124,10 @@ export const xrai: SaliencyMethodFn<XraiParams> = async (probe, x, params, ctx: 
   const raw = Float32Array.from(sel.map);
   ctx.onProgress?.(2 * total + 1, 2 * total + 1);
 
-  const tb = await targetAtInputAndBaseline(probe, x, black);
-  const tw = await targetAtInputAndBaseline(probe, x, white);
   let attrSum = 0;
   for (let i = 0; i < attr3.length; i++) attrSum += attr3[i];
-  return {
+  const errors = [rb.completenessError, rw.completenessError].filter((e): e is number => e !== undefined);
+  const out: SaliencyOutput = {
     raw,
     rawShape: [h, w, 1],
     map: minMaxNormalize(raw),
@@ -129,6 +142,10 @@ export const xrai: SaliencyMethodFn<XraiParams> = async (probe, x, params, ctx: 
       uncoveredPixels: sel.uncovered,
       algorithm,
       baselines: [typeof black === 'number' ? black : probe.inputRange[0], typeof white === 'number' ? white : probe.inputRange[1]],
+      rule,
+      stepsPerBaseline: [rb.steps, rw.steps],
+      completenessPerBaseline: [rb.completenessError ?? null, rw.completenessError ?? null],
     },
   };
+  return withCompleteness(out, errors.length ? Math.max(...errors) : undefined, Math.max(rb.steps, rw.steps), [...rb.warnings, ...rw.warnings]);
 };

@@ -55,7 +55,13 @@ export function sameBoxes(a: AnnotationRec['boxes'], b: AnnotationRec['boxes']):
   const x = norm(a), y = norm(b);
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
-const untouched = (a: AnnotationRec) => a.boxes.length === 0 && a.status === 'unread';
+const normPolygons = (p: AnnotationRec['polygons']) => (p ?? []).map((q) => q.points.map((v) => v.join(' ')).join(',')).sort();
+/** Same polygons (ids and order aside). */
+export function samePolygons(a: AnnotationRec['polygons'], b: AnnotationRec['polygons']): boolean {
+  const x = normPolygons(a), y = normPolygons(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+const untouched = (a: AnnotationRec) => a.boxes.length === 0 && !a.polygons?.length && a.status === 'unread';
 export const conflictKey = (readerId: string, caseId: string) => `${readerId}\u001f${caseId}`;
 
 export function planMerge(local: LocalProject, incoming: ProjectFile, source = 'file'): MergePlan {
@@ -104,16 +110,17 @@ export function planMerge(local: LocalProject, incoming: ProjectFile, source = '
   for (const pa of incoming.annotations) {
     const caseId = caseIdOfHash.get(pa.case);
     if (!caseId) {
-      if (pa.boxes.length || pa.status !== 'unread') missing.add(pa.case);
+      if (pa.boxes.length || pa.polygons?.length || pa.status !== 'unread') missing.add(pa.case);
       continue;
     }
     const theirs: AnnotationRec = { readerId: pa.reader, caseId, boxes: pa.boxes.map((b) => ({ ...b })), status: pa.status, updatedAt: pa.updatedAt, rev: pa.rev };
+    if (pa.polygons?.length) theirs.polygons = pa.polygons.map((q) => ({ id: q.id, points: q.points.map(([x, y]) => [x, y] as [number, number]) }));
     const mine = localAnn.get(conflictKey(pa.reader, caseId));
     if (!mine) plan.annotations.push(theirs);
     else if (untouched(mine)) {
       if (!untouched(theirs)) plan.annotations.push({ ...theirs, rev: Math.max(theirs.rev, mine.rev + 1) });
       else plan.unchanged++;
-    } else if (sameBoxes(mine.boxes, theirs.boxes)) {
+    } else if (sameBoxes(mine.boxes, theirs.boxes) && samePolygons(mine.polygons, theirs.polygons)) {
       plan.unchanged++;
     } else {
       plan.conflicts.push({ key: conflictKey(pa.reader, caseId), readerId: pa.reader, caseId, caseName: caseNameOfHash.get(pa.case) ?? caseId, hash: pa.case, mine, theirs });

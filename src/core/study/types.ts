@@ -30,3 +30,14 @@ export interface StudyCaseInfo {
 
 /** Readers' boxes of a study folder: readers/<R>.json maps case id to a list of boxes. */
 export type ReaderBoxes = Record<string, BoxCoords[]>;
+
+/**
+ * A polygon in original-image pixel-edge coordinates: its vertices [x, y] in order (closed
+ * implicitly). Filled by the even-odd rule; a pixel is in when its centre is (see annotation/polygon.ts).
+ */
+export interface PolygonCoords { polygon: Array<[number, number]> }
+
+/** A reader's region: a box (the original form, unchanged) or a polygon. */
+export type RegionCoords = BoxCoords | PolygonCoords;
+
+export const isPolygon = (r: RegionCoords): r is PolygonCoords => !Array.isArray(r);

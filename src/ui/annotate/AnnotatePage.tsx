@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { appStore, useApp } from '../../state/appStore';
 import { annotationsStore, keyOf, useAnnotations } from '../../state/annotations';
 import { persistCurrentReader, readersStore, useReaders } from '../../state/readers';
-import type { AnnotationRecord, Box, ImageRecord, ReadStatus } from '../../state/db';
+import type { AnnotationRecord, Box, ImageRecord, Polygon, ReadStatus } from '../../state/db';
 import { EmptyState } from '../common/EmptyState';
 import { useShortcuts } from '../common/shortcuts';
 import { editorStore, fitView, useEditor, zoomAbout } from './editorStore';
@@ -12,7 +12,7 @@ import { loadImage } from './caseData';
 import { useStudy } from '../../state/study';
 import { ALL_CASES, filterCases, nextUnfinished, readerOrder, type WorklistFilter } from './worklist';
 import { readerColor } from './colors';
-import { caseAgreement, caseConsensus } from './agreement';
+import { caseAgreement, caseConsensus, type CaseFigures } from './agreement';
 import type { ReaderAgreement } from '../../core/annotation';
 import { useBoxTool } from './useBoxTool';
 import { Viewer } from './Viewer';
@@ -118,15 +118,20 @@ export function AnnotatePage() {
     for (const r of caseRecords) if (r.status !== 'unread') byReader[r.readerId] = r.boxes;
     return byReader;
   }, [sig]);
+  const countedPolygons = useMemo(() => {
+    const byReader: Record<string, Polygon[]> = {};
+    for (const r of caseRecords) if (r.status !== 'unread' && r.polygons?.length) byReader[r.readerId] = r.polygons;
+    return byReader;
+  }, [sig]);
   // the consensus outline is live (cheap); the agreement figures follow a moment later
-  const consensus = useMemo(() => (blinded || !current ? null : caseConsensus(counted, current.width, current.height, quorum)), [counted, blinded, quorum, current?.id]);
-  const [agreement, setAgreement] = useState<{ agreement: ReaderAgreement | null; ms: number; sig: string } | null>(null);
+  const consensus = useMemo(() => (blinded || !current ? null : caseConsensus(counted, current.width, current.height, quorum, countedPolygons)), [counted, countedPolygons, blinded, quorum, current?.id]);
+  const [agreement, setAgreement] = useState<{ agreement: ReaderAgreement | null; figures: CaseFigures | null; ms: number; sig: string } | null>(null);
   useEffect(() => {
     if (blinded || !current) return;
-    const t = setTimeout(() => setAgreement({ ...caseAgreement(counted, current.width, current.height, quorum), sig: `${current.id}|${sig}|${quorum}` }), 40);
+    const t = setTimeout(() => setAgreement({ ...caseAgreement(counted, current.width, current.height, quorum, countedPolygons), sig: `${current.id}|${sig}|${quorum}` }), 40);
     return () => clearTimeout(t);
   }, [counted, blinded, quorum, current?.id]);
-  const others: OtherReader[] = blinded || !current ? [] : caseRecords.filter((r) => r.readerId !== reader && r.boxes.length).map((r) => ({ readerId: r.readerId, color: colors[r.readerId], boxes: r.boxes }));
+  const others: OtherReader[] = blinded || !current ? [] : caseRecords.filter((r) => r.readerId !== reader && (r.boxes.length || r.polygons?.length)).map((r) => ({ readerId: r.readerId, color: colors[r.readerId], boxes: r.boxes, polygons: r.polygons }));
 
   const tool = useBoxTool(reader, current?.id ?? null, image);
 
@@ -177,7 +182,15 @@ export function AnnotatePage() {
     undo: () => { if (current && !ann.getState().undo(reader, current.id)) say('Nothing to undo on this case.'); ed().set({ preview: null }); },
     redo: () => { if (current && !ann.getState().redo(reader, current.id)) say('Nothing to redo on this case.'); },
     deleteSelected: () => tool.deleteSelected(),
-    nudge: (dx: number, dy: number) => tool.nudge(dx, dy),
+    nudge: (dx: number, dy: number) => tool.keyboardMove(dx, dy) || tool.nudge(dx, dy),
+    shiftArrow: (dx: number, dy: number) => tool.keyboardResize(dx, dy) || tool.nudge(dx * 10, dy * 10),
+    startKeyboardBox: () => {
+      if (!current || !image) { say('Open a case first.'); return true; }
+      if (!tool.startKeyboardBox(ed().stage)) return false;
+      say('New box at the centre: arrows move it, Shift+arrows resize it, Enter keeps it, Esc drops it.');
+      return true;
+    },
+    commitKeyboardBox: () => tool.commitKeyboardBox(),
     escape: () => { if (ed().overlay) { ed().set({ overlay: false }); return true; } return tool.cancel(); },
     selectNext: () => tool.selectNext(),
     zoomIn: () => ed().set({ view: zoomAbout(ed().view, 1.25, { x: ed().stage.width / 2, y: ed().stage.height / 2 }), fitted: false }),
@@ -202,9 +215,9 @@ export function AnnotatePage() {
     if (toast) toastTimer.current = setTimeout(() => ed().set({ toast: null }), 2600);
   }, [toast]);
 
-  // warn before leaving with edits not yet in storage
+  // warn before leaving with edits neither in IndexedDB nor in the journal (only when the journal failed)
   useEffect(() => {
-    const h = (e: BeforeUnloadEvent) => { if (ann.getState().saveState !== 'saved') { e.preventDefault(); e.returnValue = ''; } };
+    const h = (e: BeforeUnloadEvent) => { if (ann.getState().saveState !== 'saved' && !ann.getState().safeToUnload()) { e.preventDefault(); e.returnValue = ''; } };
     window.addEventListener('beforeunload', h);
     return () => window.removeEventListener('beforeunload', h);
   }, [ann]);
@@ -243,7 +256,7 @@ export function AnnotatePage() {
         shown={shown}
         currentId={current?.id ?? null}
         status={statusOf}
-        boxCount={(id) => entries[keyOf(reader, id)]?.record.boxes.length ?? 0}
+        boxCount={(id) => { const r = entries[keyOf(reader, id)]?.record; return r ? r.boxes.length + (r.polygons?.length ?? 0) : 0; }}
         filter={filter}
         bodyParts={bodyParts}
         prefs={prefs}
@@ -261,7 +274,7 @@ export function AnnotatePage() {
         {notice && (
           <div className="banner banner-notice" role="status" data-testid="sync-notice">{notice} <button onClick={() => ann.getState().dismissNotice()}>OK</button></div>
         )}
-        <Viewer image={image} boxes={ownBoxes} color={colors[reader] ?? '#E69F00'} others={others} outline={showConsensus ? consensus?.outline ?? null : null} tool={tool} />
+        <Viewer label={current?.name} image={image} boxes={ownBoxes} polygons={own?.polygons} color={colors[reader] ?? '#E69F00'} others={others} outline={showConsensus ? consensus?.outline ?? null : null} tool={tool} />
         <div className="viewer-hud" aria-hidden="true">
           {current && <span>{current.name} · {shown.findIndex((c) => c.id === current.id) + 1}/{shown.length}</span>}
           <span>{names[reader] ?? reader}{blinded ? ' · blinded' : ' · coordinator view'}</span>

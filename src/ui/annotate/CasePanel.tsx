@@ -1,8 +1,9 @@
 import type { AnnotationRecord, Box, CaseRecord, ImageRecord } from '../../state/db';
 import { editorStore, useEditor, type WindowLevel } from './editorStore';
-import type { CaseConsensus } from './agreement';
+import type { CaseConsensus, CaseFigures } from './agreement';
 import type { ReaderAgreement } from '../../core/annotation';
 import { CONSENSUS_COLOR } from './colors';
+import { StudyAgreementLine } from './StudyAgreementLine';
 
 export interface CasePanelProps {
   caseRec: CaseRecord | null;
@@ -12,7 +13,7 @@ export interface CasePanelProps {
   range: { lo: number; hi: number } | null;
   coordinator: boolean;
   consensus: CaseConsensus | null;
-  agreement: { agreement: ReaderAgreement | null; ms: number } | null;
+  agreement: { agreement: ReaderAgreement | null; figures?: CaseFigures | null; ms: number } | null;
   quorum: number;
   readerNames: Record<string, string>;
   colors: Record<string, string>;
@@ -33,6 +34,7 @@ export function CasePanel(p: CasePanelProps) {
   const invert = useEditor((s) => s.invert);
   const scale = useEditor((s) => s.view.scale);
   const boxes = p.record?.boxes ?? [];
+  const polygons = p.record?.polygons ?? [];
   const sel = preview && preview.id === selected ? preview : boxes.find((b) => b.id === selected);
   const status = p.record?.status ?? 'unread';
   const dicom = Boolean(p.image?.window);
@@ -50,12 +52,13 @@ export function CasePanel(p: CasePanelProps) {
         ) : <p className="muted">No case open.</p>}
         <div className="answer" data-testid="case-status" data-status={status}>
           <button className={status === 'done' ? 'on' : ''} aria-pressed={status === 'done'} onClick={p.onDone} title="D">✓ Done <kbd>D</kbd></button>
-          <button className={status === 'no-finding' ? 'on' : ''} aria-pressed={status === 'no-finding'} onClick={p.onNoFinding} title="0" disabled={boxes.length > 0}>∅ No abnormality found <kbd>0</kbd></button>
+          <button className={status === 'no-finding' ? 'on' : ''} aria-pressed={status === 'no-finding'} onClick={p.onNoFinding} title="0" disabled={boxes.length > 0 || polygons.length > 0}>∅ No abnormality found <kbd>0</kbd></button>
         </div>
         <p className="muted small">{status === 'unread' ? 'Not read yet.' : status === 'in-progress' ? 'In progress.' : status === 'done' ? 'Marked done.' : 'Answered: no abnormality found.'}</p>
       </section>
       <section>
         <h2>Boxes <span className="muted">({boxes.length})</span></h2>
+        {polygons.length > 0 && <p className="muted small" data-testid="polygon-count">{polygons.length} polygon region(s), imported: drawn as outlines and counted in the consensus; not editable here.</p>}
         {sel ? (
           <p className="sel-size" data-testid="selected-size">Selected: <b>{size(sel)}</b><br /><span className="muted small">({+sel.x0.toFixed(1)}, {+sel.y0.toFixed(1)}) – ({+sel.x1.toFixed(1)}, {+sel.y1.toFixed(1)})</span></p>
         ) : <p className="muted small">Drag on the image to draw; click a box to select it.</p>}
@@ -114,6 +117,14 @@ export function CasePanel(p: CasePanelProps) {
                 </tbody>
               </table>
               <p>Fleiss' κ (pixels, this case): <b data-testid="fleiss">{fmt(p.agreement.agreement.fleissKappa)}</b></p>
+              {p.agreement.figures && (
+                <dl className="agree-figures" data-testid="reader-vs-consensus">
+                  <dt title="Mean over readers who drew here of IoU with the consensus of the others (the reader left out)">Reader vs others (leave-one-out) IoU</dt>
+                  <dd data-testid="reader-vs-others-iou">{fmt(p.agreement.figures.readerVsOthersIoU)}</dd>
+                  <dt title="The consensus includes the reader, as the seed's journal paper computed its 0.613: optimistic">Reader vs consensus incl. self IoU <span className="muted">(the journal's optimistic figure)</span></dt>
+                  <dd data-testid="reader-vs-consensus-iou">{fmt(p.agreement.figures.readerVsConsensusIoU)}</dd>
+                </dl>
+              )}
               <table className="agree">
                 <thead><tr><th>Reader</th><th title="against the consensus of the other readers">vs others IoU</th><th>Dice</th><th title="consensus including the reader (optimistic)">incl. self IoU</th></tr></thead>
                 <tbody>
@@ -125,6 +136,7 @@ export function CasePanel(p: CasePanelProps) {
               <p className="muted small" data-testid="recompute-ms">Consensus {p.consensus?.msConsensus.toFixed(2)} ms; agreement {p.agreement.ms.toFixed(1)} ms.</p>
             </>
           ) : (p.consensus?.readers.length ?? 0) < 2 ? <p className="muted small">Agreement needs at least two readers on this case.</p> : <p className="muted small">Computing agreement…</p>}
+          <StudyAgreementLine quorum={p.quorum} />
         </section>
       )}
     </aside>

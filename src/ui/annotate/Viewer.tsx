@@ -1,17 +1,22 @@
 import { useEffect, useRef } from 'react';
 import { Stage, Layer } from 'react-konva';
-import type { Box, ImageRecord } from '../../state/db';
+import type { Box, ImageRecord, Polygon } from '../../state/db';
 import { isTextEntry } from '../common/shortcuts';
 import { editorStore, fitView, useEditor, zoomAbout } from './editorStore';
 import { ImageLayer } from './ImageLayer';
 import { BoxLayer } from './BoxLayer';
 import { OthersLayer, type OtherReader } from './OthersLayer';
+import { PolygonLayer } from './PolygonLayer';
 import type { BoxTool } from './tools/box/BoxTool';
 import type { ToolPointer } from './tools/box/types';
 
 export interface ViewerProps {
+  /** What the viewer shows, for assistive technology (the case's name). */
+  label?: string;
   image: ImageRecord | null;
   boxes: Box[];
+  /** The reader's own polygons (imported; drawn, not edited). */
+  polygons?: Polygon[];
   color: string;
   others: OtherReader[];
   outline: number[][] | null;
@@ -23,7 +28,7 @@ export interface ViewerProps {
  * Pointer events go from the container straight to the box tool in screen coordinates; the wheel
  * zooms about the pointer; holding space turns a drag into a pan.
  */
-export function Viewer({ image, boxes, color, others, outline, tool }: ViewerProps) {
+export function Viewer({ label, image, boxes, polygons, color, others, outline, tool }: ViewerProps) {
   const ref = useRef<HTMLDivElement>(null);
   const space = useRef(false);
   const stage = useEditor((s) => s.stage);
@@ -95,6 +100,10 @@ export function Viewer({ image, boxes, color, others, outline, tool }: ViewerPro
       ref={ref}
       className="viewer"
       data-testid="viewer"
+      role="application"
+      aria-roledescription="image viewer"
+      aria-label={`${label ? `Case ${label}` : 'No case open'}: ${boxes.length} box(es) of yours. Drag to draw a box, or press B for a box at the centre, arrows to move it, Shift+arrows to resize, Enter to keep it. Press ? for every key.`}
+      tabIndex={0}
       data-view={`${view.scale},${view.x},${view.y}`}
       data-consensus-segments={outline ? outline.length : 0}
       style={{ cursor }}
@@ -120,6 +129,7 @@ export function Viewer({ image, boxes, color, others, outline, tool }: ViewerPro
           <OthersLayer others={others} outline={outline} />
         </Layer>
         <Layer listening={false}>
+          <PolygonLayer polygons={polygons ?? []} color={color} />
           <BoxLayer boxes={boxes} color={color} image={image} />
         </Layer>
       </Stage>

@@ -9,7 +9,8 @@ import { interpolateInferno, interpolateViridis, interpolateRdBu } from 'd3-scal
  *   safe), for signed maps (gradient, IG raw);
  * - jet: only on request (not perceptually uniform), matplotlib's piecewise-linear definition.
  */
-export type ColormapName = 'inferno' | 'viridis' | 'diverging' | 'jet';
+import type { ColormapName } from '../../state/colormapName';
+export type { ColormapName };
 export const COLORMAPS: Array<{ id: ColormapName; label: string; note: string }> = [
   { id: 'inferno', label: 'Inferno', note: 'default; perceptually uniform, colour-blind safe' },
   { id: 'viridis', label: 'Viridis', note: 'perceptually uniform, colour-blind safe' },

@@ -5,7 +5,9 @@ import { useAnnotations, annotationsStore } from '../../state/annotations';
 import { compareStore, EXTRA_METHODS, loadModels, METHOD_LABELS, SEED_METHODS, trustStore, useCompare, useTrust, finishedReaders } from '../../state/trust';
 import type { ComputeMapResult } from '../../worker/api/saliency';
 import { compute, newJobId, progressProxy } from '../../worker/client';
-import { consensusFromBoxes } from '../../core/annotation';
+import { appScheduler, mapJobKey } from '../../state/scheduler';
+import { consensusFromRegions } from '../../core/annotation';
+import { isPolygon } from '../../core/study/types';
 import { EmptyState } from '../common/EmptyState';
 import { loadImage } from '../annotate/caseData';
 import { defaultWindow, renderGray } from '../annotate/grayRender';
@@ -85,36 +87,45 @@ export function ComparePage() {
 
   const modelIds = useMemo(() => (models ?? []).map((m) => m.id).filter((id) => !shownModels || shownModels.includes(id)), [models, shownModels]);
 
-  // compute the maps (cached in the worker's results store), cheap methods first
+  // ask the store's scheduler for the maps (cached in the worker's results store), cheap methods
+  // first; leaving the case or the page withdraws what is still queued
   useEffect(() => {
     if (!theCase || !modelIds.length) return;
-    const me = { id: newJobId('compare'), stop: false };
+    const owner = newJobId('compare');
+    const me = { id: owner, stop: false };
     job.current = me;
     const list = methods.flatMap((method) => modelIds.map((model) => ({ method, model })));
     setPanels(Object.fromEntries(list.map((t) => [pkey(t.method, t.model), { result: null, state: 'waiting' as const }])));
     setProgress({ done: 0, total: list.length, message: 'starting' });
-    void (async () => {
-      let done = 0;
+    let done = 0;
+    void appScheduler().then((scheduler) => {
+      if (me.stop) return;
       for (const t of list) {
-        if (me.stop) break;
         const k = pkey(t.method, t.model);
-        setPanels((p) => ({ ...p, [k]: { result: null, state: 'computing' } }));
-        setProgress({ done, total: list.length, message: `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}` });
-        const onProgress = progressProxy((pp) => { if (!me.stop) setProgress({ done, total: list.length, message: `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}: ${pp.message ?? `${pp.done}/${pp.total}`}` }); });
-        const r = await compute().computeMap(me.id, { imageHash: theCase.imageHash, modelId: t.model, method: t.method, preset, seed: 0, includeRaw: true }, onProgress);
-        done++;
-        if (r.ok) setPanels((p) => ({ ...p, [k]: { result: r.value, state: 'done' } }));
-        else if (r.code === 'CANCELLED') { setPanels((p) => ({ ...p, [k]: { result: null, state: 'cancelled' } })); break; }
-        else setPanels((p) => ({ ...p, [k]: { result: null, state: 'error', error: r.message } }));
+        const request = { imageHash: theCase.imageHash, modelId: t.model, method: t.method, preset, seed: 0, includeRaw: true };
+        const what = `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}`;
+        scheduler.request<ComputeMapResult>(owner, { key: mapJobKey(request), priority: 1, run: (jobId, onP) => compute().computeMap(jobId, request, progressProxy(onP)) }, {
+          onStart: () => {
+            if (me.stop) return;
+            setPanels((p) => ({ ...p, [k]: { result: null, state: 'computing' } }));
+            setProgress({ done, total: list.length, message: what });
+          },
+          onProgress: (pp) => { if (!me.stop) setProgress({ done, total: list.length, message: `${what}: ${pp.message ?? `${pp.done}/${pp.total}`}` }); },
+          onDone: (r) => {
+            if (me.stop) return;
+            done++;
+            if (r.ok) setPanels((p) => ({ ...p, [k]: { result: r.value, state: 'done' } }));
+            else if (r.code === 'CANCELLED') setPanels((p) => ({ ...p, [k]: { result: null, state: 'cancelled' } }));
+            else setPanels((p) => ({ ...p, [k]: { result: null, state: 'error', error: r.message } }));
+            if (done === list.length && job.current === me) setProgress(null);
+            else setProgress({ done, total: list.length, message: what });
+          },
+        });
       }
-      if (job.current === me) {
-        setProgress(null);
-        if (me.stop) setPanels((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.state === 'waiting' || v.state === 'computing' ? { ...v, state: 'cancelled' as const } : v])));
-      }
-    })();
+    });
     return () => {
       me.stop = true;
-      void compute().cancel(me.id);
+      void appScheduler().then((s) => s.cancelOwner(owner));
     };
   }, [theCase?.id, modelIds.join(','), preset, methods]);
 
@@ -122,7 +133,9 @@ export function ComparePage() {
     const j = job.current;
     if (!j) return;
     j.stop = true;
-    void compute().cancel(j.id);
+    void appScheduler().then((s) => s.cancelOwner(j.id));
+    setProgress(null);
+    setPanels((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.state === 'waiting' || v.state === 'computing' ? { ...v, state: 'cancelled' as const } : v])));
   };
 
   // readers' boxes and the consensus outline (original pixels)
@@ -131,8 +144,8 @@ export function ComparePage() {
   const readerIds = useMemo(() => Object.keys(finished).sort(), [finished]);
   const overlay: Overlay = useMemo(() => {
     if (!theCase) return { consensus: null, boxes: [] };
-    const consensus = showConsensus && readerIds.length ? maskOutline(consensusFromBoxes(readerIds.map((r) => finished[r]), theCase.width, theCase.height, Math.min(2, readerIds.length)), theCase.width, theCase.height) : null;
-    const boxes = readerIds.filter((r) => shownReaders.includes(r)).flatMap((r) => finished[r].map((b) => ({ color: readerColor(readerIds, r), box: b })));
+    const consensus = showConsensus && readerIds.length ? maskOutline(consensusFromRegions(readerIds.map((r) => finished[r]), theCase.width, theCase.height, Math.min(2, readerIds.length)), theCase.width, theCase.height) : null;
+    const boxes = readerIds.filter((r) => shownReaders.includes(r)).flatMap((r) => finished[r].flatMap((b) => (isPolygon(b) ? [] : [{ color: readerColor(readerIds, r), box: b }])));
     return { consensus, boxes };
   }, [finished, readerIds, showConsensus, shownReaders, theCase?.id]);
 
@@ -151,14 +164,14 @@ export function ComparePage() {
       <div className="cmp-head">
         <h1 className="page-title">Compare</h1>
         <div className="cmp-case" role="group" aria-label="Case">
-          <button type="button" onClick={() => caseIndex > 0 && go(cases[caseIndex - 1].id)} disabled={caseIndex <= 0} aria-label="Previous case">◀ Prev</button>
+          <button type="button" onClick={() => caseIndex > 0 && go(cases[caseIndex - 1].id)} disabled={caseIndex <= 0} title="Previous case"><span aria-hidden="true">◀ </span>Previous case</button>
           <label>
             <span className="sr-only">Case</span>
             <select value={theCase.id} onChange={(e) => go(e.target.value)} data-testid="compare-case">
               {cases.map((c) => <option key={c.id} value={c.id}>{c.name} · {c.label === 1 ? 'abnormal' : c.label === 0 ? 'normal' : 'unlabelled'}</option>)}
             </select>
           </label>
-          <button type="button" onClick={() => caseIndex < cases.length - 1 && go(cases[caseIndex + 1].id)} disabled={caseIndex >= cases.length - 1} aria-label="Next case">Next ▶</button>
+          <button type="button" onClick={() => caseIndex < cases.length - 1 && go(cases[caseIndex + 1].id)} disabled={caseIndex >= cases.length - 1} title="Next case">Next case<span aria-hidden="true"> ▶</span></button>
           <a href={`#/annotate/${encodeURIComponent(theCase.id)}`}>Open in Annotate</a>
         </div>
         <div className="cmp-progress" aria-live="polite" data-testid="compare-progress">

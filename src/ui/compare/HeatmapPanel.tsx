@@ -23,6 +23,13 @@ function paramsText(p: Record<string, unknown>): string {
   return e.length ? e.map(([k, v]) => `${k} ${String(v)}`).join(', ') : 'no parameters';
 }
 
+/** The IG family's completeness in the caption: " · 50 steps · completeness error 1.23 %". */
+export function completenessText(r: Pick<ComputeMapResult, 'steps' | 'completenessError'>): string {
+  const steps = r.steps !== undefined ? ` · ${r.steps} steps` : '';
+  const err = r.completenessError !== undefined ? ` · completeness error ${(r.completenessError * 100).toFixed(r.completenessError < 0.1 ? 2 : 1)} %` : '';
+  return steps + err;
+}
+
 /** One map over the image: a canvas drawn with the shared view; wheel zooms, drag pans (all panels follow). */
 export function HeatmapPanel(p: PanelProps) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -99,8 +106,14 @@ export function HeatmapPanel(p: PanelProps) {
           <span className="cmp-meta" data-testid="panel-meta">
             {r.presetLabel} · {paramsText(r.params)} · {r.backend} · {r.ms.toFixed(0)} ms{r.cached ? ' (cached)' : ''}
             {heat && mode === 'raw' && !r.raw ? ' · raw not kept: post-processed shown' : ''}
+            {completenessText(r)}
           </span>
         )}
+        {r?.warnings?.map((w, i) => (
+          <span key={i} className="cmp-warning" role="note" data-testid="panel-warning">
+            ⚠ {w}
+          </span>
+        ))}
       </figcaption>
     </figure>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { appStore } from '../../state/appStore';
-import { autorunWanted, cancelEvaluation, loadModels, planModels, startEvaluation, trustStore, useTrust } from '../../state/trust';
+import { autorunWanted, cancelEvaluation, loadModels, startEvaluation, studyModelOf, trustStore, useTrust } from '../../state/trust';
+import { noPairsReason, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
 import { PlotFigure, plotSvg } from '../common/Plot';
 import { EmptyState } from '../common/EmptyState';
 import { download } from '../common/download';
@@ -8,7 +9,8 @@ import { TrustTable } from './TrustTable';
 import { buildSections, type Section } from './sections';
 import { fmt, fmtMs } from './format';
 import { reportHtml, trustCsv, trustJson } from './report';
-import type { TrustReport } from '../../worker/api/trustSession';
+import type { TrustReport } from '../../core/trust/report';
+import { dashboardView } from './view';
 import type { CasePoint } from './plots';
 import type { LocalizationPerCase } from '../../core/metrics/criteria/localization';
 
@@ -24,19 +26,31 @@ export function exportReport(r: TrustReport, kind: 'html' | 'json' | 'csv'): voi
   if (kind === 'json') download(`heatcheck-trust-${stamp()}.json`, 'application/json', trustJson(r));
   else if (kind === 'csv') download(`heatcheck-trust-${stamp()}.csv`, 'text/csv', trustCsv(r));
   else {
-    const sections = buildSections(r).map((s) => ({ title: s.title, figure: s.empty ? `<p>${s.empty}</p>` : plotSvg(s.options), table: s.table }));
+    const sections = buildSections(dashboardView(r)).map((s) => ({ title: s.title, figure: s.empty ? `<p>${s.empty}</p>` : plotSvg(s.options), table: s.table }));
     download(`heatcheck-trust-${stamp()}.html`, 'text/html', reportHtml(r, sections));
   }
 }
 
 const COUNTS = [2, 4, 8, 12, 16, 20];
 
+/** The study's units from the models' manifests (the pairs the criteria will form). */
+function studyUnits(models: Array<{ id: string; family: string; seed: number | null }>) {
+  const ms = models.map((m) => ({ id: m.id, family: m.family, seed: m.seed ?? undefined }));
+  return {
+    models: models.map((m) => m.id),
+    repeatability: repeatabilityPairs(ms).map((p) => `${p.a} vs ${p.b}`),
+    reproducibility: reproducibilityPairs(ms).map((p) => `${p.a} vs ${p.b}`),
+    repeatabilityNone: noPairsReason('repeatability', ms),
+    reproducibilityNone: noPairsReason('reproducibility', ms),
+  };
+}
+
 function Settings() {
   const s = useTrust((x) => x.settings);
   const status = useTrust((x) => x.status);
   const models = useTrust((x) => x.models);
   const set = trustStore.getState().setSettings;
-  const plan = useMemo(() => (models ? planModels(models, s.primaryModel) : null), [models, s.primaryModel]);
+  const plan = useMemo(() => (models ? studyUnits(models.map(studyModelOf)) : null), [models]);
   const running = status === 'running';
   return (
     <form className="dash-settings" onSubmit={(e) => { e.preventDefault(); void startEvaluation(); }} aria-label="Evaluation settings">
@@ -67,16 +81,10 @@ function Settings() {
           <option value="paper">paper defaults</option>
         </select>
       </label>
-      <label>Primary model
-        <select value={s.primaryModel ?? ''} disabled={running || !models} onChange={(e) => set({ primaryModel: e.target.value || null })}>
-          <option value="">automatic{plan?.primaryModel ? ` (${plan.primaryModel})` : ''}</option>
-          {(models ?? []).map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
-        </select>
-      </label>
       <button type="submit" className="primary" disabled={running} data-testid="eval-start">{running ? 'Evaluating…' : 'Evaluate'}</button>
       {plan && (
         <p className="muted small dash-plan">
-          Localization and randomization on <b>{plan.primaryModel}</b>; repeatability {plan.repeatabilityPair ? <b>{plan.repeatabilityPair.join(' vs ')}</b> : 'n/a'}; reproducibility {plan.reproducibilityPair ? <b>{plan.reproducibilityPair.join(' vs ')}</b> : 'n/a'}. All six methods on the abnormal cases; the classifier on all. Every map is cached, so a rerun only reads.
+          Localization and randomization per model ({plan.models.join(', ') || 'none'}); repeatability per pair {plan.repeatability.length ? <b>{plan.repeatability.join('; ')}</b> : `n/a (${plan.repeatabilityNone})`}; reproducibility per pair {plan.reproducibility.length ? <b>{plan.reproducibility.join('; ')}</b> : `n/a (${plan.reproducibilityNone})`}. All six methods on the abnormal cases; the classifier on all. Every map is cached, so a rerun only reads.
         </p>
       )}
     </form>
@@ -99,7 +107,7 @@ function ProgressLine() {
           <button type="button" onClick={() => void cancelEvaluation()} data-testid="eval-cancel">Cancel</button>
         </>
       )}
-      {status === 'done' && report && <span data-testid="eval-done">Done: {report.timing.maps} maps ({report.timing.computed} computed, {report.timing.cached} cached) in {fmtMs(report.timing.wallMs)} on {report.backend ?? 'n/a'}.</span>}
+      {status === 'done' && report && <span data-testid="eval-done">Done: {report.counts.mapsComputed + report.counts.mapsCached} maps ({report.counts.mapsComputed} computed, {report.counts.mapsCached} cached) in {fmtMs(report.timings.wallSeconds * 1000)} on {report.backend ?? 'n/a'}.</span>}
       {status === 'cancelled' && <span>Cancelled. The maps computed so far are cached; Evaluate continues from there.</span>}
       {status === 'error' && err && <span className="error-text" role="alert">{err.code}: {err.message}</span>}
       {live && <span className="muted small" data-testid="live-update"> · Live: case {live.caseId} updated {live.ms} ms after the edit.</span>}
@@ -139,10 +147,10 @@ export function DashboardPage() {
     if (!trustStore.getState().models) void loadModels();
     if (trustStore.getState().status === 'idle' && autorunWanted()) void startEvaluation();
   }, []);
-  const sections = useMemo(() => (report ? buildSections(report) : []), [report]);
+  const sections = useMemo(() => (report ? buildSections(dashboardView(report)) : []), [report]);
   // drill-down from a method row: its worst localization case
   const openMethod = (method: string) => {
-    const per = report?.localization[report.config.primaryModel]?.[method]?.perCase as LocalizationPerCase[] | undefined;
+    const per = report?.cells[method]?.localization?.units[0]?.perCase as LocalizationPerCase[] | undefined;
     if (!per?.length) return;
     openInCompare([...per].sort((a, b) => a.value - b.value)[0].caseId);
   };
@@ -166,8 +174,7 @@ export function DashboardPage() {
         </EmptyState>
       ) : (
         <>
-          <TrustTable report={report} onOpenMethod={openMethod} />
-          {report.unavailable.length > 0 && <p className="error-text">Unavailable: {report.unavailable.map((u) => `${u.model} (${u.reason})`).join('; ')}</p>}
+          <TrustTable report={report} onOpenMethod={openMethod} onOpenCase={openInCompare} />
           <p className="muted small">Click a point in a plot, or a row's "Open in Compare", to open that case in Compare. Plots show pass/fail by position against the dashed line; the table says it in words.</p>
           <div className="dash-sections">{sections.map((s) => <SectionView key={s.id} s={s} />)}</div>
         </>

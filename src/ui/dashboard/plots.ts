@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { TrustReport } from '../../worker/api/trustSession';
+import type { DashboardView as TrustReport } from './view';
 import type { LocalizationPerCase } from '../../core/metrics/criteria/localization';
 
 /**
@@ -101,7 +101,7 @@ export function randomizationCurve(r: TrustReport): CurvePoint[] {
   for (const method of r.config.methods) {
     const res = r.randomization[method];
     if (!res) continue;
-    res.details.curve.forEach((c, i) => out.push({ method: label(r, method), stepIndex: i + 1, step: c.step, mean: c.mean, lo: c.ci[0], hi: c.ci[1], threshold: res.details.threshold, pass: c.pass, n: c.n }));
+    (res.details.curve as Array<{ step: string; mean: number; ci: [number, number]; pass: boolean; n: number }>).forEach((c, i) => out.push({ method: label(r, method), stepIndex: i + 1, step: c.step, mean: c.mean, lo: c.ci[0], hi: c.ci[1], threshold: res.details.threshold, pass: c.pass, n: c.n }));
   }
   return out;
 }

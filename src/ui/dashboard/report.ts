@@ -1,6 +1,6 @@
 import { toCsv } from '../../core/study/csv';
-import type { TrustReport } from '../../worker/api/trustSession';
-import { CRITERIA_LABELS, fmt, fmtCi, fmtP } from './format';
+import type { TrustReport } from '../../core/trust/report';
+import { cellText } from '../../core/trust/verdict';
 import { seedCell, SEED_SOURCE, SEED_TRUSTWORTHY } from './seedReference';
 
 /**
@@ -10,31 +10,28 @@ import { seedCell, SEED_SOURCE, SEED_TRUSTWORTHY } from './seedReference';
  * parts are pure; the plots' SVG strings are made by the caller (they need a DOM).
  */
 
-const CRITERIA = ['localization', 'randomization', 'repeatability', 'reproducibility'] as const;
-
 export function trustJson(r: TrustReport): string {
   return JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
+/** One row per method x criterion x unit (its state, figure, n, p, reason), one per verdict, then one per unit case value and classifier case. */
 export function trustCsv(r: TrustReport): string {
   const rows: unknown[][] = [];
-  for (const row of r.rows) {
-    for (const c of CRITERIA) {
-      const cell = row.cells[c];
-      rows.push(['summary', row.method, c, cell.models.join(' '), '', cell.state, cell.value ?? '', cell.ci?.[0] ?? '', cell.ci?.[1] ?? '', cell.n, cell.p ?? '', cell.pass === null ? '' : cell.pass, cell.note ?? '']);
+  for (const m of r.methods) {
+    for (const c of r.criteria) {
+      const cell = r.cells[m.id][c.id];
+      rows.push(['cell', m.id, c.id, cell.average, '', cell.state, cell.value ?? '', '', '', cell.n, '', cell.nNeeded ?? '', cell.reason ?? '']);
+      for (const u of cell.units) {
+        rows.push(['unit', m.id, c.id, u.models.join(' '), '', u.state, u.value ?? '', u.ci?.[0] ?? '', u.ci?.[1] ?? '', u.n, u.p ?? '', u.nNeeded ?? '', u.reason ?? '']);
+        for (const pc of u.perCase) rows.push(['case', m.id, c.id, u.models.join(' '), pc.caseId, '', pc.value, '', '', 1, '', '', '']);
+      }
     }
-    rows.push(['summary', row.method, 'trustworthy', '', '', row.trustworthy === null ? 'pending' : 'ok', '', '', '', '', '', row.trustworthy === null ? '' : row.trustworthy, '']);
+    const v = r.verdicts[m.id];
+    rows.push(['verdict', m.id, 'trustworthy', '', '', v.state, '', '', '', '', '', '', v.reasons.join('; ')]);
   }
-  const perCase = (criterion: string, model: string, method: string, per: Array<{ caseId: string; value: number }>) => {
-    for (const p of per) rows.push(['case', method, criterion, model, p.caseId, 'ok', p.value, '', '', 1, '', '', '']);
-  };
-  for (const [model, byMethod] of Object.entries(r.localization)) for (const [method, res] of Object.entries(byMethod)) perCase('localization', model, method, res.perCase);
-  for (const [method, res] of Object.entries(r.randomization)) perCase('randomization', String(res.params.model ?? ''), method, res.perCase);
-  for (const [method, res] of Object.entries(r.repeatability)) perCase('repeatability', (r.config.repeatabilityPair ?? []).join(' '), method, res.perCase);
-  for (const [method, res] of Object.entries(r.reproducibility)) perCase('reproducibility', (r.config.reproducibilityPair ?? []).join(' '), method, res.perCase);
-  for (const c of r.classifier) for (const p of c.perCase) rows.push(['case', '', 'classifier-probability', c.model, p.caseId, 'ok', p.probability, '', '', 1, '', '', `label ${p.label}`]);
-  for (const c of r.classifier) rows.push(['summary', '', 'classifier-auroc', c.model, '', c.auroc === null ? 'na' : 'ok', c.auroc ?? '', '', '', c.n, '', '', '']);
-  return toCsv(['row', 'method', 'criterion', 'models', 'case', 'state', 'value', 'ci_lo', 'ci_hi', 'n', 'p', 'pass', 'note'], rows);
+  for (const c of r.classifier) for (const p of c.perCase) rows.push(['case', '', 'classifier-probability', c.model, p.caseId, '', p.probability, '', '', 1, '', '', `label ${p.label}`]);
+  for (const c of r.classifier) rows.push(['cell', '', 'classifier-auroc', c.model, '', c.auroc === null ? 'n/a' : '', c.auroc ?? '', '', '', c.n, '', '', c.reason ?? '']);
+  return toCsv(['row', 'method', 'criterion', 'models', 'case', 'state', 'value', 'ci_lo', 'ci_hi', 'n', 'p', 'n_needed', 'reason'], rows);
 }
 
 export function escapeHtml(s: string): string {
@@ -44,21 +41,18 @@ export function escapeHtml(s: string): string {
 const verdict = (pass: boolean | null) => (pass === null ? '' : pass ? '<b class="pass">✓ pass</b>' : '<b class="fail">✗ fail</b>');
 
 export function trustTableHtml(r: TrustReport): string {
-  const head = CRITERIA.map((c) => `<th scope="col">${CRITERIA_LABELS[c]}</th>`).join('');
-  const body = r.rows
-    .map((row) => {
-      const cells = CRITERIA.map((c) => {
-        const cell = row.cells[c];
-        const seed = seedCell(row.method, c);
-        const ours = cell.state === 'ok' ? `${verdict(cell.pass)} ${fmt(cell.value)} <span class="ci">${fmtCi(cell.ci)}</span> <span class="np">n ${cell.n}, p ${fmtP(cell.p)}</span>` : `<i>${escapeHtml(cell.note ?? '')}</i>`;
+  const head = r.criteria.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join('');
+  const body = r.methods
+    .map((m) => {
+      const cells = r.criteria.map((c) => {
+        const seed = seedCell(m.id, c.id as never);
         const s = seed ? `<div class="seed">seed: ${seed.pass === null ? escapeHtml(seed.text) : verdict(seed.pass)}</div>` : '';
-        return `<td>${ours}${s}</td>`;
+        return `<td data-state="${escapeHtml(r.cells[m.id][c.id].state)}">${escapeHtml(cellText(r.cells[m.id][c.id]))}${s}</td>`;
       }).join('');
-      const t = row.trustworthy === null ? '<i>not all known</i>' : row.trustworthy ? '<b class="pass">✓ yes</b>' : '<b class="fail">✗ no</b>';
-      return `<tr><th scope="row">${escapeHtml(row.label)}</th>${cells}<td>${t}<div class="seed">seed: no</div></td></tr>`;
+      return `<tr><th scope="row">${escapeHtml(m.label)}</th>${cells}<td>${escapeHtml(r.verdicts[m.id].state)}<div class="seed">seed: no</div></td></tr>`;
     })
     .join('\n');
-  return `<table class="trust"><caption>Methods x criteria on ${escapeHtml(r.config.primaryModel)}; seed: ${escapeHtml(SEED_SOURCE)} (trustworthy: ${SEED_TRUSTWORTHY})</caption><thead><tr><th scope="col">Method</th>${head}<th scope="col">Trustworthy on all four</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table class="trust"><caption>Methods x criteria, every criterion per model or model pair; seed: ${escapeHtml(SEED_SOURCE)} (trustworthy: ${SEED_TRUSTWORTHY})</caption><thead><tr><th scope="col">Method</th>${head}<th scope="col">Trustworthy on all four</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 export interface ReportSection {
@@ -81,23 +75,23 @@ caption{text-align:left;font-weight:600;margin-bottom:4px}.pass{color:#0b6b2f}.f
 
 /** The self-contained HTML report. */
 export function reportHtml(r: TrustReport, sections: ReportSection[]): string {
-  const cases = r.config.cases;
+  const cases = r.cases;
   const abn = cases.filter((c) => c.label === 1).length;
-  const params = Object.entries(r.methodParams).map(([m, p]) => `<li><code>${escapeHtml(m)}</code>: <code>${escapeHtml(JSON.stringify(p))}</code></li>`).join('');
-  const unavailable = r.unavailable.length ? `<p><b>Unavailable models:</b> ${r.unavailable.map((u) => `${escapeHtml(u.model)} (${escapeHtml(u.reason)})`).join('; ')}</p>` : '';
+  const params = r.methods.map((m) => `<li><code>${escapeHtml(m.id)}</code>: <code>${escapeHtml(JSON.stringify(m.parameters))}</code></li>`).join('');
+  const unavailable = '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Heatcheck trust report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head>
 <body>
 <h1>Heatcheck trust report</h1>
-<p>Created ${escapeHtml(r.createdAt)}${r.complete ? '' : ' (<b>incomplete</b>: the evaluation was still running)'} · backend ${escapeHtml(r.backend ?? 'n/a')} · preset ${escapeHtml(r.config.preset)} · ${cases.length} cases (${abn} abnormal, ${cases.length - abn} normal) · cascade on ${r.config.randomizationCases} abnormal cases · models: ${r.config.models.map(escapeHtml).join(', ')} · primary ${escapeHtml(r.config.primaryModel)} · repeatability ${escapeHtml((r.config.repeatabilityPair ?? []).join(' vs ') || 'n/a')} · reproducibility ${escapeHtml((r.config.reproducibilityPair ?? []).join(' vs ') || 'n/a')} · quorum ${r.config.quorum} · case set ${escapeHtml(r.config.caseSet)}.</p>
+<p>Created ${escapeHtml(r.createdAt)}${r.complete ? '' : ' (<b>incomplete</b>: the evaluation was still running)'} · backend ${escapeHtml(r.backend ?? 'n/a')} · preset ${escapeHtml(r.preset)} · ${cases.length} cases (${abn} abnormal, ${cases.length - abn} normal) · models: ${r.models.map((m) => escapeHtml(m.id)).join(', ')} · settings <code>${escapeHtml(JSON.stringify(r.settings))}</code>.</p>
 ${unavailable}
 <h2>Trust table</h2>
 ${trustTableHtml(r)}
 ${sections.map((s) => `<h2>${escapeHtml(s.title)}</h2>\n<figure>${s.figure}</figure>\n<details open><summary>Numbers</summary>${simpleTableHtml(s.table)}</details>`).join('\n')}
 <h2>Parameters</h2>
 <ul>${params}</ul>
-<p>Maps: ${r.timing.maps} (${r.timing.computed} computed, ${r.timing.cached} from the cache); compute ${Math.round(r.timing.computeMs)} ms; wall ${Math.round(r.timing.wallMs)} ms.</p>
+<p>Maps: ${r.counts.mapsComputed} computed, ${r.counts.mapsCached} from the cache; map time ${r.timings.mapSeconds} s; wall ${r.timings.wallSeconds} s.</p>
 </body></html>
 `;
 }

@@ -1,5 +1,5 @@
 import type * as Plot from '@observablehq/plot';
-import type { TrustReport } from '../../worker/api/trustSession';
+import type { DashboardView as TrustReport } from './view';
 import {
   agreementPlot, agreementPoints, localizationPlot, localizationPoints, randomizationCasePoints, randomizationCurve, randomizationPlot,
   readerPlot, readerPoints, rocPlot, summarize, type CasePoint,

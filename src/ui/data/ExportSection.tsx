@@ -5,11 +5,13 @@ import { readersStore, useReaders } from '../../state/readers';
 import { studyStore } from '../../state/study';
 import type { Choice, MergePlan } from '../../core/study/merge';
 import { download } from '../common/download';
+import { ReaderFileImport } from './ReaderFileImport';
 
 const EXPORTS: Array<{ kind: ExportKind; label: string; help: string }> = [
   { kind: 'project', label: 'Project file (JSON)', help: 'Everything: cases by content hash with their images, readers, boxes, settings, results. Opens in another browser.' },
   { kind: 'reader', label: "Reader's work (JSON)", help: "One reader's boxes, for the coordinator to merge." },
   { kind: 'coco', label: 'COCO (JSON)', help: 'bbox [x, y, w, h] in original pixels, the reader as an attribute.' },
+  { kind: 'via-csv', label: 'VIA (CSV)', help: "VGG Image Annotator 2.x CSV: boxes as rect, polygons as polygon; choose a reader for one annotator's file, the reader named in region_attributes." },
   { kind: 'csv', label: 'Boxes (CSV)', help: 'image,reader,x0,y0,x1,y1' },
   { kind: 'masks', label: 'Consensus masks (PNG, zipped)', help: 'One PNG per case at full size, 255 where the quorum of finished readers agree.' },
   { kind: 'metrics-json', label: 'Metrics (JSON)', help: 'Every stored result with all its parameters.' },
@@ -85,6 +87,7 @@ export function ExportSection() {
   const study = useStore(studyStore(), (s) => s.currentStudy);
   const [includeIds, setIncludeIds] = useState(false);
   const [readerId, setReaderId] = useState('');
+  const [viaReader, setViaReader] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -96,7 +99,7 @@ export function ExportSection() {
     setBusy(kind);
     setError(null);
     try {
-      const f = await exportFile(kind, { readerId: kind === 'reader' ? readerId : undefined, includeIdentifiers: includeIds, appVersion: '0.1.0' });
+      const f = await exportFile(kind, { readerId: kind === 'reader' ? readerId : kind === 'via-csv' ? viaReader || undefined : undefined, includeIdentifiers: includeIds, appVersion: '0.1.0' });
       download(f.name, f.type, f.data);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -136,6 +139,12 @@ export function ExportSection() {
                 {readers.map((r) => <option key={r.id} value={r.id}>{r.name} ({r.id})</option>)}
               </select>
             )}
+            {x.kind === 'via-csv' && (
+              <select aria-label="Reader for the VIA file" value={viaReader} onChange={(e) => setViaReader(e.target.value)} data-testid="export-via-reader">
+                <option value="">All readers</option>
+                {readers.map((r) => <option key={r.id} value={r.id}>{r.name} ({r.id})</option>)}
+              </select>
+            )}
             <span className="muted">{x.help}</span>
           </div>
         ))}
@@ -147,6 +156,7 @@ export function ExportSection() {
       </label>
       {error && <p className="error-text" role="alert">{error}</p>}
       {message && <p role="status" data-testid="merge-message">{message}</p>}
+      <ReaderFileImport />
       {plan && (
         <MergePanel
           key={plan.source + queue.length}

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { PAGES, appStore, useApp, type PageId } from '../../state/appStore';
 import { BackendBadge } from './BackendBadge';
+import { Welcome, welcomeSeen } from './Welcome';
+import { readerName, useReaders } from '../../state/readers';
 import { AnnotatePage } from '../annotate/AnnotatePage';
 import { ComparePage } from '../compare/ComparePage';
 import { DashboardPage } from '../dashboard/DashboardPage';
@@ -15,6 +17,11 @@ export function App() {
   const page = useApp((s) => s.page);
   const studyName = useApp((s) => s.studyName);
   const reader = useApp((s) => s.currentReader);
+  const readers = useReaders((s) => s.readers);
+  const readerRec = readers.find((r) => r.id === reader);
+
+  // first visit: the welcome opens by itself; Help opens it again
+  useEffect(() => { if (!welcomeSeen()) appStore.getState().setWelcomeOpen(true); }, []);
 
   useEffect(() => {
     const sync = () => appStore.getState().setPage(pageFromHash());
@@ -40,8 +47,11 @@ export function App() {
         </nav>
         <div className="header-meta">
           <span className="meta-item" data-testid="study-name" title="Study">{studyName}</span>
-          <span className="meta-item" data-testid="current-reader" title="Current reader">Reader: {reader}</span>
+          <span className="meta-item" data-testid="current-reader" data-reader={reader} title="Current reader">
+            Reader: {reader ? readerName(readers, reader) : '—'}{readerRec?.simulated ? ' · simulated' : ''}
+          </span>
           <BackendBadge />
+          <button className="help-button" data-testid="help-button" onClick={() => appStore.getState().setWelcomeOpen(true)} aria-label="Help: welcome and what to try">Help</button>
         </div>
       </header>
       <main id="main" className="app-main" tabIndex={-1}>
@@ -50,6 +60,7 @@ export function App() {
         {page === 'dashboard' && <DashboardPage />}
         {page === 'data' && <DataPage />}
       </main>
+      <Welcome />
     </div>
   );
 }

@@ -19,7 +19,7 @@ export function startCompute(): void {
   appStore.getState().setBackend({ state: 'starting', forced });
   compute()
     .initBackend(forced)
-    .then((b) => appStore.getState().setBackend({ state: 'ready', forced, active: b.active, attempts: b.attempts, tfjsVersion: b.tfjsVersion }))
+    .then((b) => appStore.getState().setBackend({ state: 'ready', forced, active: b.active, attempts: b.attempts, tfjsVersion: b.tfjsVersion, reason: b.reason }))
     .catch((e: unknown) => appStore.getState().setBackend({ state: 'failed', forced, error: e instanceof Error ? e.message : String(e) }));
 }
 

@@ -1,22 +1,31 @@
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ORDER, chooseBackend, probeBackends, type BackendAttempt, type BackendName } from '../../core/model/backends';
+import { BACKEND_ORDER, chooseBackend, chooseMeasuredBackend, probeBackends, type BackendAttempt, type BackendName } from '../../core/model/backends';
 import { browserLoaders } from '../browserBackends';
 
 export interface BackendState {
   active: BackendName;
   attempts: BackendAttempt[];
   tfjsVersion: string;
+  /** Why this backend (forced, or what the start-up measurement found). */
+  reason: string;
 }
 
 let current: Promise<BackendState> | null = null;
 
-/** Starts TF.js in the worker. `forced` restricts the choice to one backend. */
+/**
+ * Starts TF.js in the worker. `forced` (`?backend=`) uses that one backend; otherwise every backend
+ * is started and timed on one small conv, and the fastest that is not a software-emulated GPU wins.
+ */
 export function initBackend(forced?: BackendName | null): Promise<BackendState> {
   if (current) return current;
-  current = chooseBackend(browserLoaders, forced ? [forced] : BACKEND_ORDER).then((c) => ({
+  const choice = forced
+    ? chooseBackend(browserLoaders, [forced]).then((c) => ({ ...c, reason: `forced by ?backend=${forced} or the saved setting` }))
+    : chooseMeasuredBackend(browserLoaders, BACKEND_ORDER);
+  current = choice.then((c) => ({
     active: c.active,
     attempts: c.attempts,
     tfjsVersion: c.tfjsVersion,
+    reason: c.reason ?? '',
   }));
   current.catch(() => { current = null; });
   return current;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { openDatabase, type ModelRecord } from '../../state/db';
+import { openDatabase, type ModelRecord } from '../../storage/db';
 import { loadModelFromFiles, sha256Hex, shardPaths, type LoadedModel } from '../../core/model/load';
 import { ModelError, validateManifest, type ModelManifest } from '../../core/model/manifest';
 import { modelInput } from '../../core/model/preprocess';
@@ -28,7 +28,8 @@ export interface ModelSummary {
   createdAt?: number;
 }
 
-export interface Prediction { modelId: string; logit: number; probability: number; backend: string; ms: number; intensity: IntensityRecord }
+/** output: the model's whole output row (the trust study derives the probability from the declared output). */
+export interface Prediction { modelId: string; logit: number; probability: number; output: number[]; backend: string; ms: number; intensity: IntensityRecord }
 
 /**
  * What the import form says about a model. It is filled from the model's files (inspectModel:
@@ -135,7 +136,11 @@ export function listModels(): Promise<Reply<ModelSummary[]>> {
 
 /** Runs one model on one stored image (`images` store, by content hash): the abnormal logit and probability. */
 export function predict(modelId: string, imageHash: string): Promise<Reply<Prediction>> {
-  return reply(async () => {
+  return reply(() => predictUnwrapped(modelId, imageHash));
+}
+
+export async function predictUnwrapped(modelId: string, imageHash: string): Promise<Prediction> {
+  {
     const { model, manifest } = await getLoadedModel(modelId);
     const db = await openDatabase();
     const img = await db.get('images', imageHash);
@@ -151,11 +156,11 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
         return [(model.predict(xt) as tf.Tensor).reshape([-1]).dataSync(), probe.target(xt).dataSync()[0]] as const;
       });
       const ms = performance.now() - t0;
-      return { modelId, logit, probability: abnormalProbability(Array.from(row), manifest.output), backend: await activeBackend(), ms, intensity };
+      return { modelId, logit, probability: abnormalProbability(Array.from(row), manifest.output), output: Array.from(row), backend: await activeBackend(), ms, intensity };
     } finally {
       probe.dispose();
     }
-  });
+  }
 }
 
 /**

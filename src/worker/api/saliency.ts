@@ -1,5 +1,5 @@
-import { openDatabase } from '../../state/db';
-import { getResult, putResult, resultKey } from '../../state/results';
+import { openDatabase } from '../../storage/db';
+import { getResult, putResult, resultKey } from '../../storage/results';
 import { modelInput } from '../../core/model/preprocess';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { TfProbe } from '../../core/model/probe';
@@ -8,6 +8,7 @@ import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/cr
 import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
+import { completenessFields } from '../../core/saliency/completeness';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { activeBackend } from './backend';
 import { loadModelFromFiles, shardPaths, type LoadedModel } from '../../core/model/load';
@@ -62,6 +63,12 @@ export interface ComputeMapResult {
   baselineLogits?: Record<string, number>;
   /** The intensity transform from the stored pixels to [0, 1] before the model's scale/offset (window, VOI LUT, min-max, bit depth). */
   intensity?: IntensityRecord;
+  /** IG family: |sum(attr) - (f(x) - f(b))| / |f(x) - f(b)| of this map (worst over baselines/noise samples). */
+  completenessError?: number;
+  /** IG family: the steps used after adaptive doubling. */
+  steps?: number;
+  /** What a reader of this map must know (for example a completeness error over tolerance); the trust report carries them into the cells that used the map. */
+  warnings?: string[];
   info: Record<string, unknown>;
   createdAt: number;
   cached: boolean;
@@ -186,6 +193,7 @@ export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequ
     targetLogit: run.targetLogit,
     ...(run.baselineLogits ? { baselineLogits: run.baselineLogits } : {}),
     intensity,
+    ...completenessFields(run.output),
     info: run.output.info ?? {},
     createdAt: Date.now(),
     cached: false,

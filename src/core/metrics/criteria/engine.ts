@@ -11,8 +11,8 @@
  * - A new map for (case, method, model) recomputes that entry only.
  * `counters` count each kind of recomputation, for tests and for the UI's activity display.
  */
-import type { BoxCoords } from '../../study/types';
-import { rasterizeBoxes } from '../../annotation/rasterise';
+import type { RegionCoords } from '../../study/types';
+import { rasterizeRegions } from '../../annotation/regions';
 import { consensusMask } from '../../annotation/consensus';
 import {
   aggregateLocalization,
@@ -50,7 +50,7 @@ export interface TrustEngineOptions extends StatsOptions {
 
 interface CaseState {
   info: EngineCase;
-  readers: Map<string, BoxCoords[]>;
+  readers: Map<string, RegionCoords[]>;
   prep: PreparedCase | null;
 }
 
@@ -94,9 +94,9 @@ export class TrustEngine {
     }
   }
 
-  /** A finished reader's boxes for a case (an empty list: "no abnormality found"). */
-  setReaderBoxes(caseId: string, reader: string, boxes: BoxCoords[]): void {
-    this.state(caseId).readers.set(reader, boxes.map((b) => [...b] as BoxCoords));
+  /** A finished reader's regions (boxes, polygons) for a case (an empty list: "no abnormality found"). */
+  setReaderBoxes(caseId: string, reader: string, boxes: RegionCoords[]): void {
+    this.state(caseId).readers.set(reader, boxes.map((b): RegionCoords => (Array.isArray(b) ? [b[0], b[1], b[2], b[3]] : { polygon: b.polygon.map(([x, y]) => [x, y] as [number, number]) })));
     this.consensusChanged(caseId);
   }
 
@@ -126,7 +126,7 @@ export class TrustEngine {
     const { width, height } = s.info;
     const names = [...s.readers.keys()].sort();
     const masks: Record<string, Uint8Array> = {};
-    for (const r of names) masks[r] = rasterizeBoxes(s.readers.get(r)!, width, height);
+    for (const r of names) masks[r] = rasterizeRegions(s.readers.get(r)!, width, height);
     const consensus = consensusMask(Object.values(masks), this.opts.quorum ?? 2, width * height);
     s.prep = prepareCase(
       { caseId: s.info.caseId, label: s.info.label, map: { data: [], height: 0, width: 0 }, consensus: { data: consensus, height, width }, image: s.info.image, readers: masks },

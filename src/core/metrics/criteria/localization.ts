@@ -22,6 +22,7 @@ import { pairedTTest } from '../ttest';
 import { consensusMask } from '../../annotation/consensus';
 import { meanCI, checkPlane, finiteMean } from './common';
 import { DEFAULT_STATS, type CriterionResult, type PerCaseValue, type Plane, type StatsOptions } from './types';
+import { everyModel, type CriterionDefinition } from './definition';
 
 export type LocalizationMetric = 'auroc' | 'auprc' | 'iou' | 'dice' | 'hit';
 export type CaseSet = 'all-abnormal' | 'correct-at-0.5';
@@ -259,3 +260,39 @@ export function localization(method: string, cases: readonly LocalizationCaseInp
   }
   return aggregateLocalization(method, perCase, skipped, { ...opts, grid });
 }
+
+/**
+ * The localization criterion per model: abnormal cases with reader ground truth (a consensus mask)
+ * in the case set; per case the map's pixel AUROC against the consensus on the model's grid;
+ * paired one-sided t-test of the method against the edge baseline.
+ */
+export const localizationCriterion: CriterionDefinition<LocalizationPerCase> = {
+  id: 'localization',
+  label: 'Localization',
+  unit: 'model',
+  units: everyModel,
+  perCaseLabel: 'pixel AUROC of the map against the readers\' consensus',
+  readsReaders: true,
+  perCase(u, caseId) {
+    const model = u.models[0];
+    const label = u.label(caseId);
+    if (label !== 1) return { skip: label === 0 ? 'normal case' : 'no label' };
+    const gt = u.groundTruth(caseId, model);
+    if ('none' in gt) return { skip: gt.none };
+    const why = caseSetExclusion({ label, probability: u.probability(caseId, model) }, u.settings.caseSet);
+    if (why) return { skip: why };
+    const map = u.map(caseId, model);
+    if (!map) return null;
+    return localizationCase(map, gt.prepared, gt.averageMask, 'auroc');
+  },
+  aggregate(u, perCase, skipped) {
+    const r = aggregateLocalization(u.method, perCase, skipped, { metric: 'auroc', caseSet: u.settings.caseSet, quorum: u.settings.quorum, resamples: u.settings.resamples, seed: u.settings.bootstrapSeed, alpha: u.settings.alpha, });
+    r.params.model = u.models[0];
+    return r;
+  },
+  testSample(r) {
+    const per = r.perCase as LocalizationPerCase[];
+    const paired = per.filter((c) => c.edge !== null && Number.isFinite(c.edge.auroc));
+    return { oriented: paired.map((c) => c.value - c.edge!.auroc), test: String(r.params.test) };
+  },
+};

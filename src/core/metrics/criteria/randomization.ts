@@ -13,6 +13,7 @@ import { oneSampleTTest } from '../ttest';
 import { meanCI, checkPlane } from './common';
 import { DEFAULT_STATS, type CriterionResult, type PerCaseValue, type Plane, type StatsOptions } from './types';
 import { MetricError } from '../errors';
+import { everyModel, type CriterionDefinition } from './definition';
 
 export interface ThresholdPair {
   a: string;
@@ -125,3 +126,48 @@ export function randomization(
     details: { threshold: threshold.threshold, thresholdPairs: threshold.pairs ?? [], curve },
   };
 }
+
+/**
+ * Cascading randomization per model: on the randomization cases, the SSIM between the trained
+ * map and the map of each visited cascade step; the threshold from the trained maps of every
+ * mapped case of the model. Models that cannot be randomized (GraphModels) are n/a with the reason.
+ */
+export const randomizationCriterion: CriterionDefinition = {
+  id: 'randomization',
+  label: 'Randomization',
+  unit: 'model',
+  units: everyModel,
+  perCaseLabel: 'SSIM between the trained and the fully randomized model\'s maps (lower is better)',
+  readsReaders: false,
+  cases: (u) => u.randomizationCases,
+  perCase(u, caseId) {
+    const model = u.models[0];
+    const plan = u.cascade(model);
+    if ('unavailable' in plan) return { skip: plan.unavailable };
+    const trained = u.map(caseId, model);
+    if (!trained) return null;
+    const byStep: number[] = [];
+    for (const s of plan.visited) {
+      const r = u.randomizedMap(caseId, model, s.step);
+      if (!r) return null;
+      byStep.push(ssim(trained.data, r.data, trained.height, trained.width, { dataRange: u.settings.dataRange }));
+    }
+    return { caseId, value: byStep[byStep.length - 1], byStep };
+  },
+  aggregate(u, perCase) {
+    const model = u.models[0];
+    const plan = u.cascade(model);
+    const visited = 'visited' in plan ? plan.visited : [];
+    const maps = u.mappedCases.map((caseId) => ({ caseId, map: u.map(caseId, model)! }));
+    const thr = randomizationThreshold(maps, { pairs: u.settings.thresholdPairs, seed: u.settings.randomizationSeed, dataRange: u.settings.dataRange });
+    const steps = visited.map((s, i) => ({ step: s.label, perCase: perCase.map((c) => ({ caseId: c.caseId, ssim: (c.byStep as number[])[i] })) }));
+    const r = randomization(u.method, steps, thr, { resamples: u.settings.resamples, seed: u.settings.bootstrapSeed, alpha: u.settings.alpha, dataRange: u.settings.dataRange });
+    r.params.model = model;
+    r.params.reinitSeed = u.settings.randomizationSeed;
+    return r;
+  },
+  testSample(r) {
+    const thr = r.params.threshold as number;
+    return { oriented: r.perCase.map((c) => thr - c.value), test: String(r.params.test) };
+  },
+};

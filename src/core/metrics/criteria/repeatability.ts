@@ -13,6 +13,8 @@ import { bilinearResize } from '../resample';
 import { oneSampleTTest } from '../ttest';
 import { meanCI, checkPlane, finiteMean } from './common';
 import { DEFAULT_STATS, type CriterionResult, type CriterionId, type PerCaseValue, type Plane, type StatsOptions } from './types';
+import type { CriterionDefinition, UnitContext } from './definition';
+import { noPairsReason, repeatabilityPairs } from '../../trust/plan';
 
 export interface MapPairCase {
   caseId: string;
@@ -94,3 +96,33 @@ export function aggregateMapAgreement(criterion: Extract<CriterionId, 'repeatabi
 export function repeatability(method: string, cases: readonly MapPairCase[], opts: MapAgreementOptions = {}): CriterionResult<MapAgreementDetails> {
   return aggregateMapAgreement('repeatability', method, cases.map((c) => mapAgreementCase(c, opts.dataRange)), opts);
 }
+
+/** Per case of a pair unit: the two models' maps compared (SSIM headline, Otsu IoU beside). */
+export function mapAgreementPerCase(u: UnitContext, caseId: string): MapAgreementCase | null {
+  const a = u.map(caseId, u.models[0]);
+  const b = u.map(caseId, u.models[1]);
+  if (!a || !b) return null;
+  return mapAgreementCase({ caseId, a, b }, u.settings.dataRange);
+}
+
+export function aggregateMapAgreementUnit(criterion: 'repeatability' | 'reproducibility', u: UnitContext, perCase: MapAgreementCase[]): CriterionResult<MapAgreementDetails> {
+  return aggregateMapAgreement(criterion, u.method, perCase, { resamples: u.settings.resamples, seed: u.settings.bootstrapSeed, alpha: u.settings.alpha, dataRange: u.settings.dataRange, models: [u.models[0], u.models[1]], readerAgreementIoU: u.settings.readerAgreementIoU ?? undefined });
+}
+
+export const mapAgreementTestSample = (r: CriterionResult<unknown>) => ({ oriented: r.perCase.map((c) => c.value - ((r.params.ssimThreshold as number) ?? 0.5)), test: String(r.params.test) });
+
+/** Repeatability per model pair: same family, different seeds. */
+export const repeatabilityCriterion: CriterionDefinition<MapAgreementCase> = {
+  id: 'repeatability',
+  label: 'Repeatability',
+  unit: 'model-pair',
+  units(models) {
+    const pairs = repeatabilityPairs(models);
+    return pairs.length ? { units: pairs } : { none: noPairsReason('repeatability', models) };
+  },
+  perCaseLabel: 'SSIM between the two models\' maps',
+  readsReaders: false,
+  perCase: mapAgreementPerCase,
+  aggregate: (u, perCase) => aggregateMapAgreementUnit('repeatability', u, perCase),
+  testSample: mapAgreementTestSample,
+};

@@ -1,6 +1,6 @@
 /** Common vocabulary of the four trust criteria (SPEC section 5). Plain data: arrays and records. */
 
-export type CriterionId = 'localization' | 'randomization' | 'repeatability' | 'reproducibility';
+export type CriterionId = 'localization' | 'randomization' | 'repeatability' | 'reproducibility' | (string & {});
 
 /** A 2-D array, row-major. */
 export interface Plane {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../../../cli/nodeBackend';
+import { initNodeBackend } from '../../../platform/node/backend';
 import { ARCHITECTURE_NAMES, architectureInfo, blockOf, buildArchitecture } from './index';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initNodeBackend } from '../../../cli/nodeBackend';
+import { initNodeBackend } from '../../../platform/node/backend';
 import { conv2dBackpropFilterIm2col } from './conv2dBackpropFilter';
 
 /** Seeded values so every run uses the same tensors. */

@@ -145,4 +145,31 @@ describe('BoxTool (screen events through a zoom/pan transform, boxes stored in i
     d.drag([20, 20], [40, 50], { shift: true });
     expect(d.boxes().map((b) => [b.x0, b.y0, b.x1, b.y1])).toEqual([[0, 0, 100, 100], [20, 20, 40, 50]]);
   });
+
+  it('draws a box from the keyboard: starts at the view centre, arrows move, Shift+arrows resize, Enter keeps, Escape drops', () => {
+    // fitted at half size: screen = image * 0.5 + (10, 20); the stage is 800 x 600
+    const d = make({ scale: 0.5, x: 10, y: 20 });
+    expect(d.tool.startKeyboardBox({ width: 800, height: 600 })).toBe(true);
+    // centre (400, 300) -> image (780, 560); side 2048 / 8 = 256 -> top-left (652, 432)
+    expect(d.preview).toEqual({ id: 'b1', x0: 652, y0: 432, x1: 908, y1: 688 });
+    // a step is 8 screen px = 16 image px at this zoom
+    d.tool.keyboardMove(1, 0);
+    d.tool.keyboardMove(1, 0);
+    d.tool.keyboardResize(0, 1);
+    d.tool.keyboardResize(-1, 0);
+    expect(d.boxes()).toEqual([]); // nothing stored before Enter
+    expect(d.tool.commitKeyboardBox()).toBe(true);
+    expect(d.boxes()).toEqual([{ id: 'b1', x0: 684, y0: 432, x1: 924, y1: 704 }]);
+    expect(d.selected).toBe('b1');
+    expect(d.preview).toBeNull();
+    expect(d.tool.state).toBe('Idle');
+    // Escape drops a draft; moves stop at the image edge
+    d.tool.startKeyboardBox({ width: 800, height: 600 });
+    for (let i = 0; i < 200; i++) d.tool.keyboardMove(-1, -1);
+    expect(d.preview).toMatchObject({ x0: 0, y0: 0, x1: 256, y1: 256 });
+    expect(d.tool.cancel()).toBe(true);
+    expect(d.preview).toBeNull();
+    expect(d.boxes()).toHaveLength(1);
+    expect(d.tool.keyboardMove(1, 0)).toBe(false); // no draft: arrows fall back to nudging
+  });
 });

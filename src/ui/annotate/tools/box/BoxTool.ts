@@ -2,6 +2,8 @@ import type { Box } from '../../../../state/db';
 import { moveBox } from './geometry';
 import type { StateName, ToolHost, ToolPointer, ToolState } from './types';
 import { idle } from './Idle';
+import { keyboardStep, startKeyboardBox, type KeyboardDraft } from './Keyboard';
+import type { Size } from './geometry';
 
 /**
  * The box tool: a small state machine (Idle, Drawing, Dragging, Resizing, Panning; one file each)
@@ -34,6 +36,40 @@ export class BoxTool {
       return true;
     }
     return false;
+  }
+  /** B: starts a box at the centre of the view (stage size in screen pixels); false when no image or busy. */
+  startKeyboardBox(stage: Size): boolean {
+    if (this.current.name !== 'Idle') return false;
+    const s = startKeyboardBox(this.host, stage);
+    if (!s) return false;
+    this.current = s;
+    return true;
+  }
+  private get draft(): KeyboardDraft | null {
+    return this.current.name === 'Keyboard' ? (this.current as KeyboardDraft) : null;
+  }
+  /** Arrows while a keyboard box is drafted: move it by `steps` steps (false when there is none). */
+  keyboardMove(sx: number, sy: number): boolean {
+    const d = this.draft;
+    if (!d) return false;
+    const k = keyboardStep(this.host.view());
+    d.move2(sx * k, sy * k);
+    return true;
+  }
+  /** Shift+arrows while a keyboard box is drafted: grow (right/down) or shrink (left/up) it. */
+  keyboardResize(sx: number, sy: number): boolean {
+    const d = this.draft;
+    if (!d) return false;
+    const k = keyboardStep(this.host.view());
+    d.resize(sx * k, sy * k);
+    return true;
+  }
+  /** Enter: commits the keyboard box as one edit (false when there is none). */
+  commitKeyboardBox(): boolean {
+    const d = this.draft;
+    if (!d) return false;
+    this.current = d.commit();
+    return true;
   }
   private selectedBox(): Box | undefined {
     const id = this.host.selected();

@@ -27,7 +27,7 @@ export interface ToolPointer extends Point {
   space?: boolean;
 }
 
-export type StateName = 'Idle' | 'Drawing' | 'Dragging' | 'Resizing' | 'Panning';
+export type StateName = 'Idle' | 'Drawing' | 'Dragging' | 'Resizing' | 'Panning' | 'Keyboard';
 
 /** One state of the tool: handlers return the next state, or nothing to stay. */
 export interface ToolState {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { initNodeBackend } from '../../cli/nodeBackend';
-import { loadModelDir } from '../../cli/modelDir';
-import { createProbe } from '../model/createProbe';
-import { preprocessImage } from '../model/preprocess';
-import { generatePhantomCase } from '../phantom/generate';
-import { integratedGradientsRaw } from './ig';
+import { initNodeBackend } from '../platform/node/backend';
+import { loadModelDir } from './modelDir';
+import { createProbe } from '../core/model/createProbe';
+import { preprocessImage } from '../core/model/preprocess';
+import { generatePhantomCase } from '../core/phantom/generate';
+import { integratedGradientsRaw } from '../core/saliency/ig';
 
 /**
- * IG completeness on the demo models (issue 4): the sum of the raw IG map is within 2 % of
- * f(x) - f(b) at 200 steps. With the fast input gradients (issue 9) the 200 gradients take about
+ * IG completeness on the demo models: the sum of the raw IG map is within 2 % of
+ * f(x) - f(b) at 200 steps. With the fast input gradients the 200 gradients take about
  * 9 s on wasm in Node, so it runs in every `npm test`.
  */
 // inception-compact-s1 is left out: on this case its logit is steep right next to the black baseline

@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { initNodeBackend } from '../../../cli/nodeBackend';
-import { loadModelDir } from '../../../cli/modelDir';
-import { asLayersModel } from '../createProbe';
-import { readNpy } from '../../io/npy';
-import { architectureInfo } from './index';
+import { initNodeBackend } from '../platform/node/backend';
+import { loadModelDir } from './modelDir';
+import { asLayersModel } from '../core/model/createProbe';
+import { readNpy } from '../core/io/npy';
+import { architectureInfo } from '../core/model/architectures/index';
 
 /**
  * The committed demo models (public/models, written by scripts/train_demo.py) against the
@@ -15,7 +15,7 @@ import { architectureInfo } from './index';
  * wasm must give the same logits within 1e-4.
  */
 const DEMO = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-compact-s1', 'inception-compact-s2'];
-const FIX = path.join(__dirname, 'fixtures');
+const FIX = path.join(__dirname, '../core/model/architectures/fixtures');
 const npy = (f: string) => readNpy(new Uint8Array(readFileSync(path.join(FIX, f))), f);
 
 beforeAll(async () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decode } from 'fast-png';
-import { main } from '../../cli/main';
-import { generatePhantomCase } from './generate';
+import { main } from '../main';
+import { generatePhantomCase } from '../../core/phantom/generate';
 
 describe('heatcheck phantom', () => {
   it('writes cases.csv, images, truth for abnormal cases and three reader files', async () => {
