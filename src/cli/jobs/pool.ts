@@ -43,29 +43,36 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
   const boot = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerUrl)}); })().catch((e) => { console.error(e); process.exit(1); });`;
   let failed: unknown = null;
   const n = Math.min(workers, queue.length);
-  await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(boot, { eval: true, workerData: { plan, out } });
-        let current: MapJob | undefined;
-        const next = () => {
-          current = failed ? undefined : queue.shift();
-          if (current) w.postMessage({ job: current });
-          else w.postMessage({ stop: true });
-        };
-        w.on('message', (m: { ready?: true; result?: JobResult; error?: { code: string; message: string; details?: Record<string, unknown> } }) => {
-          if (m.ready) return next();
-          if (m.error) failed ??= new HeatcheckError(m.error.code, m.error.message, m.error.details);
-          else if (m.result && current) onResult(m.result, current);
-          next();
-        });
-        w.on('error', (e) => {
-          failed ??= e;
-          reject(e);
-        });
-        w.on('exit', (code) => (code === 0 || failed ? resolve() : reject(new Error(`map worker exited with code ${code}${current ? ` during ${current.key}` : ''}`))));
-      }),
-    ),
-  );
+  const threads: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: n }, () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(boot, { eval: true, workerData: { plan, out } });
+          threads.push(w);
+          let current: MapJob | undefined;
+          const next = () => {
+            current = failed ? undefined : queue.shift();
+            if (current) w.postMessage({ job: current });
+            else w.postMessage({ stop: true });
+          };
+          w.on('message', (m: { ready?: true; result?: JobResult; error?: { code: string; message: string; details?: Record<string, unknown> } }) => {
+            if (m.ready) return next();
+            if (m.error) failed ??= new HeatcheckError(m.error.code, m.error.message, m.error.details);
+            else if (m.result && current) onResult(m.result, current);
+            next();
+          });
+          w.on('error', (e) => {
+            failed ??= e;
+            reject(e);
+          });
+          w.on('exit', (code) => (code === 0 || failed ? resolve() : reject(new Error(`map worker exited with code ${code}${current ? ` during ${current.key}` : ''}`))));
+        }),
+      ),
+    );
+  } finally {
+    // A crashed thread rejects at once: end the others (their jobs in flight are lost, never half-written).
+    await Promise.all(threads.map((w) => w.terminate()));
+  }
   if (failed) throw failed;
 }
