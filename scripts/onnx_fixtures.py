@@ -6,6 +6,7 @@ For each network asked for, writes into OUT (generated at test time, never commi
   <name>.json             input size, reference logit, Grad-CAM layer facts, file names
   <name>_x.bin            the fixed input, float32, channels-last [1, H, W, C]
   <name>_grad.bin         d logit / d input from PyTorch autograd, float32 [1, H, W, C]
+  <name>_grad64.bin       the same computed in float64 (stored as float32): the exact reference
   <name>_cam.bin          Grad-CAM at the reference layer, float32 [h, w]:
                           relu(sum_k mean_ij(d logit / dA_ijk) * A_ijk)
 
@@ -108,6 +109,13 @@ def build(name):
     else:
         raise SystemExit(f'unknown network {name}')
     calibrate_bn(model, (3, size, size), batches=2, batch=4)
+    # A classifier of positive weights: the logit sums the pooled features instead of cancelling
+    # them out (random signs give a logit near 0 whose float32 gradient is mostly rounding: PyTorch's
+    # own float32 and float64 input gradients then differ by 1e-2 of their max on DenseNet-121).
+    fc = model.classifier if name == 'densenet121' else model.fc
+    with torch.no_grad():
+        fc.weight.abs_()
+        fc.bias.fill_(0.1)
     return model, size
 
 
@@ -194,12 +202,26 @@ def main():
         grad = xg.grad.detach()
         w = a.grad.mean(dim=(2, 3), keepdim=True)
         cam = F.relu((a * w).sum(1))[0].detach()
+        # The same in float64: the exact reference. Near-ties of a max pool or a ReLU at 0 that
+        # rounding decides differently move a gradient to another pixel, so float32 input gradients
+        # (PyTorch's as much as ours) differ from it by more than rounding at a few pixels.
+        model64 = model.double()
+        x64 = x.double().clone().requires_grad_(True)
+        logit64, a64 = forward_with_cam(name, model64, x64)
+        logit64[0, 0].backward()
+        grad64 = x64.grad.detach()
+        model.float()
+        torch32_rel = float((grad.double() - grad64).abs().max() / grad64.abs().max())
+        torch32_l2 = float((grad.double() - grad64).norm() / grad64.norm())
         nhwc = lambda t: t.detach().permute(0, 2, 3, 1).contiguous().numpy().astype('<f4')
+        nhwc(grad64).tofile(os.path.join(out, f'{name}_grad64.bin'))
         nhwc(x).tofile(os.path.join(out, f'{name}_x.bin'))
         nhwc(grad).tofile(os.path.join(out, f'{name}_grad.bin'))
         cam.numpy().astype('<f4').tofile(os.path.join(out, f'{name}_cam.bin'))
         meta = {
             'name': name, 'size': size, 'channels': 3, 'logit': float(logit[0, 0]),
+            'logit64': float(logit64[0, 0]),
+            'torchFloat32GradError': {'maxAbsRel': torch32_rel, 'l2Rel': torch32_l2},
             'camShape': [int(a.shape[2]), int(a.shape[3])], 'camChannels': int(a.shape[1]),
             'onnx': files, 'torch': torch.__version__,
         }

@@ -28,6 +28,7 @@ export function modelInfoJson(info: ModelFolderInfo): Record<string, unknown> {
     sources: info.sources,
     files: info.files,
     warnings: info.warnings,
+    ...(info.onnx ? { onnx: info.onnx } : {}),
   };
 }
 
@@ -35,7 +36,7 @@ export function register(program: Command): void {
   program
     .command('model-info')
     .description('describe a model folder without running it: input size, output kind and classes, Grad-CAM layer and candidates, preprocessing, and for each whether manifest.json said it or it was inferred')
-    .requiredOption('--model <dir>', 'model folder (model.json + weight shards, manifest.json optional)')
+    .requiredOption('--model <dir>', 'model folder (model.json + weight shards, or model.onnx + its external-data file; manifest.json optional)')
     .option('--class <index>', 'the class to explain (softmax or multi-unit outputs); default: the manifest\'s, else the class the model predicts for each image')
     .action((o: { model: string; class?: string }) => {
       const folder = readModelDir(o.model, { classIndex: parseClassOption(o.class) });

@@ -40,6 +40,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
           const c = await compareWithTorch(m, fx);
           expect(c.logitRel).toBeLessThan(1e-4);
           expect(c.gradRel).toBeLessThan(1e-3);
+          expect(c.grad64Rel).toBeLessThan(1e-3);
           // Grad-CAM's default: the last spatial value every path goes through (PyTorch's reference layer).
           expect(c.camOp).toBe('Mul');
           expect(c.camRel).toBeLessThan(1e-3);

@@ -22,6 +22,11 @@ export interface OnnxFixture {
   size: number;
   channels: number;
   logit: number;
+  /** The logit and input gradient computed by PyTorch in float64 (the exact reference). */
+  logit64: number;
+  grad64: Float32Array;
+  /** PyTorch's own float32 input gradient against its float64 one: the float32 noise floor. */
+  torchFloat32GradError: { maxAbsRel: number; l2Rel: number };
   camShape: [number, number];
   onnx: Record<string, string>;
   x: Float32Array;
@@ -40,7 +45,7 @@ export function makeOnnxFixtures(names: string[], opsets = [13, 17]): Map<string
   for (const name of names) {
     const meta = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
     const f32 = (s: string) => new Float32Array(new Uint8Array(readFileSync(path.join(dir, `${name}_${s}.bin`))).buffer);
-    out.set(name, { dir, ...meta, x: f32('x'), grad: f32('grad'), cam: f32('cam') });
+    out.set(name, { dir, ...meta, x: f32('x'), grad: f32('grad'), grad64: f32('grad64'), cam: f32('cam') });
   }
   return out;
 }
@@ -68,7 +73,29 @@ export function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return d / m;
 }
 
-export interface Comparison { logit: number; logitRel: number; gradRel: number; camRel: number; camLayer: string; camOp: string; seconds: number }
+/** ||a - b|| / ||b||. */
+export function relL2Error(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    m += b[i] ** 2;
+  }
+  return Math.sqrt(d / m);
+}
+
+export interface Comparison {
+  logit: number;
+  /** Against PyTorch float32. */
+  logitRel: number;
+  gradRel: number;
+  /** Against PyTorch float64 (max |diff| / max, and L2). */
+  grad64Rel: number;
+  grad64L2: number;
+  camRel: number;
+  camLayer: string;
+  camOp: string;
+  seconds: number;
+}
 
 /** Logit, input gradient and Grad-CAM (default layer) of the imported model against PyTorch's. */
 export async function compareWithTorch(m: OnnxModel, f: OnnxFixture): Promise<Comparison> {
@@ -87,6 +114,8 @@ export async function compareWithTorch(m: OnnxModel, f: OnnxFixture): Promise<Co
       logit,
       logitRel: Math.abs(logit - f.logit) / Math.abs(f.logit),
       gradRel: relMaxError(grad, f.grad),
+      grad64Rel: relMaxError(grad, f.grad64),
+      grad64L2: relL2Error(grad, f.grad64),
       camRel: relMaxError(cam, f.cam),
       camLayer: layer,
       camOp: m.graph.producerOf(layer)?.opType ?? '',
