@@ -284,7 +284,7 @@ export function readModelFolder(entries: Map<string, FolderEntry> | Record<strin
   if (!graph && !candidates.length) warnings.push('no layer has a spatial output larger than 1x1, so Grad-CAM has nowhere to look');
 
   const preprocessing = man?.preprocessing && typeof man.preprocessing.scale === 'number' && typeof man.preprocessing.offset === 'number'
-    ? { scale: man.preprocessing.scale, offset: man.preprocessing.offset }
+    ? { scale: man.preprocessing.scale, offset: man.preprocessing.offset, ...(man.preprocessing.mean ? { mean: man.preprocessing.mean } : {}), ...(man.preprocessing.std ? { std: man.preprocessing.std } : {}) }
     : null;
   const pre = preprocessing ?? { scale: 2, offset: -1 };
   const inputRange: [number, number] = (Array.isArray(man?.inputRange) ? man!.inputRange : [Math.min(pre.offset, pre.offset + pre.scale), Math.max(pre.offset, pre.offset + pre.scale)]) as [number, number];

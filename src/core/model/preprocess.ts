@@ -54,16 +54,19 @@ export function maxPixelValue(img: GrayImage): number {
 /**
  * Image -> model input [H, W, C] (row-major, channels last) in the model's input space:
  * resize (area), scale to [0, 1] by the pixel type's maximum (or the given max), then
- * x = v * scale + offset, repeated over channels.
+ * x = v * scale + offset, repeated over channels (then (x - mean[c]) / std[c] where the manifest gives them).
  */
 export function preprocessImage(img: GrayImage, m: Pick<ModelManifest, 'input' | 'preprocessing'>, maxValue = maxPixelValue(img)): Float32Array {
   const { height, width, channels } = m.input;
   const resized = img.width === width && img.height === height ? Float32Array.from(img.data) : resizeArea(img.data, img.width, img.height, width, height);
   const out = new Float32Array(height * width * channels);
-  const { scale, offset } = m.preprocessing;
+  const { scale, offset, mean, std } = m.preprocessing;
+  // Per-channel normalisation (torchvision's mean/std): the grey value is replicated to every channel first.
+  const mu = Array.from({ length: channels }, (_, c) => (mean ? mean[mean.length === 1 ? 0 : c] : 0));
+  const sd = Array.from({ length: channels }, (_, c) => (std ? std[std.length === 1 ? 0 : c] : 1));
   for (let i = 0; i < height * width; i++) {
     const v = (resized[i] / maxValue) * scale + offset;
-    for (let c = 0; c < channels; c++) out[i * channels + c] = v;
+    for (let c = 0; c < channels; c++) out[i * channels + c] = (v - mu[c]) / sd[c];
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { ModelError, type ModelManifest } from '../manifest';
+import { ModelError, inputRangeOf, type ModelManifest } from '../manifest';
 import type { FieldSource, ModelFolder, ModelFolderInfo } from '../modelFolder';
 import { importOnnx } from './graph';
 import { onnxGradcamCandidates, onnxTargetValue } from './probe';
@@ -111,7 +111,7 @@ export function readOnnxFolder(
 
     const preprocessing = man?.preprocessing && typeof man.preprocessing.scale === 'number' && typeof man.preprocessing.offset === 'number' ? { ...man.preprocessing } : null;
     const pre = preprocessing ?? { scale: 2, offset: -1 };
-    const inputRange: [number, number] = (Array.isArray(man?.inputRange) ? man!.inputRange : [Math.min(pre.offset, pre.offset + pre.scale), Math.max(pre.offset, pre.offset + pre.scale)]) as [number, number];
+    const inputRange: [number, number] = (Array.isArray(man?.inputRange) ? man!.inputRange : inputRangeOf(pre, input.channels)) as [number, number];
 
     const info: ModelFolderInfo = {
       source: src,
