@@ -33,8 +33,10 @@ describe('torchvision networks imported from ONNX equal PyTorch (wasm)', () => {
           expect(c.logitRel).toBeLessThan(1e-4);
           expect(Math.abs(c.logit - f.logit64) / Math.abs(f.logit64)).toBeLessThan(1e-4);
           // Input gradients against the float64 truth: within 1e-3, or, where float32 itself cannot
-          // reach that (near-ties of max pools and ReLUs decided by rounding move a gradient to
-          // another pixel), within twice PyTorch's own float32 error on the same input.
+          // reach that, within twice PyTorch's own float32 error on the same input (the worse of its
+          // two convolution implementations). On these random-weight nets near-ties of max pools and
+          // ReLUs that rounding decides move gradient between pixels: PyTorch float32 misses float64
+          // by ~1e-2 of the max on DenseNet-121, and by as much again with its other convolutions.
           expect(c.grad64Rel).toBeLessThan(Math.max(1e-3, 2 * floor.maxAbsRel));
           expect(c.grad64L2).toBeLessThan(Math.max(1e-3, 2 * floor.l2Rel));
           expect(c.camOp).toBe(camOp);
