@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoxCoords, GrayImage } from '../study/types';
 import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
-import { asLayersModel, createProbe, isGraphModel } from '../model/createProbe';
+import { asLayersModel, createProbe, isGraphModel, isOnnxModel } from '../model/createProbe';
 import type { TfProbe } from '../model/probe';
 import { abnormalProbability } from '../model/abnormal';
 import { cascadeSteps, randomizeCascade } from '../model/randomization';
@@ -348,8 +348,10 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
   const notRandomizable = new Map<string, string>();
   for (const lm of models) {
     const id = lm.manifest.id;
-    if (isGraphModel(lm.model)) {
-      notRandomizable.set(id, `model "${id}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have`);
+    if (isGraphModel(lm.model) || isOnnxModel(lm.model)) {
+      notRandomizable.set(id, isOnnxModel(lm.model)
+        ? `model "${id}" is an imported ONNX graph: cascading randomization re-initialises Keras layers, and ONNX graphs are not re-initialised yet`
+        : `model "${id}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have`);
       cascades.set(id, []);
       randomizationPlan[id] = { total: 0, visited: [] };
       randomized.set(id, new Map(methods.map((m) => [m, [] as RandomizationStepInput[]] as const)));
