@@ -39,7 +39,7 @@ beforeAll(async () => {
   // The external-data file keeps the name the model gives it; the model file is renamed.
   copyFileSync(path.join(fx.dir, fx.onnx['13']), path.join(withData, 'model.onnx'));
   copyFileSync(path.join(fx.dir, `${fx.onnx['13']}.data`), path.join(withData, `${fx.onnx['13']}.data`));
-  expect((await cli(['phantom', '--out', path.join(fx.dir, 'study'), '--count', '3', '--seed', '4', '--size', '48'])).code).toBe(0);
+  expect((await cli(['phantom', '--out', path.join(fx.dir, 'study'), '--count', '4', '--seed', '4', '--size', '48'])).code).toBe(0);
 });
 afterAll(() => {
   if (fx) rmSync(fx.dir, { recursive: true, force: true });
@@ -73,7 +73,7 @@ describe('heatcheck on a folder holding only model.onnx', () => {
     const p = await cli(['predict', '--study', path.join(fx.dir, 'study'), '--model', onlyOnnx, '--out', csv]);
     expect(p.code).toBe(0);
     const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    expect(rows.length).toBe(3);
+    expect(rows.length).toBe(4);
 
     const out = path.join(fx.dir, 'maps');
     const m = await cli(['maps', '--study', path.join(fx.dir, 'study'), '--models', onlyOnnx, '--methods', 'grad,gradcam', '--raw', '--out', out]);
@@ -103,5 +103,17 @@ describe('heatcheck on a folder holding only model.onnx', () => {
       probe.dispose();
       model.dispose();
     }
+  });
+
+  it('evaluate computes the randomization criterion on it (Conv/Gemm nodes re-initialised), not n/a', async () => {
+    const report = path.join(fx.dir, 'report.json');
+    const r = await cli(['evaluate', '--study', path.join(fx.dir, 'study'), '--models', onlyOnnx, '--out', report, '--preset', 'quick', '--methods', 'grad,gradcam', '--cases', '4', '--randomization-steps', '2', '--randomization-cases', '2', '--resamples', '50']);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    const j = JSON.parse(readFileSync(report, 'utf8'));
+    // Six weighted nodes (fc, up, c3, dw, c2, c1); two steps visited, ending fully randomized.
+    expect(j.parameters.randomization.plan['only-onnx'].total).toBe(6);
+    expect(j.parameters.randomization.plan['only-onnx'].visited.map((v: { step: number }) => v.step)).toEqual([2, 5]);
+    expect(j.counts.randomizedMapsComputed).toBe(8);
+    for (const m of ['grad', 'gradcam']) expect(typeof j.criteria[m].randomization.value).toBe('number');
   });
 });

@@ -19,7 +19,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoxCoords, GrayImage } from '../study/types';
 import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
-import { asLayersModel, createProbe, isGraphModel, isOnnxModel } from '../model/createProbe';
+import { asLayersModel, createProbe, isGraphModel, isOnnxModel, type AnyTfModel } from '../model/createProbe';
+import { onnxCascadeSteps, randomizeOnnx } from '../model/onnx/randomize';
 import type { TfProbe } from '../model/probe';
 import { abnormalProbability } from '../model/abnormal';
 import { cascadeSteps, randomizeCascade } from '../model/randomization';
@@ -348,17 +349,17 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
   const notRandomizable = new Map<string, string>();
   for (const lm of models) {
     const id = lm.manifest.id;
-    if (isGraphModel(lm.model) || isOnnxModel(lm.model)) {
-      notRandomizable.set(id, isOnnxModel(lm.model)
-        ? `model "${id}" is an imported ONNX graph: cascading randomization re-initialises Keras layers, and ONNX graphs are not re-initialised yet`
-        : `model "${id}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have`);
+    if (isGraphModel(lm.model)) {
+      notRandomizable.set(id, `model "${id}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have`);
       cascades.set(id, []);
       randomizationPlan[id] = { total: 0, visited: [] };
       randomized.set(id, new Map(methods.map((m) => [m, [] as RandomizationStepInput[]] as const)));
       continue;
     }
-    const layersModel = asLayersModel(lm.model, 'cascading randomization', id);
-    const steps = cascadeSteps(layersModel);
+    // An imported ONNX graph: its Conv/Gemm nodes, re-initialised as PyTorch initialises them (onnx/randomize.ts).
+    const onnx = isOnnxModel(lm.model) ? lm.model : null;
+    const layersModel = onnx ? null : asLayersModel(lm.model, 'cascading randomization', id);
+    const steps = onnx ? onnxCascadeSteps(onnx.graph) : cascadeSteps(layersModel!);
     cascades.set(id, steps.map((s) => ({ step: s.step, block: s.block, layers: s.layers.length })));
     const visit = selectSteps(steps.length, rOpts.steps);
     randomizationPlan[id] = { total: steps.length, visited: visit.map((i) => ({ step: i, block: steps[i].block })) };
@@ -371,7 +372,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
       const label = si === steps.length - 1 ? `${si}:${steps[si].block} (fully randomized)` : `${si}:${steps[si].block}`;
       const per = new Map(methods.map((m) => [m, [] as Array<{ caseId: string; ssim: number }>] as const));
       // The randomized copy is built only when the store lacks one of this step's maps.
-      let copy: tf.LayersModel | null = null;
+      let copy: AnyTfModel | null = null;
       let probe: TfProbe | null = null;
       try {
         for (const s of rCases) {
@@ -382,7 +383,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
             let rmap = map?.map;
             if (!rmap) {
               if (!probe) {
-                copy = randomizeCascade(layersModel, si, rOpts.seed);
+                copy = onnx ? randomizeOnnx(onnx, si, rOpts.seed) : randomizeCascade(layersModel!, si, rOpts.seed);
                 probe = createProbe(copy, lm.manifest);
               }
               const xt = tf.tensor3d(s.inputs.get(id)!, [height, width, channels]);
@@ -401,7 +402,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
         }
       } finally {
         (probe as TfProbe | null)?.dispose();
-        (copy as tf.LayersModel | null)?.dispose();
+        (copy as AnyTfModel | null)?.dispose();
       }
       opts.store?.checkpoint?.();
       for (const method of methods) byMethod.get(method)!.push({ step: label, perCase: per.get(method)! });
@@ -616,7 +617,7 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
         thresholdPairs: rOpts.thresholdPairs,
         thresholdCases: 'every evaluated case (trained maps)',
         plan: randomizationPlan,
-        cascade: 'top-down (output to input), blocks from cascadeSteps; conv/dense: own initializer, seeded per layer; batch norm: gamma 1, beta 0, mean 0, variance 1',
+        cascade: 'top-down (output to input), blocks from cascadeSteps; conv/dense: own initializer, seeded per layer; batch norm: gamma 1, beta 0, mean 0, variance 1; ONNX graphs: one step per Conv/ConvTranspose/Gemm node, PyTorch default init (kaiming uniform, a = sqrt(5)), seeded per node',
       },
       repeatabilityPairs: repPairs,
       reproducibilityPairs: proPairs,

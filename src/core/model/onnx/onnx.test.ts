@@ -74,3 +74,48 @@ describe('ONNX import errors', () => {
     expect(() => buildOnnxModel(new TextEncoder().encode('{"modelTopology": {}}'), 'model.onnx')).toThrow(/model\.onnx: not an ONNX model|holds no graph/);
   });
 });
+
+describe('cascading randomization of an ONNX graph', () => {
+  it('re-initialises Conv/ConvTranspose/Gemm from the output back, kaiming-uniform bounds, seeded, on a copy', async () => {
+    await tf.setBackend('cpu');
+    const { onnxCascadeSteps, randomizeOnnx } = await import('./randomize');
+    const m = loadFixtureModel(fx, 17);
+    const x = tf.tensor4d(fx.x, [1, fx.size, fx.size, 3]);
+    const logit = (mm: typeof m) => tf.tidy(() => mm.predict(x).dataSync()[0]);
+    try {
+      const steps = onnxCascadeSteps(m.graph);
+      const ops = steps.map((s) => m.graph.nodes.find((n) => n.name === s.block)!.opType);
+      expect(ops[0]).toBe('Gemm');
+      expect(ops[1]).toBe('ConvTranspose');
+      expect(ops.slice(2).every((o) => o === 'Conv')).toBe(true);
+      expect(ops.length).toBe(6); // fc, up, c3, dw, c2, c1 (bn1 folded into c1 by the exporter)
+      const before = logit(m);
+      const r0 = randomizeOnnx(m, 0, 11);
+      const r0b = randomizeOnnx(m, 0, 11);
+      const r1 = randomizeOnnx(m, 1, 11);
+      try {
+        const gemm = m.graph.nodes.find((n) => n.name === steps[0].block)!;
+        const w = r0.graph.getWeight(gemm.inputs[1]);
+        const fan = w.shape[1] as number;
+        const vals = w.dataSync() as Float32Array;
+        let maxAbs = 0;
+        for (const v of vals) maxAbs = Math.max(maxAbs, Math.abs(v));
+        expect(maxAbs).toBeLessThanOrEqual(1 / Math.sqrt(fan) + 1e-7);
+        expect(maxAbs).toBeGreaterThan(0.95 / Math.sqrt(fan));
+        // The same draw for the same (seed, node), at step 0 and step 1.
+        expect(Array.from(r1.graph.getWeight(gemm.inputs[1]).dataSync())).toEqual(Array.from(vals));
+        expect(logit(r0b)).toBe(logit(r0));
+        expect(logit(r0)).not.toBe(before);
+        const up = m.graph.nodes.find((n) => n.name === steps[1].block)!;
+        expect(Array.from(r0.graph.getWeight(up.inputs[1]).dataSync())).toEqual(Array.from(m.graph.getWeight(up.inputs[1]).dataSync()));
+        expect(Array.from(r1.graph.getWeight(up.inputs[1]).dataSync())).not.toEqual(Array.from(m.graph.getWeight(up.inputs[1]).dataSync()));
+        expect(logit(m)).toBe(before); // the imported model is untouched
+      } finally {
+        r0.dispose(); r0b.dispose(); r1.dispose();
+      }
+    } finally {
+      x.dispose();
+      m.dispose();
+    }
+  });
+});
