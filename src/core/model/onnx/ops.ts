@@ -282,17 +282,43 @@ function windowViews(x: tf.Tensor4D, kernel: [number, number], strides: [number,
 }
 
 /**
- * Max pooling with PyTorch's gradient: the sum over the window's views of view * [view is the
- * window's first maximum in row-major order]. The selector comes from argMax and oneHot, whose
- * gradients are zero, so the gradient goes to the first maximum only, as in PyTorch (ties are real
- * after a reflect pad or a ReLU). TF.js's own maxPool gradient shares ties, and 4.22's wasm
- * MaxPoolGrad is wrong for overlapping windows.
+ * Max pooling with PyTorch's gradient. The value is TF.js's maxPool of the input padded with the
+ * lowest float32. The gradient goes, as in PyTorch, to the first maximum of each window in
+ * row-major order (ties are real after a reflect pad or a ReLU), placed back through each window
+ * tap's strided view; TF.js's own max-pool gradient shares ties, and 4.22's wasm MaxPoolGrad is
+ * wrong for overlapping windows.
  */
 function maxPoolFirstArgmax(x: tf.Tensor4D, kernel: [number, number], strides: [number, number], pads: number[][]): tf.Tensor4D {
-  const views = tf.stack(windowViews(x, kernel, strides, [1, 1], pads, -3.4e38)); // [K, N, oh, ow, C]
-  // An int32 oneHot cast to float32: a float32 oneHot comes back as integer bits on wasm (TF.js 4.22).
-  const first = tf.oneHot(views.argMax(0), kernel[0] * kernel[1]).cast('float32').transpose([4, 0, 1, 2, 3]);
-  return views.mul(first).sum(0) as tf.Tensor4D;
+  const [n, h, w, c] = x.shape;
+  const hp = h + pads[0][0] + pads[0][1], wp = w + pads[1][0] + pads[1][1];
+  const oh = Math.floor((hp - kernel[0]) / strides[0]) + 1, ow = Math.floor((wp - kernel[1]) / strides[1]) + 1;
+  const pool = (xx: tf.Tensor4D) => tf.maxPool(tf.pad(xx, [[0, 0], pads[0] as [number, number], pads[1] as [number, number], [0, 0]], -3.4e38) as tf.Tensor4D, kernel, strides, 'valid');
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xx = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    const value = pool(xx);
+    save([xx, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [x0, y] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const g = dy as tf.Tensor4D;
+        const views = windowViews(x0, kernel, strides, [1, 1], pads, -3.4e38);
+        let taken: tf.Tensor = tf.zerosLike(y);
+        let dx: tf.Tensor = tf.zeros([n, hp + kernel[0] + oh * strides[0], wp + kernel[1] + ow * strides[1], c]);
+        views.forEach((v, k) => {
+          const i = Math.floor(k / kernel[1]), j = k % kernel[1];
+          const sel = tf.equal(v, y).cast('float32').mul(tf.sub(1, taken));
+          taken = taken.add(sel);
+          // dy at the first maximum, placed at rows i + s*r, columns j + s*q of the padded input.
+          const spread = g.mul(sel).reshape([n, oh, 1, ow, 1, c]).pad([[0, 0], [0, 0], [0, strides[0] - 1], [0, 0], [0, strides[1] - 1], [0, 0]]).reshape([n, oh * strides[0], ow * strides[1], c]);
+          dx = dx.add(spread.pad([[0, 0], [i, hp + kernel[0] - i], [j, wp + kernel[1] - j], [0, 0]]));
+        });
+        return [dx.slice([0, pads[0][0], pads[1][0], 0], [n, h, w, c])];
+      },
+    };
+  });
+  return f(x) as tf.Tensor4D;
 }
 
 const pool = (kind: 'max' | 'avg'): Op => (ins, ctx) => {
