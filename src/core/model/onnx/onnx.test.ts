@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxModel } from './model';
 import { modelProtoType } from './decode';
-import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, useWasmBackend, type OnnxFixture } from './testing';
+import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './testing';
 
 // The small net (scripts/onnx_fixtures.py) uses every op of the importer's list; its opset-13 file
 // carries auto_pad, Identity and Dropout nodes and keeps its weights in an external-data file.
@@ -44,6 +44,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
           // Grad-CAM's default: the last spatial value every path goes through (PyTorch's reference layer).
           expect(c.camOp).toBe('Mul');
           expect(c.camRel).toBeLessThan(1e-3);
+          // onnxruntime-node, the second reference for the forward pass, on the same file and input.
+          const ort = (await onnxRuntimeOutput(fx, opset))[0];
+          expect(Math.abs(c.logit - ort) / Math.abs(ort)).toBeLessThan(1e-4);
           // predict: the graph's output, batch of two (the reshape chain follows the batch size).
           const y = tf.tidy(() => m.predict(tf.tensor4d(fx.x, [1, fx.size, fx.size, 3]).tile([2, 1, 1, 1])).arraySync()) as number[][];
           expect(y.length).toBe(2);

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, useWasmBackend, type OnnxFixture } from './testing';
+import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './testing';
 
 // Full-size torchvision networks (seeded random weights, one logit) exported by torch.onnx.export at
 // opsets 13 and 17, against PyTorch autograd on the same input: one forward, input gradient and
@@ -31,6 +31,9 @@ describe('torchvision networks imported from ONNX equal PyTorch (wasm)', () => {
           const floor = f.torchFloat32GradError;
           console.log(`${name} opset ${opset}: logit ${c.logit} (PyTorch ${f.logit}), logit rel ${c.logitRel.toExponential(2)}; input gradient vs PyTorch float64: max ${c.grad64Rel.toExponential(2)}, L2 ${c.grad64L2.toExponential(2)} (PyTorch float32: max ${floor.maxAbsRel.toExponential(2)}, L2 ${floor.l2Rel.toExponential(2)}); vs PyTorch float32: max ${c.gradRel.toExponential(2)}; Grad-CAM rel ${c.camRel.toExponential(2)} at ${c.camLayer}; ${c.seconds.toFixed(1)} s`);
           expect(c.logitRel).toBeLessThan(1e-4);
+          // onnxruntime-node's forward pass on the same file: the second reference.
+          const ort = (await onnxRuntimeOutput(f, opset))[0];
+          expect(Math.abs(c.logit - ort) / Math.abs(ort)).toBeLessThan(1e-4);
           expect(Math.abs(c.logit - f.logit64) / Math.abs(f.logit64)).toBeLessThan(1e-4);
           // Input gradients against the float64 truth: within 1e-3, or, where float32 itself cannot
           // reach that, within twice PyTorch's own float32 error on the same input (the worse of its

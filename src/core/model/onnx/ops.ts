@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OnnxAttr, OnnxNode, OnnxTensor } from './decode';
+import { conv2dBackpropInputFast } from '../kernels/conv2dBackpropInput';
 import {
   NCHW_TO_NHWC_AXIS, alignChannelsLast, hostBroadcast, hostValue, logical, logicalShape, numbers, physical, tensorValue, type Value,
 } from './values';
@@ -134,6 +135,23 @@ function dilateFilter(f: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
   return y as tf.Tensor4D;
 }
 
+/**
+ * A convolution by a constant filter whose gradient is the input's only: dx as forward
+ * convolutions of dy with the flipped filter (kernels/conv2dBackpropInput.ts, the fast path the
+ * Keras models' fastgrad uses; stock TF.js wasm's Conv2DBackpropInput is a direct loop many times
+ * slower than the forward convolution). No filter gradient is ever computed.
+ */
+function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding): tf.Tensor4D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xx = args[0] as tf.Tensor4D;
+    return {
+      value: tf.conv2d(xx, f, strides, pad, 'NHWC'),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [conv2dBackpropInputFast(dy as tf.Tensor4D, f, xx.shape, strides, pad)],
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
 const conv: Op = (ins, ctx) => {
   const n = ctx.node;
   const x = physical(need(ins[0], ctx, 0), 'Conv');
@@ -151,7 +169,7 @@ const conv: Op = (ins, ctx) => {
   let y: tf.Tensor4D;
   if (group === 1) {
     const f = prep('filter', () => dilateFilter(logical(wv).transpose([2, 3, 1, 0]) as tf.Tensor4D, dilations));
-    y = tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
+    y = ctx.isConst(1) ? convInputGradOnly(x, f, strides, explicit(pads)) : tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
   } else if (group === inC && inPerGroup === 1) {
     // Depthwise: sum over the kernel's taps of the shifted input times the tap's per-channel weight
     // (TF.js wasm has no depthwise-convolution input gradient).

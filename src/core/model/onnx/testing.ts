@@ -136,3 +136,22 @@ export async function useWasmBackend(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
 }
+
+/**
+ * The second reference for the forward pass: onnxruntime-node (CPU) on the same .onnx file and the
+ * same input (transposed to NCHW). Returns the first output's values.
+ */
+export async function onnxRuntimeOutput(f: OnnxFixture, opset: number, x: Float32Array = f.x, batch = 1): Promise<Float32Array> {
+  const mod = await import('onnxruntime-node');
+  const ort = (mod as unknown as { default?: typeof mod }).default ?? mod;
+  const { size: s, channels: c } = f;
+  const nchw = new Float32Array(x.length);
+  for (let b = 0; b < batch; b++) for (let i = 0; i < s * s; i++) for (let k = 0; k < c; k++) nchw[b * s * s * c + k * s * s + i] = x[b * s * s * c + i * c + k];
+  const session = await ort.InferenceSession.create(path.join(f.dir, f.onnx[String(opset)]));
+  try {
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', nchw, [batch, c, s, s]) });
+    return out[session.outputNames[0]].data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
