@@ -8,7 +8,7 @@ import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { validateManifest } from '../../core/model/manifest';
 import { createOnnxProbe } from '../../core/model/onnx/probe';
-import { makeOnnxFixtures, loadFixtureModel, type OnnxFixture } from '../../core/model/onnx/testing';
+import { makeOnnxFixtures, loadFixtureModel, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
 
 // The CLI on a folder holding only model.onnx (the small all-ops net of scripts/onnx_fixtures.py,
 // proven equal to PyTorch in src/core/model/onnx/onnx.test.ts), and on a folder with model.onnx

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxModel } from './model';
 import { modelProtoType } from './decode';
-import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './testing';
+import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
 
 // The small net (scripts/onnx_fixtures.py) uses every op of the importer's list; its opset-13 file
 // carries auto_pad, Identity and Dropout nodes and keeps its weights in an external-data file.

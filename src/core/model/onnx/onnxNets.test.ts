@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './testing';
+import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
 
 // Full-size torchvision networks (seeded random weights, one logit) exported by torch.onnx.export at
 // opsets 13 and 17, against PyTorch autograd on the same input: one forward, input gradient and

@@ -11,7 +11,7 @@ import { createOnnxProbe } from './probe';
 import type { TfProbe } from '../probe';
 
 /**
- * Test helpers for the ONNX importer (Node only; test files import it): fixtures written by
+ * Test helpers for the ONNX importer (Node only, like segmentation/fixtures.testutil.ts: test files import it): fixtures written by
  * scripts/onnx_fixtures.py with Debian's PyTorch into a temp folder, and the comparisons the issue
  * states (logits 1e-4 relative; input gradients and Grad-CAM 1e-3 of the reference's max |value|).
  */
