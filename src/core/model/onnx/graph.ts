@@ -43,6 +43,7 @@ export class OnnxGraph {
   /** Float initializers as loaded (for re-initialisation). */
   private readonly initializerNames: Set<string>;
   private readonly cache = new Map<string, tf.Tensor>();
+  private readonly objects = new Map<string, { value: unknown; free: (v: unknown) => void }>();
   private readonly plans = new Map<string, number[]>();
   private shapes: Map<string, OnnxValueShape> | null = null;
 
@@ -118,8 +119,14 @@ export class OnnxGraph {
     if (old.shape.join() !== t.shape.join()) throw new ModelError('BAD_INPUT_LAYER', `${this.where}: weight "${name}" has shape [${old.shape.join(', ')}], not [${t.shape.join(', ')}]`);
     this.constants.set(name, tensorValue(tf.keep(t)));
     old.dispose();
+    this.clearCaches();
+  }
+
+  private clearCaches(): void {
     for (const c of this.cache.values()) c.dispose();
     this.cache.clear();
+    for (const o of this.objects.values()) o.free(o.value);
+    this.objects.clear();
   }
 
   private runNode(index: number, ins: Array<Value | undefined>): Value[] {
@@ -136,6 +143,15 @@ export class OnnxGraph {
           this.cache.set(k, t);
         }
         return t;
+      },
+      cachedObject: <T>(key: string, make: () => T, free: (t: T) => void): T => {
+        const k = `${index}:${key}`;
+        let o = this.objects.get(k);
+        if (!o) {
+          o = { value: make(), free: free as (v: unknown) => void };
+          this.objects.set(k, o);
+        }
+        return o.value as T;
       },
     };
     try {
@@ -222,8 +238,7 @@ export class OnnxGraph {
   }
 
   dispose(): void {
-    for (const c of this.cache.values()) c.dispose();
-    this.cache.clear();
+    this.clearCaches();
     for (const v of this.constants.values()) if (v.kind === 'tensor') v.t.dispose();
     this.constants.clear();
   }

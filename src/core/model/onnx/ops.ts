@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OnnxAttr, OnnxNode, OnnxTensor } from './decode';
-import { conv2dBackpropInputFast } from '../kernels/conv2dBackpropInput';
+import { backpropInputGeometry, conv2dBackpropInputPrepared, disposePrepared, prepareBackpropInputFilters } from '../kernels/conv2dBackpropInput';
 import {
   NCHW_TO_NHWC_AXIS, alignChannelsLast, hostBroadcast, hostValue, logical, logicalShape, numbers, physical, tensorValue, type Value,
 } from './values';
@@ -18,6 +18,8 @@ export interface OpContext {
   opset: number;
   /** A tensor derived from constants (a transposed filter...), made once and kept until the weights change. */
   cached(key: string, make: () => tf.Tensor): tf.Tensor;
+  /** Like cached, for prepared objects holding tensors (freed with `free` when the weights change). */
+  cachedObject<T>(key: string, make: () => T, free: (t: T) => void): T;
   /** True when input i is a constant (initializer or folded), so it may be prepared once. */
   isConst(i: number): boolean;
 }
@@ -141,12 +143,20 @@ function dilateFilter(f: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
  * Keras models' fastgrad uses; stock TF.js wasm's Conv2DBackpropInput is a direct loop many times
  * slower than the forward convolution). No filter gradient is ever computed.
  */
-function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding): tf.Tensor4D {
+function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext): tf.Tensor4D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xx = args[0] as tf.Tensor4D;
     return {
       value: tf.conv2d(xx, f, strides, pad, 'NHWC'),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [conv2dBackpropInputFast(dy as tf.Tensor4D, f, xx.shape, strides, pad)],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        // The flipped filters are prepared once per weight version (not at every backward pass).
+        const prepared = ctx.cachedObject('backprop', () => {
+          const p = prepareBackpropInputFilters(f, strides, 1);
+          p.filters.forEach((t) => t && tf.keep(t));
+          return p;
+        }, disposePrepared);
+        return [conv2dBackpropInputPrepared(dy as tf.Tensor4D, prepared, backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))];
+      },
     };
   });
   return op(x) as tf.Tensor4D;
@@ -169,7 +179,7 @@ const conv: Op = (ins, ctx) => {
   let y: tf.Tensor4D;
   if (group === 1) {
     const f = prep('filter', () => dilateFilter(logical(wv).transpose([2, 3, 1, 0]) as tf.Tensor4D, dilations));
-    y = ctx.isConst(1) ? convInputGradOnly(x, f, strides, explicit(pads)) : tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
+    y = ctx.isConst(1) ? convInputGradOnly(x, f, strides, explicit(pads), ctx) : tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
   } else if (group === inC && inPerGroup === 1) {
     // Depthwise: sum over the kernel's taps of the shifted input times the tap's per-channel weight
     // (TF.js wasm has no depthwise-convolution input gradient).
