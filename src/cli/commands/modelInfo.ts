@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HeatcheckError } from '../errors';
 import { printJson } from '../output';
 import { readModelDir } from '../modelDir';
+import { initNodeBackend } from '../nodeBackend';
 import type { ModelFolderInfo } from '../../core/model/modelFolder';
 
 /** --class as a class index (a non-negative integer), or undefined. */
@@ -28,6 +29,7 @@ export function modelInfoJson(info: ModelFolderInfo): Record<string, unknown> {
     sources: info.sources,
     files: info.files,
     warnings: info.warnings,
+    ...(info.onnx ? { onnx: info.onnx } : {}),
   };
 }
 
@@ -35,9 +37,11 @@ export function register(program: Command): void {
   program
     .command('model-info')
     .description('describe a model folder without running it: input size, output kind and classes, Grad-CAM layer and candidates, preprocessing, and for each whether manifest.json said it or it was inferred')
-    .requiredOption('--model <dir>', 'model folder (model.json + weight shards, manifest.json optional)')
+    .requiredOption('--model <dir>', 'model folder (model.json + weight shards, or model.onnx + its external-data file; manifest.json optional)')
     .option('--class <index>', 'the class to explain (softmax or multi-unit outputs); default: the manifest\'s, else the class the model predicts for each image')
-    .action((o: { model: string; class?: string }) => {
+    .action(async (o: { model: string; class?: string }) => {
+      // An ONNX graph declares no intermediate shapes: the reader runs it once on zeros (wasm, as the other commands).
+      await initNodeBackend('wasm');
       const folder = readModelDir(o.model, { classIndex: parseClassOption(o.class) });
       printJson(modelInfoJson(folder.info));
     });

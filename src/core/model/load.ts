@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelError, validateManifest, type ModelManifest } from './manifest';
 import type { AnyTfModel } from './createProbe';
 import { tfjsModelTopology } from './topology';
+import { buildOnnxModel } from './onnx/model';
 
 /**
  * The files of a TF.js model as bytes: model.json, its weight shards by path, and manifest.json.
@@ -15,6 +16,8 @@ export interface ModelFiles {
   /** Weight shards by the path written in model.json's weightsManifest. */
   shards: Map<string, Uint8Array>;
   manifest?: unknown;
+  /** An ONNX model instead of model.json + shards: the .onnx bytes and its external-data files by the name the model gives them. */
+  onnx?: { file: string; bytes: Uint8Array; external: Map<string, Uint8Array> };
 }
 
 export interface LoadedModel {
@@ -51,6 +54,7 @@ export function shardPaths(modelJson: unknown, source = 'model.json'): string[] 
 
 /** Builds the LayersModel from its files; checks every shard is present and of the right size. */
 export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: Partial<ModelManifest>): Promise<LoadedModel> {
+  if (files.onnx) return loadOnnxFromFiles(files, files.onnx, manifestOverride);
   const mj = files.modelJson as ModelJson;
   const paths = shardPaths(mj, files.source);
   const missing = paths.filter((p) => !files.shards.has(p) && !files.shards.has(p.split('/').pop()!));
@@ -102,6 +106,42 @@ export async function loadModelFromFiles(files: ModelFiles, manifestOverride?: P
   };
   const manifest = validateManifest(merged, `${files.source}/manifest.json`);
   checkModelShape(model, manifest, files.source);
+  return { manifest, model, weightsHash };
+}
+
+/**
+ * An ONNX model: the graph lowered onto TF.js (src/core/model/onnx). The weights hash covers the
+ * .onnx file and its external-data files, in name order.
+ */
+async function loadOnnxFromFiles(files: ModelFiles, onnx: NonNullable<ModelFiles['onnx']>, manifestOverride?: Partial<ModelManifest>): Promise<LoadedModel> {
+  const where = `${files.source}/${onnx.file}`;
+  const model = buildOnnxModel(onnx.bytes, where, (loc) => onnx.external.get(loc) ?? onnx.external.get(loc.split(/[\\/]/).pop()!) ?? null);
+  const parts = [onnx.bytes, ...[...onnx.external.keys()].sort().map((k) => onnx.external.get(k)!)];
+  const all = new Uint8Array(parts.reduce((a, b) => a + b.byteLength, 0));
+  let o = 0;
+  for (const p of parts) { all.set(p, o); o += p.byteLength; }
+  const weightsHash = await sha256Hex(all);
+  const [, h, w, c] = model.inputs[0].shape;
+  const base = (files.manifest ?? {}) as Partial<ModelManifest>;
+  const merged = {
+    id: base.id ?? onnx.file.replace(/\.onnx$/i, ''),
+    architecture: base.architecture ?? 'onnx',
+    family: base.family ?? base.architecture ?? 'onnx',
+    input: base.input ?? { height: h ?? 0, width: w ?? 0, channels: c ?? 3 },
+    preprocessing: base.preprocessing ?? { scale: 2, offset: -1 },
+    output: base.output ?? { kind: 'logit', index: 0 },
+    ...base,
+    ...manifestOverride,
+    weightsSha256: weightsHash,
+  };
+  let manifest: ModelManifest;
+  try {
+    manifest = validateManifest(merged, `${files.source}/manifest.json`);
+    checkModelShape(model, manifest, where);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return { manifest, model, weightsHash };
 }
 

@@ -1,5 +1,6 @@
 import type { ModelFiles } from './load';
 import { ModelError, type ModelManifest } from './manifest';
+import { findOnnxFile, readOnnxFolder } from './onnx/folder';
 import { TopologyError, describeOutput, gradcamCandidates, readTopology, type GradcamCandidate, type Shape } from './topology';
 
 /**
@@ -24,9 +25,9 @@ export type FieldSource = 'manifest' | 'inferred' | 'default' | 'option' | 'pred
 
 export interface ModelFolderInfo {
   source: string;
-  format: 'layers-model' | 'graph-model';
-  /** keras2: modelTopology.model_config (Keras 2 converter); tfjs: modelTopology.config (TF.js, Keras 3); graph: a GraphDef. */
-  layout: 'keras2' | 'tfjs' | 'graph';
+  format: 'layers-model' | 'graph-model' | 'onnx';
+  /** keras2: modelTopology.model_config (Keras 2 converter); tfjs: modelTopology.config (TF.js, Keras 3); graph: a GraphDef; onnx: an ONNX ModelProto. */
+  layout: 'keras2' | 'tfjs' | 'graph' | 'onnx';
   kerasVersion?: string;
   files: { modelJson: string; manifest: string | null; shards: Array<{ path: string; file: string | null }> };
   input: { height: number; width: number; channels: number };
@@ -49,6 +50,8 @@ export interface ModelFolderInfo {
     preprocessing: FieldSource;
   };
   warnings: string[];
+  /** ONNX models: the opset, the exporter, the node count and the graph's input and output names. */
+  onnx?: { opset: number; producer: string; nodes: number; input: string; output: string };
 }
 
 export interface ModelFolder {
@@ -150,8 +153,16 @@ export function readModelFolder(entries: Map<string, FolderEntry> | Record<strin
       if (j && typeof j === 'object' && 'modelTopology' in j) { mjName = n; modelJson = j as RawModelJson; break; }
     }
   }
+  // No model.json but a .onnx file: an ONNX model (src/core/model/onnx/folder.ts).
+  const onnxFile = !mjName ? findOnnxFile(names) : null;
+  if (onnxFile) {
+    const manName = names.find((n) => baseName(n) === 'manifest.json') ?? null;
+    const man = (manName ? jsonOf(map.get(manName)!, `${src}/manifest.json`) : null) as Partial<ModelManifest> | null;
+    if (man !== null && (typeof man !== 'object' || Array.isArray(man))) throw new ModelError('BAD_INPUT_MANIFEST', `${src}/manifest.json: is not a JSON object`);
+    return readOnnxFolder(onnxFile, (n) => (map.has(n) ? bytesOf(map.get(n)!) : null), names, man, manName, opts);
+  }
   if (!mjName || !modelJson) {
-    throw new ModelError('BAD_INPUT_NO_MODEL_JSON', `${src}: no model.json among the ${names.length} file(s) (${names.map(baseName).join(', ') || 'none'}); a TF.js model is model.json (a JSON file with "modelTopology") together with its weight shards`);
+    throw new ModelError('BAD_INPUT_NO_MODEL_JSON', `${src}: no model.json among the ${names.length} file(s) (${names.map(baseName).join(', ') || 'none'}); a TF.js model is model.json (a JSON file with "modelTopology") together with its weight shards, an ONNX model a .onnx file`);
   }
   const mjLabel = `${src}/${baseName(mjName)}`;
   if (!modelJson || typeof modelJson !== 'object' || !modelJson.modelTopology) {
@@ -273,7 +284,7 @@ export function readModelFolder(entries: Map<string, FolderEntry> | Record<strin
   if (!graph && !candidates.length) warnings.push('no layer has a spatial output larger than 1x1, so Grad-CAM has nowhere to look');
 
   const preprocessing = man?.preprocessing && typeof man.preprocessing.scale === 'number' && typeof man.preprocessing.offset === 'number'
-    ? { scale: man.preprocessing.scale, offset: man.preprocessing.offset }
+    ? { scale: man.preprocessing.scale, offset: man.preprocessing.offset, ...(man.preprocessing.mean ? { mean: man.preprocessing.mean } : {}), ...(man.preprocessing.std ? { std: man.preprocessing.std } : {}) }
     : null;
   const pre = preprocessing ?? { scale: 2, offset: -1 };
   const inputRange: [number, number] = (Array.isArray(man?.inputRange) ? man!.inputRange : [Math.min(pre.offset, pre.offset + pre.scale), Math.max(pre.offset, pre.offset + pre.scale)]) as [number, number];

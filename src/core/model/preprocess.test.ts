@@ -25,3 +25,18 @@ describe('preprocessImage', () => {
     expect(Array.from(x)).toEqual([-1, -1, -1, 1, 1, 1]);
   });
 });
+
+describe('per-channel mean/std (torchvision models)', () => {
+  it('replicates a grey pixel to 3 channels, then (v - mean[c]) / std[c] (hand-worked ImageNet values)', async () => {
+    const { IMAGENET_PREPROCESSING, inputRangeOf, validateManifest } = await import('./manifest');
+    const m = validateManifest({ id: 'x', input: { height: 1, width: 2, channels: 3 }, preprocessing: IMAGENET_PREPROCESSING, output: { kind: 'logit', index: 0 } });
+    const out = preprocessImage({ width: 2, height: 1, data: new Uint8Array([0, 255]) } as never, m);
+    // Black: -mean/std; white: (1 - mean)/std.
+    const want = [-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225, 0.515 / 0.229, 0.544 / 0.224, 0.594 / 0.225];
+    want.forEach((v, i) => expect(out[i]).toBeCloseTo(v, 5));
+    expect(m.inputRange[0]).toBeCloseTo(-0.485 / 0.229, 6);
+    expect(m.inputRange[1]).toBeCloseTo(0.594 / 0.225, 6);
+    expect(inputRangeOf({ scale: 2, offset: -1 }, 1)).toEqual([-1, 1]);
+    expect(() => validateManifest({ ...m, preprocessing: { scale: 1, offset: 0, mean: [0.5, 0.5] } })).toThrow(/preprocessing\.mean" must be a list of 1 or 3 numbers/);
+  });
+});

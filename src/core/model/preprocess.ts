@@ -50,16 +50,20 @@ export function resizeArea(src: ArrayLike<number>, sw: number, sh: number, dw: n
  * intensity transform used: intensities in [0, 1] per pixel (intensityOf: DICOM VOI window or LUT,
  * MONOCHROME1 inverted; PNG/JPEG value / (2^bits - 1)), then an area resize to the input size, then
  * x = y * scale + offset from the manifest, repeated over channels.
+ * Then (x - mean[c]) / std[c] per channel where the manifest gives them (ImageNet-style models).
  */
 export function modelInput(img: GrayImage, m: Pick<ModelManifest, 'input' | 'preprocessing'>): { x: Float32Array; intensity: IntensityRecord } {
   const { height, width, channels } = m.input;
   const { values, intensity } = intensityOf({ pixels: img.data, window: img.window, voiLut: img.voiLut, invert: img.invert });
   const resized = img.width === width && img.height === height ? values : resizeArea(values, img.width, img.height, width, height);
   const out = new Float32Array(height * width * channels);
-  const { scale, offset } = m.preprocessing;
+  const { scale, offset, mean, std } = m.preprocessing;
+  // Per-channel normalisation (torchvision's mean/std): the grey value is replicated to every channel first.
+  const mu = Array.from({ length: channels }, (_, c) => (mean ? mean[mean.length === 1 ? 0 : c] : 0));
+  const sd = Array.from({ length: channels }, (_, c) => (std ? std[std.length === 1 ? 0 : c] : 1));
   for (let i = 0; i < height * width; i++) {
     const v = resized[i] * scale + offset;
-    for (let c = 0; c < channels; c++) out[i * channels + c] = v;
+    for (let c = 0; c < channels; c++) out[i * channels + c] = (v - mu[c]) / sd[c];
   }
   return { x: out, intensity };
 }

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GrayImage } from '../study/types';
 import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
-import { asLayersModel, createProbe, isGraphModel } from '../model/createProbe';
+import { asLayersModel, createProbe, isGraphModel, isOnnxModel, type AnyTfModel } from '../model/createProbe';
+import { onnxCascadeSteps, randomizeOnnx } from '../model/onnx/randomize';
 import type { TfProbe } from '../model/probe';
 import { cascadeSteps, randomizeCascade } from '../model/randomization';
 import { runSaliency, targetAt, type SaliencyRun } from '../saliency/run';
@@ -53,7 +54,7 @@ export class TfMapSource implements MapSource {
   private readonly images = new Map<string, GrayImage>();
   private readonly inputs = new Map<string, Float32Array>();
   private readonly probes = new Map<string, TfProbe>();
-  private randomized: { key: string; model: tf.LayersModel; probe: TfProbe } | null = null;
+  private randomized: { key: string; model: AnyTfModel; probe: TfProbe } | null = null;
 
   constructor(
     private readonly loadImage: (caseId: string) => GrayImage,
@@ -118,6 +119,8 @@ export class TfMapSource implements MapSource {
   async cascade(modelId: string) {
     const lm = this.model(modelId);
     if (isGraphModel(lm.model)) return { unavailable: `model "${modelId}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have` };
+    // An imported ONNX graph: one step per Conv/ConvTranspose/Gemm node, re-initialised as PyTorch does (onnx/randomize.ts).
+    if (isOnnxModel(lm.model)) return onnxCascadeSteps(lm.model.graph).map((s) => ({ step: s.step, block: s.block }));
     return cascadeSteps(asLayersModel(lm.model, 'cascading randomization', modelId)).map((s) => ({ step: s.step, block: s.block }));
   }
 
@@ -134,7 +137,9 @@ export class TfMapSource implements MapSource {
       const rk = `${req.modelId}\u0000${req.step}\u0000${req.reinitSeed}`;
       if (this.randomized?.key !== rk) {
         this.disposeRandomized();
-        const copy = randomizeCascade(asLayersModel(lm.model, 'cascading randomization', req.modelId), req.step, req.reinitSeed);
+        const copy: AnyTfModel = isOnnxModel(lm.model)
+          ? randomizeOnnx(lm.model, req.step, req.reinitSeed)
+          : randomizeCascade(asLayersModel(lm.model, 'cascading randomization', req.modelId), req.step, req.reinitSeed);
         this.randomized = { key: rk, model: copy, probe: createProbe(copy, lm.manifest) };
       }
       probe = this.randomized!.probe;

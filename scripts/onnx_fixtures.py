@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""ONNX fixtures and PyTorch references for the ONNX importer's tests.
+
+For each network asked for, writes into OUT (generated at test time, never committed):
+  <name>_op<K>.onnx       torch.onnx.export of the network at opset K (one logit, dynamic batch)
+  <name>.json             input size, reference logit, Grad-CAM layer facts, file names
+  <name>_x.bin            the fixed input, float32, channels-last [1, H, W, C]
+  <name>_grad.bin         d logit / d input from PyTorch autograd, float32 [1, H, W, C]
+  <name>_grad64.bin       the same computed in float64 (stored as float32): the exact reference
+  <name>_cam.bin          Grad-CAM at the reference layer, float32 [h, w]:
+                          relu(sum_k mean_ij(d logit / dA_ijk) * A_ijk)
+
+Networks: "small" (uses every op the importer lists; the opset-13 file is post-edited with the onnx
+package to add what torch never writes: a Conv with auto_pad SAME_UPPER, Identity and Dropout nodes,
+and its weights in an external-data file), "densenet121" (224) and "inception_v3" (299) from
+torchvision with seeded random weights, BatchNorm statistics calibrated on random batches (so
+activations stay in a realistic range through the depth) and a one-logit classifier.
+
+Usage: /usr/bin/python3 scripts/onnx_fixtures.py OUT [small] [densenet121] [inception_v3] [--opsets 13,17]
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Small(nn.Module):
+    """A small image net using every op of the importer's list (see the module docstring)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.c2 = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=2)
+        self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.c3 = nn.Conv2d(8, 8, 3, padding=1)  # rewritten to auto_pad SAME_UPPER in the opset-13 file
+        self.bn2 = nn.BatchNorm2d(24)
+        self.up = nn.ConvTranspose2d(24, 4, 3, stride=2, padding=1, output_padding=1)
+        self.mm = nn.Parameter(torch.randn(1, 4, 3) * 0.5)
+        self.fc = nn.Linear(4 * 24 * 24 + 4 + 4 + 3 + 4 * 6 * 6, 1)
+        self.cam = None
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.c1(x)))                       # Conv, BatchNormalization, Relu
+        y = F.leaky_relu(self.c2(y), 0.1)                       # grouped dilated Conv, LeakyRelu
+        y = F.hardtanh(self.dw(y), -2.0, 2.0)                   # depthwise Conv, Clip
+        y = self.c3(y)
+        y = torch.sigmoid(y) * torch.tanh(y) + y / 2.0 - 0.1    # Sigmoid, Tanh, Mul, Add, Div, Sub, Constant
+        y = y * torch.softmax(y, dim=1)                         # Softmax over channels
+        p1 = F.max_pool2d(y, 3, stride=2, padding=1)            # MaxPool with pads
+        p2 = F.avg_pool2d(y, 3, stride=2, padding=1, count_include_pad=True)
+        p3 = F.avg_pool2d(y, 3, stride=2, padding=1, count_include_pad=False)
+        y = self.bn2(torch.cat([p1, p2, p3], 1))                # Concat [N, 24, 16, 16], BatchNormalization (not after a Conv, so torch keeps it)
+        y = F.pad(y, (1, 1, 1, 1), mode='reflect')              # Pad (reflect) 18x18
+        y = F.max_pool2d(y, 3, stride=2, ceil_mode=True)        # MaxPool ceil_mode 9x9
+        y = F.interpolate(y, scale_factor=2.0, mode='bilinear', align_corners=False)  # Resize linear 18x18
+        y = F.pad(y, (0, 1, 1, 0), value=0.25)                  # Pad (constant) 19x19... cropped below
+        y = y[:, :, 1:, :-1]                                    # Slice back to 18x18
+        y = self.up(y)                                          # ConvTranspose 36x36
+        y = F.interpolate(y, scale_factor=0.5, mode='bilinear', align_corners=False)  # 18x18
+        y = y - y.mean(dim=(2, 3), keepdim=True)                # ReduceMean, Sub
+        y = F.interpolate(y, scale_factor=2.0, mode='nearest') # Resize nearest 36x36
+        y = F.avg_pool2d(y, 3, stride=1, padding=1) * 1.5       # the Grad-CAM reference value (last spatial cut)
+        if y.requires_grad:
+            y.retain_grad()
+        self.cam = y
+        g = F.adaptive_avg_pool2d(y, 1)                         # GlobalAveragePool [N, 4, 1, 1]
+        s = g.squeeze(3).squeeze(2)                             # Squeeze [N, 4]
+        t = y.permute(0, 2, 3, 1).mean(dim=(1, 2))              # Transpose, ReduceMean keepdims 0 [N, 4]
+        m = torch.matmul(s.unsqueeze(1), self.mm).squeeze(1)    # Unsqueeze, MatMul, Squeeze [N, 3]
+        q = F.avg_pool2d(y, 6)                                  # [N, 4, 6, 6]
+        v = F.interpolate(y, size=(24, 24), mode='bilinear', align_corners=True)  # Resize by sizes, align_corners
+        v = v.reshape(v.size(0), -1)                            # Shape/Gather/Unsqueeze/Concat/Reshape chain
+        f = torch.flatten(q, 1)                                 # Flatten
+        h = torch.cat([v, s, t, m, f], 1)
+        return self.fc(h)                                       # Gemm
+
+
+def calibrate_bn(model, shape, batches=3, batch=4):
+    """BatchNorm running statistics from random batches (cumulative average), then eval mode."""
+    for mod in model.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.reset_running_stats()
+            mod.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.rand(batch, *shape) * 2 - 1)
+    model.eval()
+
+
+def build(name):
+    torch.manual_seed(20261202)
+    if name == 'small':
+        model = Small()
+        calibrate_bn(model, (3, 32, 32))
+        return model, 32
+    import torchvision
+    if name == 'densenet121':
+        model = torchvision.models.densenet121(num_classes=1)
+        size = 224
+    elif name == 'inception_v3':
+        model = torchvision.models.inception_v3(num_classes=1, aux_logits=False, init_weights=True)
+        size = 299
+    else:
+        raise SystemExit(f'unknown network {name}')
+    calibrate_bn(model, (3, size, size), batches=2, batch=4)
+    # A classifier of positive weights: the logit sums the pooled features instead of cancelling
+    # them out (random signs give a logit near 0 whose float32 gradient is mostly rounding: PyTorch's
+    # own float32 and float64 input gradients then differ by 1e-2 of their max on DenseNet-121).
+    fc = model.classifier if name == 'densenet121' else model.fc
+    with torch.no_grad():
+        fc.weight.abs_()
+        fc.bias.fill_(0.1)
+    return model, size
+
+
+def forward_with_cam(name, model, x):
+    """Logit and the Grad-CAM reference activations (retaining their gradient)."""
+    if name == 'small':
+        out = model(x)
+        return out, model.cam
+    if name == 'densenet121':
+        a = F.relu(model.features(x))
+        a.retain_grad()
+        out = model.classifier(torch.flatten(F.adaptive_avg_pool2d(a, 1), 1))
+        return out, a
+    store = {}
+
+    def hook(_m, _i, o):
+        o.retain_grad()
+        store['a'] = o
+    h = model.Mixed_7c.register_forward_hook(hook)
+    out = model(x)
+    h.remove()
+    return out, store['a']
+
+
+def post_edit_small(path, data_name):
+    """Adds what torch never writes (auto_pad, Identity, Dropout) and moves the weights to external data."""
+    import onnx
+    from onnx import helper
+    m = onnx.load(path)
+    g = m.graph
+    convs = [n for n in g.node if n.op_type == 'Conv']
+    c3 = convs[3]  # c1, c2, dw, c3 in graph order
+    for a in list(c3.attribute):
+        if a.name == 'pads':
+            c3.attribute.remove(a)
+    c3.attribute.append(helper.make_attribute('auto_pad', 'SAME_UPPER'))
+    # Identity then Dropout (inference: a pass-through) after the first Relu.
+    relu = next(n for n in g.node if n.op_type == 'Relu')
+    out = relu.output[0]
+    relu.output[0] = out + '_pre_identity'
+    ident = helper.make_node('Identity', [out + '_pre_identity'], [out + '_pre_dropout'], name='/inserted/Identity')
+    drop = helper.make_node('Dropout', [out + '_pre_dropout'], [out], name='/inserted/Dropout')
+    idx = list(g.node).index(relu)
+    g.node.insert(idx + 1, drop)
+    g.node.insert(idx + 1, ident)
+    onnx.checker.check_model(m)
+    onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True, location=data_name, size_threshold=0)
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        raise SystemExit(__doc__)
+    out = args[0]
+    opsets = [13, 17]
+    names = []
+    i = 1
+    while i < len(args):
+        if args[i] == '--opsets':
+            opsets = [int(v) for v in args[i + 1].split(',')]
+            i += 2
+        else:
+            names.append(args[i])
+            i += 1
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    for name in names or ['small']:
+        model, size = build(name)
+        for p in model.parameters():
+            p.requires_grad_(False)
+        g = torch.Generator().manual_seed(7)
+        x = (torch.rand(1, 3, size, size, generator=g) * 2 - 1)
+        files = {}
+        for k in opsets:
+            path = os.path.join(out, f'{name}_op{k}.onnx')
+            torch.onnx.export(model, x, path, opset_version=k, input_names=['input'], output_names=['logit'],
+                              dynamic_axes={'input': {0: 'batch'}, 'logit': {0: 'batch'}}, do_constant_folding=True)
+            if name == 'small' and k == opsets[0]:
+                post_edit_small(path, f'{name}_op{k}.onnx.data')
+            files[str(k)] = os.path.basename(path)
+        xg = x.clone().requires_grad_(True)
+        logit, a = forward_with_cam(name, model, xg)
+        logit[0, 0].backward()
+        grad = xg.grad.detach()
+        w = a.grad.mean(dim=(2, 3), keepdim=True)
+        cam = F.relu((a * w).sum(1))[0].detach()
+        # The same in float64: the exact reference. Near-ties of a max pool or a ReLU at 0 that
+        # rounding decides differently move a gradient to another pixel, so float32 input gradients
+        # (PyTorch's as much as ours) differ from it by more than rounding at a few pixels.
+        model64 = model.double()
+        x64 = x.double().clone().requires_grad_(True)
+        logit64, a64 = forward_with_cam(name, model64, x64)
+        logit64[0, 0].backward()
+        grad64 = x64.grad.detach()
+        model.float()
+        # PyTorch's float32 error against it, with its default convolutions (oneDNN) and with its
+        # reference ones (another summation order): the float32 noise floor of this network.
+        xa = x.clone().requires_grad_(True)
+        with torch.backends.mkldnn.flags(enabled=False):
+            la, _ = forward_with_cam(name, model, xa)
+            la[0, 0].backward()
+        errors = {}
+        for label, g32 in (('default', grad), ('reference', xa.grad.detach())):
+            errors[label] = {'maxAbsRel': float((g32.double() - grad64).abs().max() / grad64.abs().max()),
+                             'l2Rel': float((g32.double() - grad64).norm() / grad64.norm())}
+        torch32_rel = max(e['maxAbsRel'] for e in errors.values())
+        torch32_l2 = max(e['l2Rel'] for e in errors.values())
+        nhwc = lambda t: t.detach().permute(0, 2, 3, 1).contiguous().numpy().astype('<f4')
+        nhwc(grad64).tofile(os.path.join(out, f'{name}_grad64.bin'))
+        nhwc(x).tofile(os.path.join(out, f'{name}_x.bin'))
+        nhwc(grad).tofile(os.path.join(out, f'{name}_grad.bin'))
+        cam.numpy().astype('<f4').tofile(os.path.join(out, f'{name}_cam.bin'))
+        meta = {
+            'name': name, 'size': size, 'channels': 3, 'logit': float(logit[0, 0]),
+            'logit64': float(logit64[0, 0]),
+            'torchFloat32GradError': {'maxAbsRel': torch32_rel, 'l2Rel': torch32_l2, 'byConvolutions': errors},
+            'camShape': [int(a.shape[2]), int(a.shape[3])], 'camChannels': int(a.shape[1]),
+            'onnx': files, 'torch': torch.__version__,
+        }
+        with open(os.path.join(out, f'{name}.json'), 'w') as fh:
+            json.dump(meta, fh, indent=1)
+        print(json.dumps(meta))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../main';
+import { readNpy } from '../../core/io/npy';
+import { readStudyFolder } from '../studyFolder';
+import { preprocessImage } from '../../core/model/preprocess';
+import { validateManifest } from '../../core/model/manifest';
+import { createOnnxProbe } from '../../core/model/onnx/probe';
+import { makeOnnxFixtures, loadFixtureModel, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
+
+// The CLI on a folder holding only model.onnx (the small all-ops net of scripts/onnx_fixtures.py,
+// proven equal to PyTorch in src/core/model/onnx/onnx.test.ts), and on a folder with model.onnx
+// plus its external-data file.
+let fx: OnnxFixture;
+let onlyOnnx: string;
+let withData: string;
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  fx = makeOnnxFixtures(['small']).get('small')!;
+  onlyOnnx = path.join(fx.dir, 'only-onnx');
+  mkdirSync(onlyOnnx);
+  copyFileSync(path.join(fx.dir, fx.onnx['17']), path.join(onlyOnnx, 'model.onnx'));
+  withData = path.join(fx.dir, 'with-data');
+  mkdirSync(withData);
+  // The external-data file keeps the name the model gives it; the model file is renamed.
+  copyFileSync(path.join(fx.dir, fx.onnx['13']), path.join(withData, 'model.onnx'));
+  copyFileSync(path.join(fx.dir, `${fx.onnx['13']}.data`), path.join(withData, `${fx.onnx['13']}.data`));
+  expect((await cli(['phantom', '--out', path.join(fx.dir, 'study'), '--count', '4', '--seed', '4', '--size', '48'])).code).toBe(0);
+});
+afterAll(() => {
+  if (fx) rmSync(fx.dir, { recursive: true, force: true });
+});
+
+describe('heatcheck on a folder holding only model.onnx', () => {
+  it('model-info describes the graph: input from NCHW, logit output, Grad-CAM default and candidates', async () => {
+    const { code, out } = await cli(['model-info', '--model', onlyOnnx]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j).toMatchObject({ format: 'onnx', layout: 'onnx', input: { height: 32, width: 32, channels: 3 }, output: { kind: 'logit', classes: 1, index: 0 } });
+    expect(j.sources).toMatchObject({ input: 'inferred', output: 'inferred', gradcamLayer: 'inferred', preprocessing: 'default' });
+    expect(j.onnx).toMatchObject({ opset: 17, input: 'input', output: 'logit' });
+    const cam = j.gradcamCandidates.find((c: { name: string }) => c.name === j.gradcamLayer);
+    expect(cam).toMatchObject({ class: 'Mul', shape: [1, 36, 36, 4], cut: true });
+    // Values that skip past other paths are listed but are not cuts.
+    expect(j.gradcamCandidates.some((c: { cut: boolean }) => !c.cut)).toBe(true);
+  });
+
+  it('model-info finds the external-data file by the name the model gives it', async () => {
+    const { code, out } = await cli(['model-info', '--model', withData]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.files.shards).toEqual([{ path: `${fx.onnx['13']}.data`, file: `${fx.onnx['13']}.data` }]);
+    expect(j.onnx.opset).toBe(13);
+  });
+
+  it('predict and maps --methods grad,gradcam --raw: the probe\'s values on the preprocessed case', async () => {
+    await tf.setBackend('cpu');
+    const csv = path.join(fx.dir, 'pred.csv');
+    const p = await cli(['predict', '--study', path.join(fx.dir, 'study'), '--model', onlyOnnx, '--out', csv]);
+    expect(p.code).toBe(0);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.length).toBe(4);
+
+    const out = path.join(fx.dir, 'maps');
+    const m = await cli(['maps', '--study', path.join(fx.dir, 'study'), '--models', onlyOnnx, '--methods', 'grad,gradcam', '--raw', '--out', out]);
+    expect(m.code).toBe(0);
+    const study = readStudyFolder(path.join(fx.dir, 'study'));
+    const first = study.cases[0];
+    const grad = readNpy(new Uint8Array(readFileSync(path.join(out, first.id, 'only-onnx', 'grad.npy'))));
+    expect(grad.shape).toEqual([32, 32, 3]);
+    const cam = readNpy(new Uint8Array(readFileSync(path.join(out, first.id, 'only-onnx', 'gradcam.npy'))));
+    expect(cam.shape).toEqual([32, 32, 1]);
+
+    // The same case by hand: grayscale replicated to 3 channels, default preprocessing 2v - 1.
+    const manifest = validateManifest({ id: 'only-onnx', input: { height: 32, width: 32, channels: 3 }, preprocessing: { scale: 2, offset: -1 }, output: { kind: 'logit', index: 0 } });
+    const x = preprocessImage(await study.loadImage(first), manifest);
+    for (let i = 0; i < 32 * 32; i++) expect(x[i * 3]).toBe(x[i * 3 + 2]);
+    const model = loadFixtureModel(fx, 17);
+    const probe = createOnnxProbe(model, manifest);
+    try {
+      const xt = tf.tensor4d(x, [1, 32, 32, 3]);
+      const logit = probe.target(xt).dataSync()[0];
+      expect(Number(rows.find((r) => r[0] === first.id)![1])).toBeCloseTo(logit, 4);
+      const g = probe.inputGradients(xt).dataSync();
+      let d = 0, mx = 0;
+      for (let i = 0; i < g.length; i++) { d = Math.max(d, Math.abs(g[i] - Number(grad.data[i]))); mx = Math.max(mx, Math.abs(g[i])); }
+      expect(d / mx).toBeLessThan(1e-3);
+    } finally {
+      probe.dispose();
+      model.dispose();
+    }
+  });
+
+  it('evaluate computes the randomization criterion on it (Conv/Gemm nodes re-initialised), not n/a', async () => {
+    const report = path.join(fx.dir, 'report.json');
+    const r = await cli(['evaluate', '--study', path.join(fx.dir, 'study'), '--models', onlyOnnx, '--out', report, '--preset', 'quick', '--methods', 'grad,gradcam', '--cases', '4', '--randomization-steps', '2', '--randomization-cases', '2', '--resamples', '50']);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    const j = JSON.parse(readFileSync(report, 'utf8'));
+    // Six weighted nodes (fc, up, c3, dw, c2, c1); two steps visited, ending fully randomized.
+    expect(j.parameters.randomization.plan['only-onnx'].total).toBe(6);
+    expect(j.parameters.randomization.plan['only-onnx'].visited.map((v: { step: number }) => v.step)).toEqual([2, 5]);
+    expect(j.counts.randomizedMapsComputed).toBe(8);
+    for (const m of ['grad', 'gradcam']) expect(typeof j.criteria[m].randomization.value).toBe('number');
+  });
+});
