@@ -36,9 +36,17 @@ async function stored(page: Page, reader: string, caseId: string): Promise<{ box
 test.describe('a newcomer', () => {
   test.use({ showWelcome: true });
 
-  test('@newcomer from the welcome to a first own box, the trust table, and a real study with its own readers', async ({ page, watch }) => {
+  test('@newcomer from the welcome to a first own box, the trust table and a cell\'s cases, and a real study with its own readers', async ({ page, watch }) => {
     void watch;
+    test.setTimeout(900_000);
     await page.setViewportSize({ width: 1400, height: 860 });
+    // a small trust evaluation (2 abnormal cases, few steps), so the table fills in a test's time
+    await page.addInitScript(() => {
+      if (!localStorage.getItem('heatcheck.trust.settings')) {
+        const parameters = { ig: { steps: 2 }, sg: { samples: 2 }, sig: { samples: 2, steps: 2 }, xrai: { steps: 2 } };
+        localStorage.setItem('heatcheck.trust.settings', JSON.stringify({ abnormal: 2, normal: 0, preset: 'quick', randomizationCases: 2, randomizationSteps: 1, parameters }));
+      }
+    });
     // no ?backend: the measured default, on this GPU-less machine wasm (WebGL here is SwiftShader)
     await openApp(page);
     const badge = page.getByTestId('backend-badge');
@@ -103,6 +111,18 @@ test.describe('a newcomer', () => {
     await page.getByTestId('help-button').click();
     await expect(welcome).toBeVisible();
     await page.getByTestId('welcome-trust').click();
+    await expect(page.getByTestId('page-dashboard')).toBeVisible();
+    // the trust table fills; a cell lists its cases per model and opens one in Compare
+    await page.getByTestId('eval-start').click();
+    await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
+    await page.getByTestId('cell-gradcam-localization').click();
+    await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(4);
+    const open = page.getByTestId('cell-cases').locator('[data-testid^="open-case-"]').first();
+    const cellCase = (await open.getAttribute('data-testid'))!.slice('open-case-'.length);
+    await open.click();
+    await expect(page).toHaveURL(new RegExp(`#/compare/${encodeURIComponent(cellCase).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    await expect(page.getByTestId('page-compare')).toBeVisible();
+    await page.goto(page.url().replace(/#.*$/, '#/dashboard'));
     await expect(page.getByTestId('page-dashboard')).toBeVisible();
     // once closed, a reload does not show it again
     await page.reload();

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main';
 import { jobState, slurmUnavailable, startLocalSlurm, waitForJobs, type LocalSlurm } from './localSlurm';
+import { runCli } from '../../src/cli/testing/runCli';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -23,18 +24,7 @@ let root: string;
 let slurm: LocalSlurm | null = null;
 let startError: Error | null = null;
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {} };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 function npyFiles(dir: string): Map<string, Buffer> {
   const m = new Map<string, Buffer>();

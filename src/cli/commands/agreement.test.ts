@@ -5,20 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { main } from '../main';
+import { runCli } from '../testing/runCli';
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
-  let out = '';
-  let err = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {}, err };
-  } finally {
-    spy.mockRestore();
-    spyErr.mockRestore();
-  }
-}
+const cli = runCli;
 
 type Shape = { name: 'rect'; x: number; y: number; width: number; height: number } | { name: 'polygon'; all_points_x: number[]; all_points_y: number[] } | { name: 'circle'; cx: number; cy: number; r: number };
 const q = (v: unknown) => `"${JSON.stringify(v).replace(/"/g, '""')}"`;

@@ -16,6 +16,7 @@ import { studyModel, TfMapSource } from '../../core/trust/tfMapSource';
 import { createTrustSession, type TrustCase } from '../../worker/api/trustSession';
 import type { TrustReport } from '../../core/trust/report';
 import { DEFAULT_IG_RULE } from '../../core/saliency/quadrature';
+import { runCli } from '../testing/runCli';
 
 /**
  * `heatcheck evaluate` end to end on a phantom study (6 cases, 512 px) and four small tf.layers
@@ -29,19 +30,7 @@ let root: string;
 const dirs: Record<string, string> = {};
 const models: Record<string, tf.LayersModel> = {};
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
-  let out = '';
-  let err = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {}, err };
-  } finally {
-    spy.mockRestore();
-    spyErr.mockRestore();
-  }
-}
+const cli = runCli;
 
 function build(family: 'plain' | 'branch', seed: number): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { main } from '../main';
 import { readNpy } from '../../core/io/npy';
 import { makeRealDicomFixtures, reference, type RealFixture } from '../../core/study/importers/testing/realDicomFixtures';
+import { runCli } from '../testing/runCli';
 
 /**
  * The CLI on real DICOM files (made here by scripts/make_dicom_fixtures.py with pydicom, gdcmconv
@@ -19,19 +20,7 @@ let fx: string;
 let fixtures: RealFixture[] = [];
 let skip: string | undefined;
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {}, stderr: err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 /** A tiny model folder (conv, global pooling, one logit) with the given input shape and preprocessing. */
 async function tinyModel(dir: string, id: string, h: number, w: number, c: number): Promise<string> {
@@ -158,7 +147,7 @@ describe('predict, maps and evaluate on a folder of DICOMs of every transfer syn
     expect(errors[1]).toContain(broken);
     expect(errors[1]).toMatch(/BAD_INPUT_(IMAGE|DECODER)/);
     expect(errors[1]).not.toMatch(/:\s*[.)]|:\s*$/); // no decoder string with a dangling colon
-    expect(r.stderr).toContain(`skipped ${path.join(study, broken)}`);
+    expect(r.err).toContain(`skipped ${path.join(study, broken)}`);
     expect(r.json).toMatchObject({ n: good.length, failed: 1 });
     const strict = await cli(['predict', '--study', study, '--model', model, '--out', outCsv, '--strict']);
     expect(strict.code).toBe(4);
@@ -196,7 +185,7 @@ describe('predict, maps and evaluate on a folder of DICOMs of every transfer syn
     writeFileSync(path.join(goodOnly, 'labels.csv'), ['image,label', ...good.map((f, i) => `${f},${i % 2}`)].join('\n') + '\n');
     const out = path.join(root, 'report.json');
     const r = await cli(['evaluate', '--study', goodOnly, '--models', model, '--methods', 'grad', '--preset', 'quick', '--randomization-steps', '2', '--randomization-cases', '2', '--resamples', '10', '--out', out]);
-    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
     expect(existsSync(out)).toBe(true);
     expect(r.json).toMatchObject({ cases: good.length });
   }, 300_000);

@@ -9,6 +9,7 @@ import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { parseShard } from './maps';
 import { DEFAULT_IG_RULE } from '../../core/saliency/quadrature';
+import { runCli } from '../testing/runCli';
 
 let root: string;
 let modelDir: string;
@@ -16,18 +17,7 @@ let model: tf.LayersModel;
 const manifest = { id: 'tiny-s1', architecture: 'tiny', family: 'tiny', input: { height: 16, width: 16, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } };
 
 /** Runs the CLI in this process; returns the exit code and the JSON it printed. */
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {} };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'heatcheck-maps-'));

@@ -4,24 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../main';
 import { writeNpy } from '../../core/io/npy';
+import { runCli } from '../testing/runCli';
 
 const FX = path.join(__dirname, '..', '..', 'core', 'metrics', 'fixtures');
 const f = (n: string) => path.join(FX, n);
 // Reference values from scripts/reference_metrics.py (scikit-learn / scikit-image on the same files).
 const ref = JSON.parse(readFileSync(f('reference.json'), 'utf8')).cli;
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {} };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('heatcheck metric (float32 and big-endian float64 .npy written by NumPy)', () => {
   it('ssim, default data range and --data-range 1', async () => {

@@ -9,6 +9,7 @@ import { folderMapStore } from './evaluate';
 import { studyModel, TfMapSource } from '../../core/trust/tfMapSource';
 import { createTrustSession, type TrustCase } from '../../worker/api/trustSession';
 import type { TrustReport } from '../../core/trust/report';
+import { runCli } from '../testing/runCli';
 
 /**
  * [one-report] on the demo study: 8 phantoms (seed 2022), the four demo models of public/models,
@@ -24,19 +25,7 @@ const METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
 const PARAMS = { ig: { steps: 2 }, sg: { samples: 2 }, sig: { samples: 2, steps: 2 }, xrai: { steps: 2 } };
 let root: string;
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
-  let out = '';
-  let err = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {}, err };
-  } finally {
-    spy.mockRestore();
-    spyErr.mockRestore();
-  }
-}
+const cli = runCli;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'heatcheck-one-report-'));

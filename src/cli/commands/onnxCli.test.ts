@@ -9,6 +9,7 @@ import { preprocessImage } from '../../core/model/preprocess';
 import { validateManifest } from '../../core/model/manifest';
 import { createOnnxProbe } from '../../core/model/onnx/probe';
 import { makeOnnxFixtures, loadFixtureModel, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
+import { runCli } from '../testing/runCli';
 
 // The CLI on a folder holding only model.onnx (the small all-ops net of scripts/onnx_fixtures.py,
 // proven equal to PyTorch in src/core/model/onnx/onnx.test.ts), and on a folder with model.onnx
@@ -17,17 +18,7 @@ let fx: OnnxFixture;
 let onlyOnnx: string;
 let withData: string;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 beforeAll(async () => {
   fx = makeOnnxFixtures(['small']).get('small')!;

@@ -5,19 +5,9 @@ import path from 'node:path';
 import { main } from '../main';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { fixturePath, manifest } from '../../core/segmentation/fixtures.testutil';
+import { runCli } from '../testing/runCli';
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {} };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 // Reference counts and labels: skimage.segmentation.felzenszwalb via scripts/skimage_fixtures.py.
 describe('heatcheck segment', () => {

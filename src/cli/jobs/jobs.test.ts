@@ -6,6 +6,7 @@ import path from 'node:path';
 import { main } from '../main';
 import { shardJobs } from '../plan/plan';
 import { byCostDescending } from './pool';
+import { runCli } from '../testing/runCli';
 
 /** The demo models shipped with the app: real networks, small enough for a unit test. */
 const MODELS = path.resolve('public/models');
@@ -15,19 +16,7 @@ const INCEPTION = path.join(MODELS, 'inception-compact-s1');
 let root: string;
 let study: string;
 
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
-  let out = '';
-  let err = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const espy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(args);
-    return { code, json: out.trim() ? JSON.parse(out) : {}, err };
-  } finally {
-    spy.mockRestore();
-    espy.mockRestore();
-  }
-}
+const cli = runCli;
 
 /** Every .npy under a folder, by relative path. */
 function npyFiles(dir: string): Map<string, Buffer> {
