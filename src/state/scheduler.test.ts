@@ -56,4 +56,26 @@ describe('JobScheduler', () => {
     await finish('j0', 'map');
     expect(heard).toBe('map');
   });
+
+  it('a request for a key whose job is being cancelled starts a fresh job, and hears its result', async () => {
+    // The real worker answers a cancel later (a message round trip): model a cancel that is only recorded.
+    const pending = new Map<string, (r: JobReply<string>) => void>();
+    const started: string[] = [];
+    let n = 0;
+    const s = new JobScheduler({ newJobId: () => `j${n++}`, cancel: () => {} });
+    const job = (key: string) => ({ key, run: (jobId: string) => new Promise<JobReply<string>>((res) => { started.push(`${key}@${jobId}`); pending.set(jobId, res); }) });
+    const heard: string[] = [];
+    s.request('compare-1', job('m'), { onDone: (r) => heard.push(`old ${r.ok ? r.value : r.code}`) });
+    expect(started).toEqual(['m@j0']);
+    s.cancelOwner('compare-1');
+    s.request('compare-2', job('m'), { onDone: (r) => heard.push(`new ${r.ok ? r.value : r.code}`) });
+    // the cancelled job answers CANCELLED; the new request is not told so, and runs as a job of its own
+    pending.get('j0')!({ ok: false, code: 'CANCELLED', message: 'cancelled' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toEqual(['m@j0', 'm@j1']);
+    pending.get('j1')!({ ok: true, value: 'map' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(heard).toEqual(['old CANCELLED', 'new map']);
+    expect(s.size()).toBe(0);
+  });
 });

@@ -61,8 +61,10 @@ export class JobScheduler {
       e.listeners = e.listeners.filter((x) => x.owner !== owner);
       for (const x of mine) x.l.onDone({ ok: false, code: 'CANCELLED', message: 'cancelled' });
       if (e.listeners.length) continue;
+      // Out of the table at once: a later request for the same key starts a fresh job instead of
+      // joining one that is being cancelled (the worker answers a cancel asynchronously).
+      this.entries.delete(key);
       if (e.running && e.jobId) void this.deps.cancel(e.jobId);
-      else this.entries.delete(key);
     }
   }
 
@@ -96,7 +98,7 @@ export class JobScheduler {
         } catch (err) {
           r = { ok: false, code: (err as { code?: string }).code ?? 'FAILED', message: err instanceof Error ? err.message : String(err) };
         }
-        this.entries.delete(e.spec.key);
+        if (this.entries.get(e.spec.key) === e) this.entries.delete(e.spec.key);
         for (const x of e.listeners) x.l.onDone(r);
       }
     } finally {
