@@ -101,10 +101,17 @@ describe('heatcheck on a folder holding only model.onnx', () => {
     const r = await cli(['evaluate', '--study', path.join(fx.dir, 'study'), '--models', onlyOnnx, '--out', report, '--preset', 'quick', '--methods', 'grad,gradcam', '--cases', '4', '--randomization-steps', '2', '--randomization-cases', '2', '--resamples', '50']);
     expect(r.code, r.err.slice(-2000)).toBe(0);
     const j = JSON.parse(readFileSync(report, 'utf8'));
-    // Six weighted nodes (fc, up, c3, dw, c2, c1); two steps visited, ending fully randomized.
-    expect(j.parameters.randomization.plan['only-onnx'].total).toBe(6);
-    expect(j.parameters.randomization.plan['only-onnx'].visited.map((v: { step: number }) => v.step)).toEqual([2, 5]);
-    expect(j.counts.randomizedMapsComputed).toBe(8);
-    for (const m of ['grad', 'gradcam']) expect(typeof j.criteria[m].randomization.value).toBe('number');
+    // Six weighted nodes (fc, up, c3, dw, c2, c1) in the cascade; two steps visited, ending fully randomized.
+    const model = (j.models as Array<{ id: string; cascade: Array<{ step: number; block: string }> | { unavailable: string } }>).find((m) => m.id === 'only-onnx')!;
+    expect(Array.isArray(model.cascade)).toBe(true);
+    expect((model.cascade as Array<{ step: number }>).length).toBe(6);
+    for (const m of ['grad', 'gradcam']) {
+      const cell = j.cells[m].randomization as { state: string; value: number | null; units: Array<{ value: number | null; details: { curve: Array<{ step: string }> } }> };
+      expect(cell.state).not.toBe('n/a');
+      expect(typeof cell.value).toBe('number');
+      const curve = cell.units[0].details.curve;
+      expect(curve.length).toBe(2);
+      expect(curve[1].step).toContain('fully randomized');
+    }
   });
 });
