@@ -2,6 +2,7 @@ import type { ModelFiles } from './load';
 import { ModelError, type ModelManifest } from './manifest';
 import { findOnnxFile, readOnnxFolder } from './onnx/folder';
 import { TopologyError, describeOutput, gradcamCandidates, readTopology, type GradcamCandidate, type Shape } from './topology';
+import { chooseExplainedClass } from './explainedClass';
 
 /**
  * The one model-folder reader of the browser import and the CLI. It takes the folder's files as a
@@ -249,29 +250,7 @@ export function readModelFolder(entries: Map<string, FolderEntry> | Record<strin
   const classes = out?.classes ?? null;
 
   // The class explained.
-  let index: number | null;
-  let classSource: FieldSource;
-  if (opts.classIndex !== undefined) {
-    if (!Number.isInteger(opts.classIndex) || opts.classIndex < 0 || (classes !== null && opts.classIndex >= classes)) {
-      throw new ModelError('USAGE_BAD_CLASS', `${mjLabel}: class ${opts.classIndex} does not exist; the output has ${classes ?? 'an unknown number of'} class(es), numbered from 0`);
-    }
-    index = opts.classIndex;
-    classSource = 'option';
-  } else if (man?.output && Number.isInteger(man.output.index)) {
-    index = man.output.index;
-    classSource = 'manifest';
-  } else if (classes === null || classes <= 1) {
-    index = 0;
-    classSource = classes === null ? 'default' : 'inferred';
-  } else if (kind === 'sigmoid') {
-    // Several independent sigmoid units (multi-label): no "predicted class" among them; the first, stated.
-    index = 0;
-    classSource = 'default';
-    warnings.push(`the output has ${classes} sigmoid units (multi-label); unit 0 is explained unless a class is chosen`);
-  } else {
-    index = null;
-    classSource = 'predicted';
-  }
+  const { index, source: classSource } = chooseExplainedClass(opts.classIndex, man?.output?.index, classes, kind, mjLabel, warnings);
 
   // Grad-CAM layer.
   let gradcamLayer: string | null = defaultLayer;

@@ -2,6 +2,7 @@ import { ModelError, inputRangeOf, type ModelManifest } from '../manifest';
 import type { FieldSource, ModelFolder, ModelFolderInfo } from '../modelFolder';
 import { importOnnx } from './graph';
 import { onnxGradcamCandidates, onnxTargetValue } from './probe';
+import { chooseExplainedClass } from '../explainedClass';
 
 /**
  * The model-folder reader's ONNX branch (called by readModelFolder when the files hold a .onnx
@@ -73,28 +74,7 @@ export function readOnnxFolder(
     const outShape = graph.proto.outputs[0]?.shape;
     const classes = outShape && outShape.length >= 2 && outShape[outShape.length - 1] ? outShape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1) : null;
 
-    let index: number | null;
-    let classSource: FieldSource;
-    if (opts.classIndex !== undefined) {
-      if (!Number.isInteger(opts.classIndex) || opts.classIndex < 0 || (classes !== null && opts.classIndex >= classes)) {
-        throw new ModelError('USAGE_BAD_CLASS', `${label}: class ${opts.classIndex} does not exist; the output has ${classes ?? 'an unknown number of'} class(es), numbered from 0`);
-      }
-      index = opts.classIndex;
-      classSource = 'option';
-    } else if (man?.output && Number.isInteger(man.output.index)) {
-      index = man.output.index;
-      classSource = 'manifest';
-    } else if (classes === null || classes <= 1) {
-      index = 0;
-      classSource = classes === null ? 'default' : 'inferred';
-    } else if (kind === 'sigmoid') {
-      index = 0;
-      classSource = 'default';
-      warnings.push(`the output has ${classes} sigmoid units (multi-label); unit 0 is explained unless a class is chosen`);
-    } else {
-      index = null;
-      classSource = 'predicted';
-    }
+    const { index, source: classSource } = chooseExplainedClass(opts.classIndex, man?.output?.index, classes, kind, label, warnings);
 
     const target = (() => {
       try { return onnxTargetValue(graph, kind, label); } catch { return graph.outputNames[0]; }
