@@ -16,12 +16,13 @@
  *    on a single-node Slurm vs --jobs 2, submission to the last task's end: the scheduler's overhead.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shardJobs, type MapJob, type MapPlan } from '../src/cli/plan/plan';
 import { slurmUnavailable, startLocalSlurm, waitForJobs } from '../scripts/slurm/localSlurm';
+import { npyFiles } from '../src/cli/testing/npyFiles';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CASES = Number(process.env.BENCH_SCALE_CASES ?? 20);
@@ -42,18 +43,6 @@ function heatcheck(args: string[], env: NodeJS.ProcessEnv = process.env): { seco
   return { seconds, cpu, json: JSON.parse(r.stdout) };
 }
 
-function npyBytes(dir: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
-      else if (e.name.endsWith('.npy')) m.set(r, readFileSync(path.join(dir, r)));
-    }
-  };
-  walk('');
-  return m;
-}
 
 const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
 
@@ -68,8 +57,8 @@ try {
   // 1. --jobs 1 vs --jobs 2
   const one = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j1'), '--jobs', '1']);
   const two = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
-  const a = npyBytes(path.join(tmp, 'j1'));
-  const b = npyBytes(path.join(tmp, 'j2'));
+  const a = npyFiles(path.join(tmp, 'j1'));
+  const b = npyFiles(path.join(tmp, 'j2'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
   const load = (await import('node:os')).loadavg()[0];
   console.log(`\n(load average when done: ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores: above the core count, other processes take a share and --jobs cannot show its speed-up)`);

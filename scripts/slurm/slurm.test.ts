@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main';
 import { jobState, slurmUnavailable, startLocalSlurm, waitForJobs, type LocalSlurm } from './localSlurm';
 import { runCli } from '../../src/cli/testing/runCli';
+import { npyFiles } from '../../src/cli/testing/npyFiles';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -26,18 +27,6 @@ let startError: Error | null = null;
 
 const cli = runCli;
 
-function npyFiles(dir: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
-      else if (e.name.endsWith('.npy')) m.set(r, readFileSync(path.join(dir, r)));
-    }
-  };
-  walk('');
-  return m;
-}
 
 /** The report's findings: everything but when, how long and where. */
 function findings(file: string): Record<string, unknown> {

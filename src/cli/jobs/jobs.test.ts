@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../main';
 import { shardJobs } from '../plan/plan';
 import { byCostDescending } from './pool';
 import { runCli } from '../testing/runCli';
+import { npyFiles } from '../testing/npyFiles';
 
 /** The demo models shipped with the app: real networks, small enough for a unit test. */
 const MODELS = path.resolve('public/models');
@@ -18,19 +19,6 @@ let study: string;
 
 const cli = runCli;
 
-/** Every .npy under a folder, by relative path. */
-function npyFiles(dir: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
-      else if (e.name.endsWith('.npy')) m.set(r, readFileSync(path.join(dir, r)));
-    }
-  };
-  walk('');
-  return m;
-}
 
 const index = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')).maps as Array<Record<string, unknown>>).map(({ ms: _ms, ...rest }) => rest);
 
