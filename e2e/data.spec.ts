@@ -1,22 +1,14 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import type { Browser, Page } from '@playwright/test';
-import { test, expect, openApp } from './fixtures';
+import { test, expect, openApp, fixtureFolder } from './fixtures';
 import { generatePhantomCase } from '../src/core/phantom';
 import { pixelHash } from '../src/core/study/hash';
 import { TS, writeDicom, encodeJ2k } from '../src/core/study/importers/testing/dicomFixtures';
 
 /** Fixtures made here: phantom PNGs in MURA's layout, a JPEG 2000 DICOM, a truncated file. Never patient data. */
-const root = mkdtempSync(path.join(tmpdir(), 'heatcheck-e2e-data-'));
-test.afterAll(() => rmSync(root, { recursive: true, force: true }));
-const put = (rel: string, data: Uint8Array | string) => {
-  const f = path.join(root, rel);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, data);
-  return f;
-};
+const { root, put } = fixtureFolder('data');
 
 const MURA: Array<[string, 0 | 1, string]> = [
   ['XR_WRIST/patient00001/study1_positive/image1.png', 1, 'WRIST'],

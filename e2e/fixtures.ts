@@ -1,4 +1,7 @@
 import { test as base, expect, type Page } from '@playwright/test';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /**
  * Every e2e test records console errors and every request; a test fails when the page logs an
@@ -74,4 +77,22 @@ export async function firstAbnormalDemoImageHash(page: Page): Promise<string> {
     return imageHash;
   }, { timeout: 120_000 }).not.toBe('');
   return imageHash;
+}
+
+/**
+ * A temporary folder for the files a spec makes (removed after the spec's tests) and `put`, which
+ * writes one file under it, making its folders, and returns its path. Call at a spec's top level.
+ */
+export function fixtureFolder(name: string): { root: string; put(rel: string, data: Uint8Array | string): string } {
+  const root = mkdtempSync(path.join(tmpdir(), `heatcheck-e2e-${name}-`));
+  test.afterAll(() => rmSync(root, { recursive: true, force: true }));
+  return {
+    root,
+    put(rel, data) {
+      const f = path.join(root, rel);
+      mkdirSync(path.dirname(f), { recursive: true });
+      writeFileSync(f, data);
+      return f;
+    },
+  };
 }

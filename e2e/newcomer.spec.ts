@@ -1,10 +1,7 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { test, expect, openApp } from './fixtures';
+import { test, expect, openApp, fixtureFolder } from './fixtures';
 import { generatePhantomCase } from '../src/core/phantom';
 
 /**
@@ -13,14 +10,7 @@ import { generatePhantomCase } from '../src/core/phantom';
  * path relies on: the measured default backend, edits that survive an unload in the same turn,
  * the Content-Security-Policy, the sticky colorbar, the keyboard, and axe.
  */
-const root = mkdtempSync(path.join(tmpdir(), 'heatcheck-e2e-newcomer-'));
-test.afterAll(() => rmSync(root, { recursive: true, force: true }));
-const put = (rel: string, data: Uint8Array | string) => {
-  const f = path.join(root, rel);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, data);
-  return f;
-};
+const { root, put } = fixtureFolder('newcomer');
 const phantomPng = (seed: number, i: number, size = 96) => encodePng({ width: size, height: size, data: generatePhantomCase(seed, i, { size }).image, channels: 1, depth: 8 });
 
 type B = { id: string; x0: number; y0: number; x1: number; y1: number };

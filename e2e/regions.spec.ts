@@ -1,21 +1,13 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import { test, expect, openApp } from './fixtures';
+import { test, expect, openApp, fixtureFolder } from './fixtures';
 import { generatePhantomCase } from '../src/core/phantom';
 import { parseViaCsv } from '../src/core/annotation/formats';
 import { studyReaderAgreement } from '../src/core/annotation';
 
 /** Two phantom PNGs and two readers' VIA CSVs (boxes and a polygon), made here. */
-const root = mkdtempSync(path.join(tmpdir(), 'heatcheck-e2e-regions-'));
-test.afterAll(() => rmSync(root, { recursive: true, force: true }));
-const put = (rel: string, data: Uint8Array | string) => {
-  const f = path.join(root, rel);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, data);
-  return f;
-};
+const { root, put } = fixtureFolder('regions');
 const q = (v: unknown) => `"${JSON.stringify(v).replace(/"/g, '""')}"`;
 const HEADER = 'filename,file_size,file_attributes,region_count,region_id,region_shape_attributes,region_attributes';
 const READER_A = [HEADER,
