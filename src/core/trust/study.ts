@@ -118,6 +118,8 @@ export interface StudyHooks {
   partial?(r: TrustReport): void;
   partialEveryMs?: number;
   now?(): number;
+  /** Tasks in flight at once (default 1): the dashboard asks for as many maps as its pool of workers runs. */
+  concurrency?: number;
 }
 
 type Task =
@@ -154,7 +156,7 @@ export class TrustStudy {
   private readonly logits = new Map<string, number>(); // case|model
   private readonly probabilities = new Map<string, number>(); // case|model
   private readonly maps = new Map<string, Plane>(); // case|model|method|step
-  private readonly warnings = new Map<string, string[]>(); // case|model|method
+  private readonly warnings = new Map<string, { order: number; messages: string[] }>(); // case|model|method|step -> the task's place in the plan
   private readonly cascades = new Map<string, Array<{ step: number; block: string }> | { unavailable: string }>();
   private readonly failed = new Map<string, string>(); // model -> reason
   private readonly perCaseCache = new Map<string, PerCaseValue | { skip: string }>(); // criterion|unit|method|case
@@ -245,11 +247,14 @@ export class TrustStudy {
     let doneW = 0;
     let compW = 0;
     let compMs = 0;
+    let finished = 0;
     let lastPartial = now();
-    for (const [i, t] of tasks.entries()) {
-      await hooks.checkpoint?.();
+    const one = async (i: number, t: Task): Promise<void> => {
       doneW += t.weight;
-      if (this.failed.has(t.model) || this.known(t)) continue;
+      if (this.failed.has(t.model) || this.known(t)) {
+        finished++;
+        return;
+      }
       const started = now();
       let computed = false;
       try {
@@ -262,7 +267,7 @@ export class TrustStudy {
         } else {
           const a = await this.source.map({ caseId: t.caseId, modelId: t.model, method: t.method, preset: this.settings.preset, parameters: this.params(t.method), seed: this.settings.seed, seeded: isSeeded(METHOD_CATALOG[t.method] ?? {}), step: t.step, reinitSeed: this.settings.randomization.seed ?? 0 });
           this.maps.set(k(t.caseId, t.model, t.method, t.step), a.map);
-          if (a.warnings?.length) this.warnings.set(k(t.caseId, t.model, t.method), [...(this.warnings.get(k(t.caseId, t.model, t.method)) ?? []), ...a.warnings]);
+          if (a.warnings?.length) this.warnings.set(k(t.caseId, t.model, t.method, t.step), { order: i, messages: a.warnings });
           if (a.backend) this.backend = a.backend;
           if (a.cached) this.counts.mapsCached++;
           else {
@@ -275,19 +280,21 @@ export class TrustStudy {
         const code = (e as { code?: string }).code;
         if (code === 'CANCELLED' || code === 'NOT_FOUND_IMAGE') throw e;
         this.failed.set(t.model, (e as Error).message);
-        continue;
+        finished++;
+        return;
       }
       if (computed) {
         compW += t.weight;
         compMs += now() - started;
       }
+      finished++;
       const phase = t.kind === 'predict' ? 'classifier' : t.step === null ? 'maps' : 'randomization';
       hooks.progress?.({
-        done: i + 1,
+        done: finished,
         total: tasks.length,
         computed: this.counts.mapsComputed,
         cached: this.counts.mapsCached,
-        etaMs: compW > 0 ? (compMs / compW) * (total - doneW) : null,
+        etaMs: compW > 0 ? (compMs / compW) * (total - doneW) / Math.max(1, hooks.concurrency ?? 1) : null,
         phase,
         message: t.kind === 'predict' ? `classifier: ${t.model} on ${t.caseId}` : `${phase}: ${t.method} on ${t.model}, ${t.caseId}${t.step !== null ? `, cascade step ${t.step}` : ''}`,
       });
@@ -295,7 +302,26 @@ export class TrustStudy {
         lastPartial = now();
         hooks.partial(this.report());
       }
-    }
+    };
+    // Tasks start in plan order, at most `concurrency` at a time; every answer is stored under its
+    // own key, so the report does not depend on the order answers arrive in.
+    let nextTask = 0;
+    let stop: unknown = null;
+    const lane = async (): Promise<void> => {
+      while (stop === null && nextTask < tasks.length) {
+        const i = nextTask++;
+        try {
+          await hooks.checkpoint?.();
+          if (stop !== null) return;
+          await one(i, tasks[i]);
+        } catch (e) {
+          stop ??= e;
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.floor(hooks.concurrency ?? 1)) }, lane));
+    if (stop !== null) throw stop;
     this.complete = true;
     this.wallMs = now() - t0;
     return this.report();
@@ -441,7 +467,7 @@ export class TrustStudy {
     const withValue = us.filter((u) => u.value !== null);
     const kind = def.unit === 'model' ? 'models' : 'model pairs';
     const warnings = new Set<string>();
-    for (const u of us) for (const c of u.perCase) for (const m of u.models) for (const w of this.warnings.get(k(c.caseId, m, method)) ?? []) warnings.add(`${c.caseId} / ${m}: ${w}`);
+    for (const u of us) for (const c of u.perCase) for (const m of u.models) for (const w of this.mapWarnings(c.caseId, m, method)) warnings.add(`${c.caseId} / ${m}: ${w}`);
     return {
       criterion: def.id,
       method,
@@ -452,6 +478,12 @@ export class TrustStudy {
       units: us,
       warnings: [...warnings],
     };
+  }
+
+  /** Warnings of the maps of (case, model, method), trained and randomized, in plan order. */
+  private mapWarnings(caseId: string, model: string, method: string): string[] {
+    const prefix = k(caseId, model, method) + '\u0000';
+    return [...this.warnings].filter(([key]) => key.startsWith(prefix)).sort((a, b) => a[1].order - b[1].order).flatMap(([, w]) => w.messages);
   }
 
   private pooled() {

@@ -4,8 +4,8 @@ import { useStudy, studyStore } from '../../state/study';
 import { useAnnotations, annotationsStore } from '../../state/annotations';
 import { compareStore, EXTRA_METHODS, loadModels, METHOD_LABELS, SEED_METHODS, trustStore, useCompare, useTrust, finishedReaders } from '../../state/trust';
 import type { ComputeMapResult } from '../../worker/api/saliency';
-import { compute, newJobId, progressProxy } from '../../worker/client';
-import { appScheduler, mapJobKey } from '../../state/scheduler';
+import { newJobId } from '../../worker/client';
+import { appScheduler, mapJob } from '../../state/scheduler';
 import { consensusFromRegions } from '../../core/annotation';
 import { isPolygon } from '../../core/study/types';
 import { EmptyState } from '../common/EmptyState';
@@ -87,8 +87,9 @@ export function ComparePage() {
 
   const modelIds = useMemo(() => (models ?? []).map((m) => m.id).filter((id) => !shownModels || shownModels.includes(id)), [models, shownModels]);
 
-  // ask the store's scheduler for the maps (cached in the worker's results store), cheap methods
-  // first; leaving the case or the page withdraws what is still queued
+  // ask the store's scheduler for the maps (spread over the pool of compute workers, cached in
+  // IndexedDB), cheap methods first; leaving the case or the page withdraws what is still queued
+  // and cancels what is running
   useEffect(() => {
     if (!theCase || !modelIds.length) return;
     const owner = newJobId('compare');
@@ -104,7 +105,7 @@ export function ComparePage() {
         const k = pkey(t.method, t.model);
         const request = { imageHash: theCase.imageHash, modelId: t.model, method: t.method, preset, seed: 0, includeRaw: true };
         const what = `${METHOD_LABELS[t.method] ?? t.method} on ${t.model}`;
-        scheduler.request<ComputeMapResult>(owner, { key: mapJobKey(request), priority: 1, run: (jobId, onP) => compute().computeMap(jobId, request, progressProxy(onP)) }, {
+        scheduler.request<ComputeMapResult>(owner, mapJob(request, 1), {
           onStart: () => {
             if (me.stop) return;
             setPanels((p) => ({ ...p, [k]: { result: null, state: 'computing' } }));

@@ -30,6 +30,14 @@ export function completenessText(r: Pick<ComputeMapResult, 'steps' | 'completene
   return steps + err;
 }
 
+/** FNV-1a (32 bit) over the map's float32 bytes: equal digests for bit-equal maps (e2e compares panels by it). */
+export function mapDigest(map: Float32Array): string {
+  const b = new Uint8Array(map.buffer, map.byteOffset, map.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193) >>> 0;
+  return `${h.toString(16).padStart(8, '0')}:${map.length}`;
+}
+
 /** One map over the image: a canvas drawn with the shared view; wheel zooms, drag pans (all panels follow). */
 export function HeatmapPanel(p: PanelProps) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -74,9 +82,10 @@ export function HeatmapPanel(p: PanelProps) {
   });
 
   const r = p.result;
+  const digest = useMemo(() => (r ? mapDigest(r.map) : undefined), [r]);
   const title = `${p.methodLabel} · ${p.model}`;
   return (
-    <figure className="cmp-panel" data-testid="compare-panel" data-method={p.method} data-model={p.model} data-state={p.state}>
+    <figure className="cmp-panel" data-testid="compare-panel" data-method={p.method} data-model={p.model} data-state={p.state} data-map-digest={digest}>
       <canvas
         ref={ref}
         width={PANEL_SIZE * dpr}

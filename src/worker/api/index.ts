@@ -25,6 +25,7 @@ export const computeApi = {
   importModel: models.importModel,
   inspectModel: models.inspectModel,
   deleteModel: models.deleteModel,
+  limitModels: models.limitModels,
   evaluateTrust: trust.evaluateTrust,
   updateTrustReaders: trust.updateTrustReaders,
   currentTrustReport: trust.currentTrustReport,

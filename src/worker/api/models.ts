@@ -10,7 +10,7 @@ import { reply, type Reply } from '../jobs';
 import { readChosenFiles, type ImportFile } from './modelImport';
 import type { ModelFolderInfo } from '../../core/model/modelFolder';
 import { activeBackend } from './backend';
-import { setModelSource } from './saliency';
+import { dropProbes, setModelSource } from './saliency';
 
 /**
  * Models in the worker: the demo models served by the app (models/index.json, models/<id>/...)
@@ -89,12 +89,39 @@ async function loadImported(rec: ModelRecord): Promise<LoadedModel> {
   return loadModelFromFiles({ source: `imported model "${rec.manifest.name ?? rec.id}"`, modelJson: rec.modelJson, shards, manifest: rec.manifest });
 }
 
+/** Built models by id, least recently used first (a Map keeps insertion order; a use moves an id last). */
 const cache = new Map<string, Promise<LoadedModel>>();
+let modelLimit = Infinity;
+
+/**
+ * Keeps at most `n` models built in this worker: the least recently used is disposed (with its
+ * probes) before another is built. Only for the pool's own workers, which run one job at a time,
+ * so a model is never disposed under a running job; the app's first worker keeps every model.
+ */
+export function limitModels(n: number): void {
+  modelLimit = Math.max(1, Math.floor(n));
+}
+
+function evictFor(id: string): void {
+  for (const [old, p] of cache) {
+    if (cache.size < modelLimit) return;
+    if (old === id) continue;
+    cache.delete(old);
+    void p.then((m) => {
+      dropProbes(old);
+      m.model.dispose();
+    }, () => {});
+  }
+}
 
 /** The built model by id (demo or imported), cached. Throws ModelError NOT_FOUND_MODEL for an unknown id. */
 export function getLoadedModel(id: string): Promise<LoadedModel> {
   let p = cache.get(id);
-  if (!p) {
+  if (p) {
+    cache.delete(id);
+    cache.set(id, p);
+  } else {
+    evictFor(id);
     p = (async () => {
       await activeBackend();
       const db = await openDatabase();

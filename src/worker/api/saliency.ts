@@ -117,6 +117,16 @@ export function setModelSource(source: ModelSource): void {
   }
 }
 
+/** Disposes the probes (and randomized copies) of a model that its worker lets go of. */
+export function dropProbes(modelId: string): void {
+  for (let i = probes.length - 1; i >= 0; i--) {
+    if (!probes[i].key.startsWith(`${modelId}|`)) continue;
+    const [old] = probes.splice(i, 1);
+    old.probe.dispose();
+    if (old.owned) old.model.dispose();
+  }
+}
+
 interface ProbeEntry { key: string; probe: TfProbe; model: AnyTfModel; owned: boolean }
 const probes: ProbeEntry[] = [];
 const KEEP_PROBES = 3;
