@@ -5,13 +5,16 @@ import type { ColormapName } from './colormapName';
 import { METHOD_CATALOG, methodIds } from '../core/saliency/catalog';
 import type { JobReply } from './scheduler';
 import type { TrustCase, TrustConfig, TrustProgress, TrustReport } from '../worker/api/trustSession';
+import type { SessionMapAnswer, SessionMapRequest } from '../worker/api/trust';
+import type { ComputeMapResult } from '../worker/api/saliency';
 import type { ModelSummary } from '../worker/api/models';
 
 /**
  * Two slices: `trust` (the evaluation: settings, progress, the report, live updates from readers'
  * edits) and `compare` (the Compare page's view: shared zoom/pan, opacity, colormap, threshold,
- * overlays). The evaluation runs in the worker (src/worker/api/trust.ts); this store only sends
- * requests, keeps the latest report and forwards annotation changes of evaluated cases.
+ * overlays). The evaluation is scored in the worker (src/worker/api/trust.ts) and its maps are jobs
+ * of the app's scheduler over the pool of compute workers; this store sends requests, keeps the
+ * latest report and forwards annotation changes of evaluated cases.
  */
 
 /** The seed study's six methods (the catalog's default set). */
@@ -192,15 +195,20 @@ export async function startEvaluation(): Promise<void> {
     const onPartial = Comlink.proxy((r: TrustReport) => {
       if (trustStore.getState().jobId === jobId) trustStore.setState({ report: r });
     });
-    // the evaluation is one job of the app's queue (after Compare's interactive maps)
-    const { appScheduler } = await import('./scheduler');
+    // The session scores in the app's worker; each map it needs is one job of the app's queue
+    // (after Compare's interactive maps), spread over the pool of compute workers.
+    const { appScheduler, mapJob } = await import('./scheduler');
     const scheduler = await appScheduler();
-    const res = await new Promise<JobReply<TrustReport>>((resolve) => {
-      scheduler.request<TrustReport>(jobId, { key: `trust-evaluation|${jobId}`, priority: 20, run: (workerJob) => {
-        trustStore.setState({ workerJobId: workerJob });
-        return compute().evaluateTrust(workerJob, { config, cases }, onProgress as never, onPartial);
-      } }, { onDone: resolve });
-    });
+    const remoteMap = Comlink.proxy((q: SessionMapRequest) => new Promise<JobReply<SessionMapAnswer>>((resolve) => {
+      const request = { imageHash: q.imageHash, modelId: q.modelId, method: q.method, preset: q.preset, params: q.params, seed: q.seed, randomizationStep: q.randomizationStep, includeRaw: q.randomizationStep === null };
+      scheduler.request<ComputeMapResult>(jobId, mapJob(request, 20), {
+        onDone: (r) => resolve(r.ok ? { ok: true, value: { map: r.value.map, width: r.value.width, height: r.value.height, ms: r.value.ms, cached: r.value.cached, backend: r.value.backend, ...(r.value.warnings ? { warnings: r.value.warnings } : {}) } } : r),
+      });
+    }));
+    const workerJob = newJobId('trust-session');
+    trustStore.setState({ workerJobId: workerJob });
+    // one map in flight beyond the pool's lanes keeps every lane busy while an answer travels
+    const res: JobReply<TrustReport> = await compute().evaluateTrust(workerJob, { config, cases, concurrency: scheduler.laneCount() + 1 }, onProgress as never, onPartial, remoteMap);
     if (trustStore.getState().jobId !== jobId) return;
     if (res.ok) {
       trustStore.setState({ status: 'done', report: res.value });
@@ -216,7 +224,10 @@ export async function cancelEvaluation(): Promise<void> {
   const id = trustStore.getState().jobId;
   if (!id || trustStore.getState().status !== 'running') return;
   const { appScheduler } = await import('./scheduler');
+  const { compute } = await import('../worker/client');
   (await appScheduler()).cancelOwner(id);
+  const session = trustStore.getState().workerJobId;
+  if (session) await compute().cancel(session);
 }
 
 /** Forwards readers' edits of evaluated cases to the worker (debounced per case); the report follows. */

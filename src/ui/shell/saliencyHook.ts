@@ -1,4 +1,5 @@
 import { compute, newJobId } from '../../worker/client';
+import { appPool } from '../../state/scheduler';
 import type { ComputeMapRequest } from '../../worker/api/saliency';
 import type { ImportInputFile } from '../../core/study/importers/batch';
 
@@ -18,4 +19,10 @@ window.__heatcheck = {
   probeTiming: (modelId: string, reps?: number, batch?: number) => compute().probeTiming(modelId, reps, batch),
   // The import's own decoder in the worker (the Data page calls the same): e2e compares it with Node's.
   decodeImportBatch: (files: ImportInputFile[]) => compute().decodeImportBatch(files),
+  // The pool of compute workers: its size and why, jobs started per worker, jobs dropped or
+  // cancelled, and the keys queued or running (e2e checks that leaving a case withdraws its maps).
+  pool: async () => {
+    const { scheduler, pool } = await appPool();
+    return { ...pool, ...scheduler.stats(), keys: scheduler.keys() };
+  },
 };

@@ -2,6 +2,9 @@
  * Worker API of the in-app trust evaluation. The session (a TrustStudy, trustSession.ts) lives
  * here, in the worker, between calls: `evaluateTrust` runs it with progress, partial reports and
  * cancellation; `updateTrustReaders` feeds a reader's edit to it and answers with the new report.
+ * The session scores in one place (here); its maps are one job per map key, asked of the main
+ * thread's scheduler (`remoteMap`) that spreads them over the pool of workers, or computed here
+ * when no remote source is given.
  */
 import { openDatabase } from '../../storage/db';
 import { cascadeSteps } from '../../core/model/randomization';
@@ -11,16 +14,27 @@ import { computeMapUnwrapped } from './saliency';
 import { getLoadedModel, predictUnwrapped } from './models';
 import { asLayersModel } from '../../core/model/createProbe';
 import type { TrustStudy } from '../../core/trust/study';
-import { createTrustSession, type TrustCase, type TrustConfig, type TrustProgress, type TrustReport } from './trustSession';
+import { createTrustSession, type SessionMapRequest, type TrustCase, type TrustConfig, type TrustProgress, type TrustReport } from './trustSession';
 
-export type { TrustCase, TrustConfig, TrustProgress, TrustReport } from './trustSession';
+export type { SessionMapRequest, TrustCase, TrustConfig, TrustProgress, TrustReport } from './trustSession';
 
 let session: TrustStudy | null = null;
 
 export interface EvaluateTrustRequest {
   config: TrustConfig;
   cases: TrustCase[];
+  /** Maps in flight at once when they come from `remoteMap` (the pool's size). Default 1. */
+  concurrency?: number;
 }
+
+/** A map as the study reads it. */
+export type SessionMapAnswer = { map: Float32Array; width: number; height: number; ms: number; cached: boolean; backend: string; warnings?: string[] };
+
+/**
+ * Where the session's maps come from when they are not computed here: the main thread's scheduler,
+ * which spreads them over the pool of compute workers. Answers a Reply (errors keep their code).
+ */
+export type RemoteMapSource = (request: SessionMapRequest) => Promise<Reply<SessionMapAnswer>>;
 
 /** Runs the evaluation. onProgress gets {done, total, message} plus the study's fields; onPartial a report so far, at most once a second. */
 export function evaluateTrust(
@@ -28,12 +42,18 @@ export function evaluateTrust(
   request: EvaluateTrustRequest,
   onProgress?: (p: TrustProgress) => void,
   onPartial?: (r: TrustReport) => void,
+  remoteMap?: RemoteMapSource,
 ): Promise<Reply<TrustReport>> {
   return reply(async () => {
     const job = makeJobContext(jobId, onProgress as ProgressFn | undefined);
     const db = await openDatabase();
     const s = createTrustSession(request.config, request.cases, {
       map: async (q) => {
+        if (remoteMap) {
+          const a = await remoteMap(q);
+          if (!a.ok) throw Object.assign(new Error(a.message), { code: a.code });
+          return a.value;
+        }
         const r = await computeMapUnwrapped(jobId, { imageHash: q.imageHash, modelId: q.modelId, method: q.method, preset: q.preset, params: q.params, seed: q.seed, randomizationStep: q.randomizationStep, includeRaw: q.randomizationStep === null });
         return { map: r.map, width: r.width, height: r.height, ms: r.ms, cached: r.cached, backend: r.backend, warnings: r.warnings };
       },
@@ -48,7 +68,7 @@ export function evaluateTrust(
       },
     });
     session = s;
-    return s.run({ checkpoint: () => job.checkpoint(), progress: (p) => onProgress?.(p), partial: (r) => onPartial?.(r) });
+    return s.run({ checkpoint: () => job.checkpoint(), progress: (p) => onProgress?.(p), partial: (r) => onPartial?.(r), concurrency: remoteMap ? request.concurrency ?? 1 : 1 });
   });
 }
 

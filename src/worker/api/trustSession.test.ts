@@ -182,3 +182,57 @@ describe('dashboard session (TrustStudy)', () => {
     expect(soft.perCase.find((p) => p.caseId === 'c1')!.probability).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
   });
 });
+
+describe('dashboard session over a pool (maps in flight at once)', () => {
+  /** deps whose maps answer after a delay that varies by request, so answers arrive out of plan order. */
+  function slowDeps(inFlight: { now: number; max: number }, log: SessionMapRequest[] = []): TrustDeps {
+    const d = deps();
+    let n = 0;
+    return {
+      ...d,
+      async map(req) {
+        log.push(req);
+        inFlight.now++;
+        inFlight.max = Math.max(inFlight.max, inFlight.now);
+        const wait = (n++ * 7) % 5;
+        await new Promise((r) => setTimeout(r, wait));
+        inFlight.now--;
+        return d.map(req);
+      },
+    };
+  }
+  const stable = (r: unknown) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'createdAt' || k === 'timings' ? undefined : v)));
+
+  it('the report does not depend on how many maps are in flight or the order they answer in', async () => {
+    const one = await createTrustSession(config, cases(), deps()).run();
+    const flight = { now: 0, max: 0 };
+    const log: SessionMapRequest[] = [];
+    const many = await createTrustSession(config, cases(), slowDeps(flight, log)).run({ concurrency: 4 });
+    expect(flight.max).toBe(4);
+    expect(log.length).toBe(60);
+    expect(stable(many)).toEqual(stable(one));
+    expect(many.cells.stripes.localization.warnings).toContain('c1 / A-s1: completeness 12% off');
+  });
+
+  it('a cancel stops the run: no map is asked for after it, and the run answers CANCELLED', async () => {
+    const flight = { now: 0, max: 0 };
+    const log: SessionMapRequest[] = [];
+    let checks = 0;
+    let asked = -1;
+    const run = createTrustSession(config, cases(), slowDeps(flight, log)).run({
+      concurrency: 3,
+      checkpoint: () => {
+        checks++;
+        if (checks === 30) {
+          asked = log.length;
+          throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toBeGreaterThan(0);
+    expect(log.length).toBe(asked);
+    expect(flight.now).toBe(0);
+  });
+});
