@@ -11,6 +11,7 @@ import { fmt, fmtMs } from './format';
 import { reportHtml, trustCsv, trustJson } from './report';
 import type { TrustReport } from '../../core/trust/report';
 import { dashboardView } from './view';
+import { PoolSetting } from './PoolSetting';
 import type { CasePoint } from './plots';
 import type { LocalizationPerCase } from '../../core/metrics/criteria/localization';
 
@@ -81,6 +82,7 @@ function Settings() {
           <option value="paper">paper defaults</option>
         </select>
       </label>
+      <PoolSetting disabled={running} />
       <button type="submit" className="primary" disabled={running} data-testid="eval-start">{running ? 'Evaluating…' : 'Evaluate'}</button>
       {plan && (
         <p className="muted small dash-plan">
