@@ -82,7 +82,8 @@ describe('JobScheduler', () => {
   describe('over a pool of lanes (fake workers)', () => {
     /** Lanes named w0..w(n-1); a job resolves when the test says so; cancel answers CANCELLED from that lane. */
     function pool(n: number) {
-      const pending = new Map<string, { lane: string; res: (r: JobReply<string>) => void }>();
+      const byJob = new Map<string, (r: JobReply<string>) => void>();
+      const byKey = new Map<string, (r: JobReply<string>) => void>();
       const started: string[] = [];
       const cancelled: string[] = [];
       let id = 0;
@@ -92,18 +93,17 @@ describe('JobScheduler', () => {
         lanes,
         cancel: (jobId, lane) => {
           cancelled.push(`${jobId}@${lane}`);
-          pending.get(jobId)?.res({ ok: false, code: 'CANCELLED', message: 'cancelled' });
+          byJob.get(jobId)?.({ ok: false, code: 'CANCELLED', message: 'cancelled' });
         },
       });
       const job = (key: string, opts: { priority?: number; affinity?: string } = {}) => ({
         key,
         ...opts,
-        run: (jobId: string, _p: unknown, lane: string) => new Promise<JobReply<string>>((res) => { started.push(`${key}@${lane}`); pending.set(jobId, { lane, res }); }),
+        run: (jobId: string, _p: unknown, lane: string) => new Promise<JobReply<string>>((res) => { started.push(`${key}@${lane}`); byJob.set(jobId, res); byKey.set(key, res); }),
       });
+      /** The running job of `key` answers its map. */
       const finishKey = async (key: string) => {
-        const i = started.findIndex((x) => x.startsWith(`${key}@`));
-        const jobId = [...pending.keys()][[...pending.keys()].findIndex((_, k) => k === i)];
-        pending.get(jobId)!.res({ ok: true, value: `${key} done` });
+        byKey.get(key)!({ ok: true, value: `${key} done` });
         await new Promise((r) => setTimeout(r, 0));
       };
       return { s, job, started, cancelled, finishKey };
