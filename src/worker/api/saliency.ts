@@ -4,8 +4,9 @@ import { modelInput } from '../../core/model/preprocess';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { TfProbe } from '../../core/model/probe';
 import { timeProbe, type ProbeTiming } from '../../core/model/probeTiming';
-import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/createProbe';
-import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
+import { createProbe, type AnyTfModel } from '../../core/model/createProbe';
+import type { CascadeStep } from '../../core/model/randomization';
+import { modelCascadeSteps, randomizeModel } from '../../core/model/cascade';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
 import { completenessFields } from '../../core/saliency/completeness';
@@ -127,7 +128,7 @@ async function probeFor(modelId: string, step: number | null, seed: number): Pro
   const key = `${modelId}|${loaded.weightsHash}|${step ?? 'trained'}|${step == null ? '' : seed}`;
   let e = probes.find((p) => p.key === key);
   if (!e) {
-    const model = step == null ? loaded.model : randomizeCascade(asLayersModel(loaded.model, 'cascading randomization', modelId), step, seed);
+    const model = step == null ? loaded.model : randomizeModel(loaded.model, step, seed, modelId);
     e = { key, model, owned: step != null, probe: createProbe(model, loaded.manifest) };
     probes.unshift(e);
     while (probes.length > KEEP_PROBES) {
@@ -218,7 +219,7 @@ export function saliencyMethods(): Array<{ id: string; label: string; signed: bo
 
 /** The cascading randomization steps of a model (output back to input). */
 export async function randomizationSteps(modelId: string): Promise<Reply<CascadeStep[]>> {
-  return reply(async () => cascadeSteps(asLayersModel((await getLoadedModel(modelId)).model, 'cascading randomization', modelId)));
+  return reply(async () => modelCascadeSteps((await getLoadedModel(modelId)).model, modelId));
 }
 
 /** Bench: ms per example of one forward pass and of one input-gradient pass at the probe's batch size. */
