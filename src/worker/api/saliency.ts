@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { openDatabase } from '../../storage/db';
 import { getResult, putResult, resultKey } from '../../storage/results';
 import { modelInput } from '../../core/model/preprocess';
@@ -9,6 +10,7 @@ import type { CascadeStep } from '../../core/model/randomization';
 import { modelCascadeSteps, randomizeModel } from '../../core/model/cascade';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
+import { gradCamAtLayer } from '../../core/saliency/gradcam';
 import { completenessFields } from '../../core/saliency/completeness';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { activeBackend } from './backend';
@@ -227,5 +229,33 @@ export async function probeTiming(modelId: string, reps = 3, batch?: number): Pr
   return reply(async () => {
     const { probe } = await probeFor(modelId, null, 0);
     return { backend: await activeBackend(), ...(await timeProbe(probe, { reps, batch })) };
+  });
+}
+
+/**
+ * The probe of a model on one input already in its input space (channels-last [H, W, C], no
+ * preprocessing): the target logit, d logit / d input and Grad-CAM at `layer` (default: the probe's).
+ * For checks against a reference framework on the same input (e2e compares an imported ONNX model
+ * with PyTorch's autograd this way), and for the console.
+ */
+export async function probeAt(modelId: string, input: Float32Array, layer?: string): Promise<Reply<{ logit: number; gradient: Float32Array; cam: Float32Array; camShape: [number, number]; layer: string; backend: string }>> {
+  return reply(async () => {
+    const { probe, manifest } = await probeFor(modelId, null, 0);
+    const { height, width, channels } = manifest.input;
+    if (input.length !== height * width * channels) throw new Error(`model "${modelId}" takes ${height}x${width}x${channels} = ${height * width * channels} values; got ${input.length}`);
+    const x = tf.tensor4d(input, [1, height, width, channels]);
+    try {
+      const t = probe.target(x);
+      const logit = (await t.data())[0];
+      t.dispose();
+      const g = probe.inputGradients(x);
+      const gradient = (await g.data()) as Float32Array;
+      g.dispose();
+      const at = layer ?? probe.defaultLayer;
+      const { cam, h, w } = await gradCamAtLayer(probe, x.squeeze([0]) as tf.Tensor3D, at);
+      return { logit, gradient, cam, camShape: [h, w] as [number, number], layer: at, backend: await activeBackend() };
+    } finally {
+      x.dispose();
+    }
   });
 }
