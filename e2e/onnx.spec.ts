@@ -94,6 +94,7 @@ test('an ONNX model imports on the Data page, equals PyTorch in Chromium, shows 
   await expect(layer).toHaveValue('/Relu_2_output_0');
   await expect(layer.locator('option[value="/Relu_2_output_0"]')).toHaveAttribute('data-shape', '16x16x16');
   await expect(layer.locator('option[value="/c1/Conv_output_0"]')).toHaveAttribute('data-shape', '64x64x8');
+  await page.getByTestId('model-import').screenshot({ path: '/tmp/heatcheck-onnx-form.png' });
   await page.getByLabel('Model name').fill('tinyconv single file');
   await page.getByTestId('model-import-submit').click();
   await expect(page.getByTestId('model-import-done')).toBeVisible({ timeout: 120_000 });
