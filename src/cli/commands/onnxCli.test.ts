@@ -8,7 +8,7 @@ import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { validateManifest } from '../../core/model/manifest';
 import { createOnnxProbe } from '../../core/model/onnx/probe';
-import { makeOnnxFixtures, loadFixtureModel, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
+import { makeOnnxFixtures, loadFixtureModel, useWasmBackend, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
 import { runCli } from '../testing/runCli';
 import { readModelDir } from '../modelDir';
 import { readChosenFiles } from '../../worker/api/modelImport';
@@ -16,6 +16,8 @@ import { loadModelFromFiles } from '../../core/model/load';
 import { modelCascadeSteps, randomizeModel } from '../../core/model/cascade';
 import { onnxCascadeSteps } from '../../core/model/onnx/randomize';
 import { readdirSync } from 'node:fs';
+import { runSaliency } from '../../core/saliency/run';
+import { methodIds } from '../../core/saliency/catalog';
 
 // The CLI on a folder holding only model.onnx (the small all-ops net of scripts/onnx_fixtures.py,
 // proven equal to PyTorch in src/core/model/onnx/onnx.test.ts), and on a folder with model.onnx
@@ -157,6 +159,29 @@ describe('heatcheck on a folder holding only model.onnx', () => {
       expect(Array.from(model.graph.getWeight(w).dataSync())).toEqual(Array.from(before));
       copy.dispose();
     } finally {
+      model.dispose();
+    }
+  });
+
+  // Few steps and samples: this is about every method running through the graph, not about their accuracy.
+  const SMALL: Record<string, Record<string, unknown>> = { ig: { steps: 4, maxSteps: 4 }, sg: { samples: 2 }, sig: { samples: 2, steps: 2, maxSteps: 2 }, xrai: { steps: 2, maxSteps: 2 }, 'guided-ig': { steps: 4, maxSteps: 4 }, 'blur-ig': { steps: 4, maxSteps: 4 } };
+  it('every method, the six and the extras (Guided IG, Blur IG, occlusion), runs on the imported graph: a finite map of the input size that is not constant', async () => {
+    await useWasmBackend();
+    const model = loadFixtureModel(fx, 17);
+    const manifest = validateManifest({ id: 'only-onnx', input: { height: 32, width: 32, channels: 3 }, preprocessing: { scale: 2, offset: -1 }, output: { kind: 'logit', index: 0 } });
+    const probe = createOnnxProbe(model, manifest);
+    try {
+      const ids = methodIds({ extras: true });
+      expect(ids.length).toBe(9);
+      for (const method of ids) {
+        const r = await runSaliency(probe, fx.x, { method, preset: 'quick', seed: 0, params: SMALL[method] ?? {} });
+        const map = r.output.map;
+        expect([r.output.height, r.output.width], method).toEqual([32, 32]);
+        expect(map.every(Number.isFinite), method).toBe(true);
+        expect(Math.max(...map) - Math.min(...map), method).toBeGreaterThan(0);
+      }
+    } finally {
+      probe.dispose();
       model.dispose();
     }
   });
