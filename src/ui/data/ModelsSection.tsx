@@ -219,7 +219,7 @@ function ImportModelForm() {
           ))}
         </select></label>
         <Source of={info?.sources.gradcamLayer} what="gradcam" onnx={onnx} />
-        <p className="muted">{onnx ? 'ONNX values (node outputs, with the op that writes them) whose output is a spatial map larger than 1x1, last first. ' : ''}Layers whose output is a spatial map larger than 1x1, last first, with their output shape (height x width x channels). The default is the last one every path to the output goes through.</p>
+        <p className="muted">{onnx ? 'ONNX values (node outputs, with the op that writes them)' : 'Layers'} whose output is a spatial map larger than 1x1, last first, with their output shape (height x width x channels). The default is the last one every path to the output goes through.</p>
       </fieldset>
       <button type="submit" disabled={!files.length || importing || reading} data-testid="model-import-submit">{importing ? 'Checking the model…' : 'Import model'}</button>
       {importError && <p className="error-text" role="alert" data-testid="model-import-error" data-code={importError.code}>{importError.message}</p>}
