@@ -61,8 +61,9 @@ export function createModelsStore(worker: () => ModelsWorker | Promise<ModelsWor
         set({ importing: false, importError: { code: r.code, message: r.message } });
         return false;
       }
-      set({ importing: false, lastImported: r.value.id, inspection: null });
+      // The list first, then "imported": whoever waits for the message (the form resetting itself, a test) sees the new row.
       await get().refresh();
+      set({ importing: false, lastImported: r.value.id, inspection: null });
       return true;
     },
     async inspectFiles(files) {

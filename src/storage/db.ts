@@ -61,8 +61,12 @@ export interface AnnotationRecord {
 export interface ModelRecord {
   id: string;
   manifest: Record<string, unknown>;
+  /** A TF.js model's model.json (its weightsManifest lists the one shard `weights.bin`); null for an ONNX model. */
   modelJson: unknown;
+  /** TF.js: the weight shards concatenated in model.json's order. ONNX: the .onnx file's bytes. */
   weights: ArrayBuffer;
+  /** An imported ONNX model: the .onnx file's name and its external-data files by the location the graph names. */
+  onnx?: { file: string; external: Array<{ location: string; bytes: ArrayBuffer }> };
   createdAt: number;
 }
 export interface ResultRecord { key: string; kind: string; createdAt: number; value: unknown }

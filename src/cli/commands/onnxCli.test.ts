@@ -8,8 +8,16 @@ import { readStudyFolder } from '../studyFolder';
 import { preprocessImage } from '../../core/model/preprocess';
 import { validateManifest } from '../../core/model/manifest';
 import { createOnnxProbe } from '../../core/model/onnx/probe';
-import { makeOnnxFixtures, loadFixtureModel, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
+import { makeOnnxFixtures, loadFixtureModel, useWasmBackend, type OnnxFixture } from '../../core/model/onnx/fixtures.testutil';
 import { runCli } from '../testing/runCli';
+import { readModelDir } from '../modelDir';
+import { readChosenFiles } from '../../worker/api/modelImport';
+import { loadModelFromFiles } from '../../core/model/load';
+import { modelCascadeSteps, randomizeModel } from '../../core/model/cascade';
+import { onnxCascadeSteps } from '../../core/model/onnx/randomize';
+import { readdirSync } from 'node:fs';
+import { runSaliency } from '../../core/saliency/run';
+import { methodIds } from '../../core/saliency/catalog';
 
 // The CLI on a folder holding only model.onnx (the small all-ops net of scripts/onnx_fixtures.py,
 // proven equal to PyTorch in src/core/model/onnx/onnx.test.ts), and on a folder with model.onnx
@@ -112,6 +120,69 @@ describe('heatcheck on a folder holding only model.onnx', () => {
       const curve = cell.units[0].details.curve;
       expect(curve.length).toBe(2);
       expect(curve[1].step).toContain('fully randomized');
+    }
+  });
+
+  it('the browser import reads the same files through the same reader: a folder, or the .onnx file and its external data chosen one by one', async () => {
+    const bytes = (dir: string, n: string) => new Uint8Array(readFileSync(path.join(dir, n))).buffer;
+    const cli = readModelDir(withData).info;
+    // A folder chosen with webkitdirectory: paths under the folder's name.
+    const folder = readChosenFiles(readdirSync(withData).map((n) => ({ name: `with-data/${n}`, bytes: bytes(withData, n) }))).info;
+    expect(folder.source).toBe('with-data');
+    expect({ ...folder, source: cli.source }).toEqual(cli);
+    // The two files picked (or dropped) one by one.
+    const picked = readChosenFiles(readdirSync(withData).map((n) => ({ name: n, bytes: bytes(withData, n) })));
+    expect({ ...picked.info, source: cli.source }).toEqual(cli);
+    // Without its external-data file: an error naming the file it needs.
+    expect(() => readChosenFiles([{ name: 'model.onnx', bytes: bytes(withData, 'model.onnx') }])).toThrow(new RegExp(`external-data file "${fx.onnx['13']}.data", which is not among the files`));
+    // What the browser stores (the .onnx bytes, the external data by location) loads to the same weights hash as the folder.
+    const stored = await loadModelFromFiles({ source: 'stored', modelJson: null, shards: new Map(), onnx: { file: 'model.onnx', bytes: new Uint8Array(bytes(withData, 'model.onnx')), external: new Map(picked.files.onnx!.external) } }, picked.manifest);
+    const fromFolder = await loadModelFromFiles(picked.files, picked.manifest);
+    expect(stored.weightsHash).toBe(fromFolder.weightsHash);
+    stored.model.dispose();
+    fromFolder.model.dispose();
+  });
+
+  it('one cascade rule for the worker and the CLI: the ONNX graph\'s Conv/ConvTranspose/Gemm nodes, output first; a step re-initialises a copy', async () => {
+    await tf.setBackend('cpu');
+    const model = loadFixtureModel(fx, 17);
+    try {
+      const steps = modelCascadeSteps(model, 'small');
+      expect(steps).toEqual(onnxCascadeSteps(model.graph));
+      const ops = steps.map((s) => model.graph.nodes.find((n) => n.name === s.block)!.opType);
+      expect(ops).toEqual(['Gemm', 'ConvTranspose', 'Conv', 'Conv', 'Conv', 'Conv']);
+      const copy = randomizeModel(model, 0, 3, 'small');
+      const w = model.graph.nodes.find((n) => n.name === steps[0].block)!.inputs[1];
+      const before = model.graph.getWeight(w).dataSync();
+      const after = (copy as typeof model).graph.getWeight(w).dataSync();
+      expect(Array.from(after)).not.toEqual(Array.from(before));
+      expect(Array.from(model.graph.getWeight(w).dataSync())).toEqual(Array.from(before));
+      copy.dispose();
+    } finally {
+      model.dispose();
+    }
+  });
+
+  // Few steps and samples: this is about every method running through the graph, not about their accuracy.
+  const SMALL: Record<string, Record<string, unknown>> = { ig: { steps: 4, maxSteps: 4 }, sg: { samples: 2 }, sig: { samples: 2, steps: 2, maxSteps: 2 }, xrai: { steps: 2, maxSteps: 2 }, 'guided-ig': { steps: 4, maxSteps: 4 }, 'blur-ig': { steps: 4, maxSteps: 4 } };
+  it('every method, the six and the extras (Guided IG, Blur IG, occlusion), runs on the imported graph: a finite map of the input size that is not constant', async () => {
+    await useWasmBackend();
+    const model = loadFixtureModel(fx, 17);
+    const manifest = validateManifest({ id: 'only-onnx', input: { height: 32, width: 32, channels: 3 }, preprocessing: { scale: 2, offset: -1 }, output: { kind: 'logit', index: 0 } });
+    const probe = createOnnxProbe(model, manifest);
+    try {
+      const ids = methodIds({ extras: true });
+      expect(ids.length).toBe(9);
+      for (const method of ids) {
+        const r = await runSaliency(probe, fx.x, { method, preset: 'quick', seed: 0, params: SMALL[method] ?? {} });
+        const map = r.output.map;
+        expect([r.output.height, r.output.width], method).toEqual([32, 32]);
+        expect(map.every(Number.isFinite), method).toBe(true);
+        expect(Math.max(...map) - Math.min(...map), method).toBeGreaterThan(0);
+      }
+    } finally {
+      probe.dispose();
+      model.dispose();
     }
   });
 });

@@ -26,7 +26,7 @@ export function createProbe(model: AnyTfModel, manifest: ModelManifest, opts: Tf
  */
 export function asLayersModel(m: AnyTfModel, what: string, modelId: string): tf.LayersModel {
   if (isOnnxModel(m)) {
-    throw new ModelError('UNSUPPORTED_ONNX_MODEL', `${what} needs a Keras LayersModel; model "${modelId}" is an imported ONNX graph (heatcheck evaluate re-initialises ONNX graphs with src/core/model/onnx/randomize.ts; this view does not yet)`);
+    throw new ModelError('UNSUPPORTED_ONNX_MODEL', `${what} needs a Keras LayersModel; model "${modelId}" is an imported ONNX graph (cascading randomization re-initialises it with modelCascadeSteps / randomizeModel in cascade.ts)`);
   }
   if (isGraphModel(m)) {
     throw new ModelError('UNSUPPORTED_GRAPH_MODEL', `${what} needs a Keras LayersModel; model "${modelId}" is a TF.js GraphModel (ops and constants, no layers to re-initialise). Convert it from Keras (tensorflowjs_converter --input_format keras) to use it here`);

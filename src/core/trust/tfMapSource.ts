@@ -7,10 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { GrayImage } from '../study/types';
 import type { LoadedModel } from '../model/load';
 import { preprocessImage } from '../model/preprocess';
-import { asLayersModel, createProbe, isGraphModel, isOnnxModel, type AnyTfModel } from '../model/createProbe';
-import { onnxCascadeSteps, randomizeOnnx } from '../model/onnx/randomize';
+import { createProbe, isGraphModel, type AnyTfModel } from '../model/createProbe';
+import { modelCascadeSteps, randomizeModel } from '../model/cascade';
 import type { TfProbe } from '../model/probe';
-import { cascadeSteps, randomizeCascade } from '../model/randomization';
 import { runSaliency, targetAt, type SaliencyRun } from '../saliency/run';
 import type { PresetId } from '../saliency/catalog';
 import type { MapAnswer, MapRequest, MapSource, StudyModel } from './study';
@@ -119,9 +118,8 @@ export class TfMapSource implements MapSource {
   async cascade(modelId: string) {
     const lm = this.model(modelId);
     if (isGraphModel(lm.model)) return { unavailable: `model "${modelId}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have` };
-    // An imported ONNX graph: one step per Conv/ConvTranspose/Gemm node, re-initialised as PyTorch does (onnx/randomize.ts).
-    if (isOnnxModel(lm.model)) return onnxCascadeSteps(lm.model.graph).map((s) => ({ step: s.step, block: s.block }));
-    return cascadeSteps(asLayersModel(lm.model, 'cascading randomization', modelId)).map((s) => ({ step: s.step, block: s.block }));
+    // Keras layers block by block; an imported ONNX graph one Conv/ConvTranspose/Gemm node per step, as PyTorch initialises them (cascade.ts).
+    return modelCascadeSteps(lm.model, modelId).map((s) => ({ step: s.step, block: s.block }));
   }
 
   async map(req: MapRequest): Promise<MapAnswer> {
@@ -137,9 +135,7 @@ export class TfMapSource implements MapSource {
       const rk = `${req.modelId}\u0000${req.step}\u0000${req.reinitSeed}`;
       if (this.randomized?.key !== rk) {
         this.disposeRandomized();
-        const copy: AnyTfModel = isOnnxModel(lm.model)
-          ? randomizeOnnx(lm.model, req.step, req.reinitSeed)
-          : randomizeCascade(asLayersModel(lm.model, 'cascading randomization', req.modelId), req.step, req.reinitSeed);
+        const copy: AnyTfModel = randomizeModel(lm.model, req.step, req.reinitSeed, req.modelId);
         this.randomized = { key: rk, model: copy, probe: createProbe(copy, lm.manifest) };
       }
       probe = this.randomized!.probe;

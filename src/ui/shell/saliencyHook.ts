@@ -17,6 +17,8 @@ window.__heatcheck = {
   saliencyMethods: () => compute().saliencyMethods(),
   randomizationSteps: (modelId: string) => compute().randomizationSteps(modelId),
   probeTiming: (modelId: string, reps?: number, batch?: number) => compute().probeTiming(modelId, reps, batch),
+  // Logit, input gradient and Grad-CAM of a model on an input in its input space (e2e compares them with PyTorch's).
+  probeAt: (modelId: string, input: Float32Array, layer?: string) => compute().probeAt(modelId, input, layer),
   // The import's own decoder in the worker (the Data page calls the same): e2e compares it with Node's.
   decodeImportBatch: (files: ImportInputFile[]) => compute().decodeImportBatch(files),
   // The pool of compute workers: its size and why, jobs started per worker, jobs dropped or

@@ -20,6 +20,7 @@ export const computeApi = {
   saliencyMethods: saliency.saliencyMethods,
   randomizationSteps: saliency.randomizationSteps,
   probeTiming: saliency.probeTiming,
+  probeAt: saliency.probeAt,
   listModels: models.listModels,
   predict: models.predict,
   importModel: models.importModel,

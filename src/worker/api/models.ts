@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { openDatabase, type ModelRecord } from '../../storage/db';
-import { loadModelFromFiles, sha256Hex, shardPaths, type LoadedModel } from '../../core/model/load';
-import { ModelError, validateManifest, type ModelManifest } from '../../core/model/manifest';
+import { loadModelFromFiles, shardPaths, type LoadedModel } from '../../core/model/load';
+import { ModelError, inputRangeOf, validateManifest, type ModelManifest } from '../../core/model/manifest';
 import { modelInput } from '../../core/model/preprocess';
 import type { IntensityRecord } from '../../core/study/intensity';
 import { abnormalProbability } from '../../core/model/abnormal';
-import { createProbe, isGraphModel } from '../../core/model/createProbe';
+import { createProbe, isGraphModel, isOnnxModel } from '../../core/model/createProbe';
 import { reply, type Reply } from '../jobs';
 import { readChosenFiles, type ImportFile } from './modelImport';
 import type { ModelFolderInfo } from '../../core/model/modelFolder';
@@ -42,6 +42,9 @@ export interface ImportForm {
   channels: number;
   scale: number;
   offset: number;
+  /** Per-channel normalisation after scale and offset (ImageNet: mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]); absent: none. */
+  mean?: number[];
+  std?: number[];
   outputKind: 'logit' | 'sigmoid' | 'softmax';
   outputIndex: number;
   /** Grad-CAM layer; empty: the reader's default (the last spatial layer that cuts the model). */
@@ -85,6 +88,10 @@ async function loadDemo(id: string): Promise<LoadedModel> {
 }
 
 async function loadImported(rec: ModelRecord): Promise<LoadedModel> {
+  if (rec.onnx) {
+    const external = new Map(rec.onnx.external.map((e) => [e.location, new Uint8Array(e.bytes)] as const));
+    return loadModelFromFiles({ source: `imported model "${rec.manifest.name ?? rec.id}"`, modelJson: null, shards: new Map(), manifest: rec.manifest, onnx: { file: rec.onnx.file, bytes: new Uint8Array(rec.weights), external } });
+  }
   const shards = new Map([['weights.bin', new Uint8Array(rec.weights)]]);
   return loadModelFromFiles({ source: `imported model "${rec.manifest.name ?? rec.id}"`, modelJson: rec.modelJson, shards, manifest: rec.manifest });
 }
@@ -151,7 +158,8 @@ async function listModelsUnwrapped(): Promise<ModelSummary[]> {
   }
   const db = await openDatabase();
   for (const rec of (await db.getAll('models')).sort((a, b) => a.createdAt - b.createdAt)) {
-    out.push({ id: rec.id, source: 'import', manifest: rec.manifest as unknown as ModelManifest, weightsBytes: rec.weights.byteLength, createdAt: rec.createdAt });
+    const external = (rec.onnx?.external ?? []).reduce((a, e) => a + e.bytes.byteLength, 0);
+    out.push({ id: rec.id, source: 'import', manifest: rec.manifest as unknown as ModelManifest, weightsBytes: rec.weights.byteLength + external, createdAt: rec.createdAt });
   }
   return out;
 }
@@ -220,68 +228,91 @@ export function inspectModel(files: ImportFile[]): Promise<Reply<ModelFolderInfo
 }
 
 /**
- * Validates and stores a TF.js LayersModel or GraphModel chosen by the user: model.json + the weight
- * shards it lists (matched by name whatever their extension) + manifest.json when chosen, read by
- * the same reader as the CLI; the form's fields (pre-filled from that reader) say the rest. Errors
- * carry a code and name the file: BAD_INPUT_NO_MODEL_JSON, BAD_INPUT_MODEL_JSON,
- * BAD_INPUT_MISSING_SHARD, BAD_INPUT_SHARD_SIZE, BAD_INPUT_MODEL, BAD_INPUT_MODEL_SHAPE,
- * BAD_INPUT_NO_CONV_LAYER, BAD_INPUT_LAYER.
+ * Validates and stores a model chosen by the user, read by the same reader as the CLI: a TF.js
+ * LayersModel or GraphModel (model.json + the weight shards it lists, matched by name whatever
+ * their extension) or an ONNX model (a .onnx file, its external-data file when the weights are
+ * stored beside it), with manifest.json when chosen; the form's fields (pre-filled from that
+ * reader) say the rest. Errors carry a code and name the file: BAD_INPUT_NO_MODEL_JSON,
+ * BAD_INPUT_MODEL_JSON, BAD_INPUT_MISSING_SHARD, BAD_INPUT_SHARD_SIZE, BAD_INPUT_MODEL,
+ * BAD_INPUT_MODEL_SHAPE, BAD_INPUT_NO_CONV_LAYER, BAD_INPUT_LAYER, and for ONNX BAD_INPUT_ONNX,
+ * BAD_INPUT_ONNX_OP (op, node and opset named), BAD_INPUT_ONNX_OPSET, BAD_INPUT_ONNX_EXTERNAL_DATA.
  */
 export function importModel(files: ImportFile[], form: ImportForm): Promise<Reply<ModelSummary>> {
   return reply(async () => {
     await activeBackend();
     const folder = readChosenFiles(files);
-    const jsonName = base(folder.info.files.modelJson);
+    const onnx = folder.info.format === 'onnx';
+    const fileName = base(folder.info.files.modelJson);
+    const preprocessing: ModelManifest['preprocessing'] = { scale: form.scale, offset: form.offset, ...(form.mean?.length ? { mean: form.mean } : {}), ...(form.std?.length ? { std: form.std } : {}) };
     const manifest: Partial<ModelManifest> = {
       ...folder.manifest,
-      name: form.name || (folder.manifest.name as string | undefined) || (folder.info.source !== 'chosen files' ? folder.info.source : jsonName),
-      architecture: folder.manifest.architecture ?? 'imported',
-      family: folder.manifest.family ?? 'imported',
+      name: form.name || (folder.manifest.name as string | undefined) || (folder.info.source !== 'chosen files' ? folder.info.source : fileName),
+      architecture: folder.manifest.architecture ?? (onnx ? 'onnx' : 'imported'),
+      family: folder.manifest.family ?? folder.manifest.architecture ?? (onnx ? 'onnx' : 'imported'),
       input: { height: form.height, width: form.width, channels: form.channels },
-      preprocessing: { scale: form.scale, offset: form.offset },
-      inputRange: [Math.min(form.offset, form.offset + form.scale), Math.max(form.offset, form.offset + form.scale)],
+      preprocessing,
+      inputRange: inputRangeOf(preprocessing, form.channels),
       output: { kind: form.outputKind, index: form.outputIndex },
       gradcamLayer: form.gradcamLayer || folder.info.gradcamLayer || undefined,
     };
     if (!manifest.gradcamLayer) delete manifest.gradcamLayer;
-    const loaded = await loadModelFromFiles({ ...folder.files, source: jsonName }, manifest);
+    const loaded = await loadModelFromFiles({ ...folder.files, source: onnx ? folder.info.source : fileName }, manifest);
     let gradcamLayer: string | null;
     try {
       gradcamLayer = manifest.gradcamLayer ?? gradcamLayerOf(loaded);
-      if (gradcamLayer && !isGraphModel(loaded.model)) {
+      if (gradcamLayer && isOnnxModel(loaded.model)) {
+        const g = loaded.model.graph;
+        if (!g.producerOf(gradcamLayer) && !g.nodes.some((n) => n.name === gradcamLayer)) {
+          throw new ModelError('BAD_INPUT_LAYER', `${fileName}: the graph has no node or value named "${gradcamLayer}" for Grad-CAM; pick one of the listed candidates`);
+        }
+      } else if (gradcamLayer && !isGraphModel(loaded.model)) {
         try {
           (loaded.model as tf.LayersModel).getLayer(gradcamLayer);
         } catch {
-          throw new ModelError('BAD_INPUT_LAYER', `${jsonName}: no layer named "${gradcamLayer}" for Grad-CAM; pick one of the listed candidates`);
+          throw new ModelError('BAD_INPUT_LAYER', `${fileName}: no layer named "${gradcamLayer}" for Grad-CAM; pick one of the listed candidates`);
         }
       }
       if (!gradcamLayer) {
-        throw new ModelError('BAD_INPUT_NO_CONV_LAYER', `${jsonName}: the model has no layer with a spatial output larger than 1x1, so Grad-CAM has nowhere to look; an image classifier with convolutional layers is expected`);
+        throw new ModelError('BAD_INPUT_NO_CONV_LAYER', `${fileName}: the model has no layer with a spatial output larger than 1x1, so Grad-CAM has nowhere to look; an image classifier with convolutional layers is expected`);
       }
     } catch (e) {
       loaded.model.dispose();
       throw e;
     }
-    // One shard in storage: the concatenation, in model.json's order (the weights hash is of exactly these bytes).
-    const mj = folder.files.modelJson as { weightsManifest?: Array<{ paths: string[]; weights: unknown[] }> };
-    const parts = shardPaths(mj, jsonName).map((p) => folder.files.shards.get(p)!);
-    const weights = new Uint8Array(parts.reduce((a, b) => a + b.byteLength, 0));
-    let o = 0;
-    for (const p of parts) { weights.set(p, o); o += p.byteLength; }
-    const hash = await sha256Hex(weights);
+    let record: ModelRecord;
+    let weightsBytes: number;
+    const hash = loaded.weightsHash;
     const id = `import-${slug(manifest.name!)}-${hash.slice(0, 8)}`;
-    const stored: ModelManifest = { ...loaded.manifest, id, name: manifest.name, gradcamLayer, weightsSha256: hash, weightsBytes: weights.byteLength, importedFrom: files.map((f) => base(f.name)), read: folder.info.sources };
-    const record: ModelRecord = {
-      id,
-      manifest: stored as unknown as Record<string, unknown>,
-      modelJson: { ...mj, weightsManifest: [{ paths: ['weights.bin'], weights: (mj.weightsManifest ?? []).flatMap((g) => g.weights) }] },
-      weights: weights.buffer,
-      createdAt: Date.now(),
-    };
+    const importedFrom = files.map((f) => base(f.name));
+    if (onnx) {
+      // The .onnx file as chosen, and its external-data files under the location the graph names (the weights hash covers them all).
+      const o = folder.files.onnx!;
+      const external = [...o.external].map(([location, b]) => ({ location, bytes: b.slice().buffer }));
+      weightsBytes = o.bytes.byteLength + external.reduce((a, e) => a + e.bytes.byteLength, 0);
+      const stored: ModelManifest = { ...loaded.manifest, id, name: manifest.name, gradcamLayer, weightsSha256: hash, weightsBytes, importedFrom, read: folder.info.sources };
+      record = { id, manifest: stored as unknown as Record<string, unknown>, modelJson: null, weights: o.bytes.slice().buffer, onnx: { file: o.file, external }, createdAt: Date.now() };
+    } else {
+      // One shard in storage: the concatenation, in model.json's order (the weights hash is of exactly these bytes).
+      const mj = folder.files.modelJson as { weightsManifest?: Array<{ paths: string[]; weights: unknown[] }> };
+      const parts = shardPaths(mj, fileName).map((p) => folder.files.shards.get(p)!);
+      const weights = new Uint8Array(parts.reduce((a, b) => a + b.byteLength, 0));
+      let off = 0;
+      for (const p of parts) { weights.set(p, off); off += p.byteLength; }
+      weightsBytes = weights.byteLength;
+      const stored: ModelManifest = { ...loaded.manifest, id, name: manifest.name, gradcamLayer, weightsSha256: hash, weightsBytes, importedFrom, read: folder.info.sources };
+      record = {
+        id,
+        manifest: stored as unknown as Record<string, unknown>,
+        modelJson: { ...mj, weightsManifest: [{ paths: ['weights.bin'], weights: (mj.weightsManifest ?? []).flatMap((g) => g.weights) }] },
+        weights: weights.buffer,
+        createdAt: Date.now(),
+      };
+    }
     const db = await openDatabase();
     await db.put('models', record);
+    const stored = record.manifest as unknown as ModelManifest;
     cache.set(id, Promise.resolve({ ...loaded, manifest: stored }));
-    return { id, source: 'import' as const, manifest: stored, weightsBytes: weights.byteLength, createdAt: record.createdAt };
+    return { id, source: 'import' as const, manifest: stored, weightsBytes, createdAt: record.createdAt };
   });
 }
 

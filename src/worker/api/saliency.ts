@@ -1,13 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
 import { openDatabase } from '../../storage/db';
 import { getResult, putResult, resultKey } from '../../storage/results';
 import { modelInput } from '../../core/model/preprocess';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { TfProbe } from '../../core/model/probe';
 import { timeProbe, type ProbeTiming } from '../../core/model/probeTiming';
-import { asLayersModel, createProbe, type AnyTfModel } from '../../core/model/createProbe';
-import { cascadeSteps, randomizeCascade, type CascadeStep } from '../../core/model/randomization';
+import { createProbe, type AnyTfModel } from '../../core/model/createProbe';
+import type { CascadeStep } from '../../core/model/randomization';
+import { modelCascadeSteps, randomizeModel } from '../../core/model/cascade';
 import { getMethod, isSeeded, methodIds, METHODS, PRESET_LABELS, resolveParams, type PresetId } from '../../core/saliency/registry';
 import { runSaliency } from '../../core/saliency/run';
+import { gradCamAtLayer } from '../../core/saliency/gradcam';
 import { completenessFields } from '../../core/saliency/completeness';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { activeBackend } from './backend';
@@ -137,7 +140,7 @@ async function probeFor(modelId: string, step: number | null, seed: number): Pro
   const key = `${modelId}|${loaded.weightsHash}|${step ?? 'trained'}|${step == null ? '' : seed}`;
   let e = probes.find((p) => p.key === key);
   if (!e) {
-    const model = step == null ? loaded.model : randomizeCascade(asLayersModel(loaded.model, 'cascading randomization', modelId), step, seed);
+    const model = step == null ? loaded.model : randomizeModel(loaded.model, step, seed, modelId);
     e = { key, model, owned: step != null, probe: createProbe(model, loaded.manifest) };
     probes.unshift(e);
     while (probes.length > KEEP_PROBES) {
@@ -228,7 +231,7 @@ export function saliencyMethods(): Array<{ id: string; label: string; signed: bo
 
 /** The cascading randomization steps of a model (output back to input). */
 export async function randomizationSteps(modelId: string): Promise<Reply<CascadeStep[]>> {
-  return reply(async () => cascadeSteps(asLayersModel((await getLoadedModel(modelId)).model, 'cascading randomization', modelId)));
+  return reply(async () => modelCascadeSteps((await getLoadedModel(modelId)).model, modelId));
 }
 
 /** Bench: ms per example of one forward pass and of one input-gradient pass at the probe's batch size. */
@@ -236,5 +239,33 @@ export async function probeTiming(modelId: string, reps = 3, batch?: number): Pr
   return reply(async () => {
     const { probe } = await probeFor(modelId, null, 0);
     return { backend: await activeBackend(), ...(await timeProbe(probe, { reps, batch })) };
+  });
+}
+
+/**
+ * The probe of a model on one input already in its input space (channels-last [H, W, C], no
+ * preprocessing): the target logit, d logit / d input and Grad-CAM at `layer` (default: the probe's).
+ * For checks against a reference framework on the same input (e2e compares an imported ONNX model
+ * with PyTorch's autograd this way), and for the console.
+ */
+export async function probeAt(modelId: string, input: Float32Array, layer?: string): Promise<Reply<{ logit: number; gradient: Float32Array; cam: Float32Array; camShape: [number, number]; layer: string; backend: string }>> {
+  return reply(async () => {
+    const { probe, manifest } = await probeFor(modelId, null, 0);
+    const { height, width, channels } = manifest.input;
+    if (input.length !== height * width * channels) throw new Error(`model "${modelId}" takes ${height}x${width}x${channels} = ${height * width * channels} values; got ${input.length}`);
+    const x = tf.tensor4d(input, [1, height, width, channels]);
+    try {
+      const t = probe.target(x);
+      const logit = (await t.data())[0];
+      t.dispose();
+      const g = probe.inputGradients(x);
+      const gradient = (await g.data()) as Float32Array;
+      g.dispose();
+      const at = layer ?? probe.defaultLayer;
+      const { cam, h, w } = await gradCamAtLayer(probe, x.squeeze([0]) as tf.Tensor3D, at);
+      return { logit, gradient, cam, camShape: [h, w] as [number, number], layer: at, backend: await activeBackend() };
+    } finally {
+      x.dispose();
+    }
   });
 }

@@ -7,12 +7,11 @@
  * when no remote source is given.
  */
 import { openDatabase } from '../../storage/db';
-import { cascadeSteps } from '../../core/model/randomization';
+import { modelCascadeSteps } from '../../core/model/cascade';
 import type { RegionCoords } from '../../core/study/types';
 import { makeJobContext, reply, type ProgressFn, type Reply } from '../jobs';
 import { computeMapUnwrapped } from './saliency';
 import { getLoadedModel, predictUnwrapped } from './models';
-import { asLayersModel } from '../../core/model/createProbe';
 import type { TrustStudy } from '../../core/trust/study';
 import { createTrustSession, type SessionMapRequest, type TrustCase, type TrustConfig, type TrustProgress, type TrustReport } from './trustSession';
 
@@ -61,7 +60,7 @@ export function evaluateTrust(
         const p = await predictUnwrapped(modelId, hash);
         return { logit: p.logit, output: p.output };
       },
-      steps: async (modelId) => cascadeSteps(asLayersModel((await getLoadedModel(modelId)).model, 'cascading randomization', modelId)).map((s) => ({ step: s.step, block: s.block })),
+      steps: async (modelId) => modelCascadeSteps((await getLoadedModel(modelId)).model, modelId).map((s) => ({ step: s.step, block: s.block })),
       image: async (hash) => {
         const img = await db.get('images', hash);
         return img ? { data: img.pixels, width: img.width, height: img.height } : null;

@@ -3,7 +3,7 @@ import { ModelError } from '../manifest';
 import { ONNX_PROTO } from './schema';
 
 /**
- * An ONNX model file (a serialized onnx.ModelProto) decoded with protobufjs into plain objects the
+ * An ONNX model file (a serialized onnx.ModelProto) decoded with protobufjs's schema and wire Reader into plain objects the
  * importer reads: nodes with their attributes, initializers as typed arrays (from raw_data, the
  * typed repeated fields, or an external-data file beside the model), graph inputs and outputs with
  * their declared shapes, and the default-domain opset.
@@ -58,6 +58,61 @@ let modelType: protobuf.Type | null = null;
 export function modelProtoType(): protobuf.Type {
   if (!modelType) modelType = protobuf.parse(ONNX_PROTO, { keepCase: true }).root.lookupType('onnx.ModelProto');
   return modelType;
+}
+
+const PACKABLE = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool']);
+
+function readScalar(r: protobuf.Reader, type: string): unknown {
+  switch (type) {
+    case 'double': return r.double();
+    case 'float': return r.float();
+    case 'int32': return r.int32();
+    case 'uint32': return r.uint32();
+    case 'sint32': return r.sint32();
+    case 'fixed32': return r.fixed32();
+    case 'sfixed32': return r.sfixed32();
+    case 'int64': return r.int64();
+    case 'uint64': return r.uint64();
+    case 'sint64': return r.sint64();
+    case 'fixed64': return r.fixed64();
+    case 'sfixed64': return r.sfixed64();
+    case 'bool': return r.bool();
+    case 'string': return r.string();
+    case 'bytes': return r.bytes();
+    default: throw new Error(`field type ${type} is not a scalar`);
+  }
+}
+
+/**
+ * One message read from the wire by walking the parsed schema's fields (field number -> name and
+ * type): plain objects keyed by the .proto's field names, unknown fields skipped. protobufjs's own
+ * Type.decode compiles a decoder with `new Function`, which the app's Content Security Policy (no
+ * 'unsafe-eval') forbids in the browser; this reads the same wire format with its Reader only.
+ */
+function readMessage(type: protobuf.Type, r: protobuf.Reader, end: number): Raw {
+  const out: Raw = {};
+  const byId = type.fieldsById;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wire = tag & 7;
+    const field = byId[tag >>> 3];
+    if (!field) { r.skipType(wire); continue; }
+    const resolved = field.resolve().resolvedType;
+    const one = (): unknown => {
+      if (resolved instanceof protobuf.Type) { const len = r.uint32(); return readMessage(resolved, r, r.pos + len); }
+      if (resolved instanceof protobuf.Enum) return r.int32();
+      return readScalar(r, field.type);
+    };
+    if (field.repeated) {
+      const list = (out[field.name] ??= []) as unknown[];
+      if (wire === 2 && (resolved instanceof protobuf.Enum || (!resolved && PACKABLE.has(field.type)))) {
+        const e = r.uint32() + r.pos;
+        while (r.pos < e) list.push(resolved ? r.int32() : readScalar(r, field.type));
+      } else list.push(one());
+    } else out[field.name] = one();
+  }
+  if (r.pos !== end) throw new Error(`a ${type.name} message runs past its end`);
+  return out;
 }
 
 /** int64 fields come as Long objects (protobufjs with long.js) or numbers. */
@@ -174,7 +229,7 @@ function valueInfo(v: Raw): OnnxValueInfo {
 export function decodeOnnx(bytes: Uint8Array, where: string, external?: ExternalDataLookup): OnnxModelProto {
   let m: Raw;
   try {
-    m = modelProtoType().decode(bytes) as unknown as Raw;
+    m = readMessage(modelProtoType(), protobuf.Reader.create(bytes), bytes.length);
   } catch (e) {
     throw new ModelError('BAD_INPUT_ONNX', `${where}: not an ONNX model (the protobuf could not be decoded: ${(e as Error).message})`);
   }
