@@ -47,5 +47,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // one wasm thread unless a test asks for more (src/platform/node/wasmThreads.test.ts): 'auto' would time a conv per test file
+    env: { HEATCHECK_THREADS: '1' },
   },
 });
