@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { initNodeBackend, nodeWasmThreads, parseThreads, setNodeWasmThreads } from './backend';
 import { createFastGrad } from '../../core/model/fastgrad';
 import { relErr, seeded } from '../../core/model/kernels/testUtil';
@@ -62,6 +63,15 @@ describe('threaded wasm in Node', () => {
     expect(relErr(two.stock, one.stock)).toBeLessThan(1e-6);
     // and fastgrad still equals tf.grad on the threaded backend
     expect(relErr(two.fast, two.stock)).toBeLessThan(1e-5);
+  });
+
+  it('lets the CLI exit once its work is done (the pool threads do not hold Node open)', () => {
+    const r = spawnSync(process.execPath, ['scripts/heatcheck.mjs', '--threads', '2', 'backends'], { encoding: 'utf8', timeout: 90_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { wasmThreads: number; backends: Array<{ name: string; ok: boolean }> };
+    expect(out.wasmThreads).toBe(2);
+    expect(out.backends.find((b) => b.name === 'wasm')?.ok).toBe(true);
   });
 
   it('reads --threads / HEATCHECK_THREADS as 1..8 or auto, with a message naming the source', () => {

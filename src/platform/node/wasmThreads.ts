@@ -55,6 +55,7 @@ export function pthreadWorkerFile(): string {
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   tfjs?: Record<string, unknown>;
+  PThread?: { runningWorkers: Array<{ unref(): void }> };
 }
 type EmscriptenFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 type Receive = (instance: WebAssembly.Instance, module: WebAssembly.Module) => void;
@@ -115,7 +116,14 @@ export function registerWasmBackend(wasm: WasmPackage, threads: number): void {
     tf.registerBackend('wasm', stockFactory, wasmPriority);
     return;
   }
-  tf.registerBackend('wasm', async () => new wasm.BackendWasm(await createThreadedModule(threads) as never), wasmPriority);
+  tf.registerBackend('wasm', async () => {
+    const module = await createThreadedModule(threads);
+    const backend = new wasm.BackendWasm(module as never);
+    // The constructor started XNNPACK's pool: its pthreads live as long as the backend, and
+    // Emscripten ref()s a worker that runs one, which would keep Node from exiting after the work.
+    for (const w of module.PThread?.runningWorkers ?? []) w.unref();
+    return backend;
+  }, wasmPriority);
 }
 
 /** Threads of the wasm backend now running (XNNPACK's pool; 1 when single-threaded). */
