@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { initNodeBackend } from '../src/cli/nodeBackend';
 import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
 import { asLayersModel } from '../src/core/model/createProbe';
-import { buildSmallCnn, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
+import { buildSmallCnn, groupKernels, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -196,6 +196,19 @@ function report(): void {
     if (ig) console.log(`\nDenseNet-121 Integrated Gradients, 25 steps at 224x224 (batches of 5, fast path): ${(ig.ig25Ms! / 1000).toFixed(1)} s per case.`);
     console.log('');
   }
+  console.log('## Per-kernel profile of one input-gradient pass (tf.profile, kernel ms, batch 1)');
+  console.log('Forward conv vs transposed conv: the gradient pass\'s convolutions beyond those of the forward pass (profiled apart). relu bwd: Step (the mask); masks & scales: the Multiply/Select that apply masks and BatchNorm scales; max-pool bwd: ArgMax, ScatterNd, MaxPoolGrad and the window-tap depthwise convs.\n');
+  console.log(`| where | model | pass | ${KERNEL_GROUPS.join(' | ')} | total ms |`);
+  console.log(`|---|---|---|${KERNEL_GROUPS.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    for (const [pass, grad, fwd] of [['before (tf.grad)', r.stockProfile, r.stockForwardProfile], ['after (fastgrad)', r.fastProfile, r.fastForwardProfile]] as const) {
+      if (!grad || !fwd) continue;
+      const g = groupKernels(grad, fwd);
+      const total = grad.reduce((a, k) => a + k.ms, 0);
+      console.log(`| ${r.where} | ${r.id} | ${pass} | ${KERNEL_GROUPS.map((k) => f0(g[k])).join(' | ')} | ${f0(total)} |`);
+    }
+  }
+  console.log('');
   console.log('## Where the gradient time goes (tf.profile, share of kernel time, top 5)');
   for (const r of rows.filter((x) => x.fastProfile)) {
     console.log(`- ${r.where} / ${r.id}\n  - before: ${top(r.stockProfile, 5)}\n  - after: ${top(r.fastProfile, 5)}`);
