@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { tfjsWasmThreadsFix } from './src/core/model/kernels/wasmThreadsVitePlugin';
 
 /**
  * The Content-Security-Policy lives in index.html (a <meta http-equiv>). The configured sync
@@ -28,24 +29,37 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation, so SharedArrayBuffer exists and the wasm backend can run threads. The app
+ * loads nothing from other origins, so require-corp costs nothing; a deployment must send the same
+ * two headers (README, "Deploying").
+ */
+const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 // The app is fully static: every runtime asset (models, wasm, fonts) is served from this origin.
 export default defineConfig({
   base: './',
   plugins: [react(), contentSecurityPolicy()],
-  worker: { format: 'es' },
+  // TF.js runs in the compute worker, whose bundle has its own plugin list: the threaded wasm fix goes there
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsFix()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
     sourcemap: false,
   },
   // the same policy as a header, so that the workers (which a <meta> does not reach) are held to it
-  preview: { port: 4173, strictPort: true, host: '127.0.0.1', headers: { 'Content-Security-Policy': CSP } },
-  server: { port: 5173, host: '127.0.0.1' },
+  preview: { port: 4173, strictPort: true, host: '127.0.0.1', headers: { 'Content-Security-Policy': CSP, ...CROSS_ORIGIN_ISOLATION } },
+  server: { port: 5173, host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION },
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'scripts/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // one wasm thread unless a test asks for more (src/platform/node/wasmThreads.test.ts): 'auto' would time a conv per test file
+    env: { HEATCHECK_THREADS: '1' },
   },
 });

@@ -5,11 +5,13 @@
  *
  *   npx tsx bench/gradients.ts [--quick] [--no-node] [--no-browser] [--no-torch] [--no-stock-big] [--gpu-big]
  *                              [--models id,id] [--browser-backends wasm,wasm-threads,webgl,webgpu]
+ *                              [--threads 1,all]   (Node wasm and PyTorch at each count; all = os.availableParallelism())
  *
  * Workloads: the demo models (public/models/*), a small CNN at 224x224x3, DenseNet-121 at 224x224x3
  * and InceptionV3 at 299x299x3 with random weights. Big models run 2 reps (1 on GPU backends) and
  * one stock gradient without warm-up; batch throughput uses batch 16 (4 for the big models).
- * Backends: wasm in Node (single thread: see threads below); in headless Chromium (/usr/bin/chromium)
+ * Backends: wasm in Node at each --threads count (default 1 and all cores; PyTorch runs at the same
+ * counts beside it); in headless Chromium (/usr/bin/chromium)
  * wasm single-thread, wasm with 2 threads, webgl and webgpu (SwiftShader, --enable-unsafe-webgpu).
  * Big models on webgl/webgpu only with --gpu-big (SwiftShader takes minutes per pass).
  * Results also go to bench/results/gradients.json.
@@ -20,10 +22,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initNodeBackend } from '../src/cli/nodeBackend';
+import { initNodeBackend, nodeWasmThreads, setNodeWasmThreads } from '../src/cli/nodeBackend';
 import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
 import { asLayersModel } from '../src/core/model/createProbe';
-import { buildSmallCnn, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
+import { buildSmallCnn, groupKernels, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -36,6 +38,7 @@ const quick = flag('quick');
 const wantedModels = value('models')?.split(',');
 const browserBackends = (value('browser-backends') ?? 'wasm,wasm-threads,webgl,webgpu').split(',');
 const noNode = flag('no-node');
+const threadCounts = [...new Set((value('threads') ?? '1,all').split(',').map((t) => (t === 'all' ? Math.min(8, os.availableParallelism()) : Number(t))))];
 const workloads = WORKLOADS.filter((w) => (!wantedModels || wantedModels.includes(w.id)) && (!quick || !w.big))
   .filter((w) => w.kind !== 'demo' || existsSync(path.join(root, 'public/models', w.source, 'model.json')));
 const cacheDir = path.join(root, '.cache/bench-gradients');
@@ -61,29 +64,34 @@ async function loadNode(w: Workload): Promise<tf.LayersModel> {
 
 const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' ');
 
-interface Row extends MeasureResult { where: string; ig25Ms?: number }
+interface Row extends MeasureResult { where: string; ig25Ms?: number; threads?: number }
 const rows: Row[] = [];
 type TorchRow = { id: string; forwardMs: number; gradMs: number; batch: number; batchGradImagesPerS: number; threads: number; torch: string; reps: number };
+/** PyTorch rows by `${id}@${threads}`. */
 const torch = new Map<string, TorchRow>();
+const torchFor = (r: Row) => torch.get(`${r.id}@${r.threads ?? 2}`);
 
 // ---------------------------------------------------------------- Node, wasm
-async function runNode(): Promise<void> {
+async function runNode(threadsAsked: number): Promise<void> {
+  setNodeWasmThreads(threadsAsked);
   await initNodeBackend('wasm');
+  const threads = (await nodeWasmThreads()) ?? 1;
+  const where = `node wasm, ${threads} thread${threads > 1 ? 's' : ''}`;
   for (const w of workloads) {
     const model = await loadNode(w);
-    process.stderr.write(`node wasm: ${w.id} ...\n`);
+    process.stderr.write(`${where}: ${w.id} ...\n`);
     if (w.kind !== 'demo') {
       // Topology for the PyTorch mirror.
       writeFileSync(path.join(cacheDir, `${w.id}.json`), JSON.stringify(model.toJSON(null, false)));
     }
     const r = await measureModel(model, optionsFor(w, 'wasm', w.big ? !flag('no-stock-big') : true));
-    rows.push({ ...r, where: 'node' });
+    rows.push({ ...r, where, threads });
     model.dispose();
   }
 }
 
 // ---------------------------------------------------------------- PyTorch
-function runTorch(): void {
+function runTorch(threads: number): void {
   const spec = workloads.map((w) => ({
     id: w.id,
     topology: w.kind === 'demo' ? path.join(root, 'public/models', w.source, 'model.json') : path.join(cacheDir, `${w.id}.json`),
@@ -93,8 +101,8 @@ function runTorch(): void {
   })).filter((s) => existsSync(s.topology));
   const specPath = path.join(cacheDir, 'torch_spec.json');
   writeFileSync(specPath, JSON.stringify(spec));
-  process.stderr.write(`pytorch: ${spec.map((s) => s.id).join(', ')} ...\n`);
-  const r = spawnSync('/usr/bin/python3', [path.join(root, 'bench/gradients_torch.py'), specPath], { encoding: 'utf8', cwd: root, timeout: 900_000 });
+  process.stderr.write(`pytorch, ${threads} thread(s): ${spec.map((s) => s.id).join(', ')} ...\n`);
+  const r = spawnSync('/usr/bin/python3', [path.join(root, 'bench/gradients_torch.py'), specPath, String(threads)], { encoding: 'utf8', cwd: root, timeout: 900_000 });
   if (r.status !== 0) {
     console.log(`PyTorch side failed (exit ${r.status}): ${(r.stderr ?? '').split('\n').slice(-5).join(' | ')}`);
     return;
@@ -102,7 +110,7 @@ function runTorch(): void {
   for (const line of r.stdout.split('\n')) {
     if (!line.trim().startsWith('{')) continue;
     const o = JSON.parse(line) as TorchRow;
-    torch.set(o.id, o);
+    torch.set(`${o.id}@${o.threads}`, o);
   }
 }
 
@@ -188,7 +196,7 @@ function report(): void {
     console.log('| model | forward ms | before: grad ms | before ratio | after: grad ms | after ratio | speed-up | batch | after img/s | torch fwd ms | torch grad ms | fwd vs torch | after grad vs torch | after img/s vs torch |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows.filter((x) => x.where === wh)) {
-      const t = torch.get(r.id);
+      const t = torchFor(r);
       if (r.error) { console.log(`| ${r.id} | error: ${r.error} |`); continue; }
       console.log(`| ${r.id} | ${f0(r.forwardMs)} | ${f0(r.stockGradMs)} | ${fx(r.stockGradMs == null ? null : r.stockGradMs / r.forwardMs)} | ${f0(r.fastGradMs)} | ${fx(r.fastGradMs / r.forwardMs)} | ${fx(r.stockGradMs == null ? null : r.stockGradMs / r.fastGradMs)} | ${r.batch} | ${f0(r.batchGradImagesPerS)} | ${f0(t?.forwardMs)} | ${f0(t?.gradMs)} | ${fx(t ? r.forwardMs / t.forwardMs : null)} | ${fx(t ? r.fastGradMs / t.gradMs : null)} | ${t ? (r.batchGradImagesPerS / t.batchGradImagesPerS).toFixed(2) : '—'} |`);
     }
@@ -196,6 +204,19 @@ function report(): void {
     if (ig) console.log(`\nDenseNet-121 Integrated Gradients, 25 steps at 224x224 (batches of 5, fast path): ${(ig.ig25Ms! / 1000).toFixed(1)} s per case.`);
     console.log('');
   }
+  console.log('## Per-kernel profile of one input-gradient pass (tf.profile, kernel ms, batch 1)');
+  console.log('Forward conv vs transposed conv: the gradient pass\'s convolutions beyond those of the forward pass (profiled apart). relu bwd: Step (the mask); masks & scales: the Multiply/Select that apply masks and BatchNorm scales; max-pool bwd: ArgMax, ScatterNd, MaxPoolGrad and the window-tap depthwise convs.\n');
+  console.log(`| where | model | pass | ${KERNEL_GROUPS.join(' | ')} | total ms |`);
+  console.log(`|---|---|---|${KERNEL_GROUPS.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    for (const [pass, grad, fwd] of [['before (tf.grad)', r.stockProfile, r.stockForwardProfile], ['after (fastgrad)', r.fastProfile, r.fastForwardProfile]] as const) {
+      if (!grad || !fwd) continue;
+      const g = groupKernels(grad, fwd);
+      const total = grad.reduce((a, k) => a + k.ms, 0);
+      console.log(`| ${r.where} | ${r.id} | ${pass} | ${KERNEL_GROUPS.map((k) => f0(g[k])).join(' | ')} | ${f0(total)} |`);
+    }
+  }
+  console.log('');
   console.log('## Where the gradient time goes (tf.profile, share of kernel time, top 5)');
   for (const r of rows.filter((x) => x.fastProfile)) {
     console.log(`- ${r.where} / ${r.id}\n  - before: ${top(r.stockProfile, 5)}\n  - after: ${top(r.fastProfile, 5)}`);
@@ -208,15 +229,17 @@ function report(): void {
   }
   if (torch.size) {
     const t = [...torch.values()][0];
-    console.log(`\nPyTorch ${t.torch}, ${t.threads} threads, median of ${t.reps} after warm-up (3 for the big models), eval mode, parameters frozen.`);
+    console.log(`\nPyTorch ${t.torch}, the same thread count as the Node row beside it (browser rows: 2), median of ${t.reps} after warm-up (3 for the big models), eval mode, parameters frozen.`);
   }
-  console.log(`\nThreads: Node wasm is single-threaded (the threaded build starts its pthread workers from a blob: URL, which Node's worker_threads rejects: ERR_WORKER_PATH).`);
+  console.log(`\nThreads: Node wasm runs tfjs's threaded SIMD build with its pthread workers started from a file (src/platform/node/wasmThreads.ts); XNNPACK parallelises convolutions and matmuls, the elementwise kernels stay on one thread. On a busy 2-core machine threads can lose: other processes take the second core while XNNPACK's workers spin.`);
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   writeFileSync(path.join(root, 'bench/results/gradients.json'), JSON.stringify({ load: os.loadavg(), rows, torch: [...torch.values()] }, null, 1));
 }
 
 console.log(`load average at start: ${load()}`);
-if (!noNode) await runNode();
-if (!flag('no-torch')) runTorch();
+for (const t of threadCounts) {
+  if (!noNode) await runNode(t);
+  if (!flag('no-torch')) runTorch(t);
+}
 if (!flag('no-browser')) await runBrowser();
 report();

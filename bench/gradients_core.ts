@@ -35,6 +35,9 @@ export interface MeasureResult {
   batchGradImagesPerS: number;
   stockProfile: KernelShare[] | null;
   fastProfile: KernelShare[] | null;
+  /** Kernels of the forward pass alone (model.predict / the fast path's predict): subtracted to tell forward convs from transposed ones. */
+  stockForwardProfile?: KernelShare[] | null;
+  fastForwardProfile?: KernelShare[] | null;
   genericLayers: string[];
   maxAbsDiff: number | null;
   error?: string;
@@ -78,6 +81,43 @@ async function profileKernels(fn: () => tf.Tensor): Promise<KernelShare[]> {
   return [...by.values()].sort((a, b) => b.ms - a.ms);
 }
 
+/** The parts of an input-gradient pass the profile table shows. */
+export const KERNEL_GROUPS = ['forward conv', 'transposed conv', 'relu bwd', 'max-pool bwd', 'masks & scales', 'forward other', 'other bwd'] as const;
+export type KernelGroup = typeof KERNEL_GROUPS[number];
+
+const CONV = new Set(['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D']);
+const TRANSPOSED = new Set(['Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter']);
+const RELU_BWD = new Set(['Step', 'ReluGrad', 'Relu6Grad', 'HeatcheckReluBackward']);
+const MAXPOOL_BWD = new Set(['MaxPoolGrad', 'MaxPoolWithArgmax', 'ArgMax', 'ScatterNd', 'HeatcheckMaxPoolBackward']);
+const MASKS = new Set(['Multiply', 'Greater', 'GreaterEqual', 'Select', 'Equal', 'Cast', 'Sign']);
+
+/**
+ * Splits a gradient pass's kernel time into KERNEL_GROUPS. The forward pass is profiled apart
+ * (`forward`): the gradient pass's convolutions beyond the forward pass's are the transposed
+ * (input-gradient) ones (fastgrad runs them as forward convolutions of flipped filters; the extra
+ * depthwise convolutions are max-pool backward's window taps), and its other kernels beyond the
+ * forward's count as backward.
+ */
+export function groupKernels(grad: KernelShare[], forward: KernelShare[]): Record<KernelGroup, number> {
+  const out = Object.fromEntries(KERNEL_GROUPS.map((g) => [g, 0])) as Record<KernelGroup, number>;
+  const fwd = new Map(forward.map((k) => [k.kernel, k.ms]));
+  for (const k of grad) {
+    const f = Math.min(k.ms, fwd.get(k.kernel) ?? 0);
+    const extra = k.ms - f;
+    if (CONV.has(k.kernel)) {
+      out['forward conv'] += f;
+      out[k.kernel.includes('Depthwise') && !fwd.has(k.kernel) ? 'max-pool bwd' : 'transposed conv'] += extra;
+    } else if (TRANSPOSED.has(k.kernel)) out['transposed conv'] += k.ms;
+    else if (RELU_BWD.has(k.kernel)) out['relu bwd'] += k.ms;
+    else if (MAXPOOL_BWD.has(k.kernel)) out['max-pool bwd'] += k.ms;
+    else {
+      out['forward other'] += f;
+      out[MASKS.has(k.kernel) ? 'masks & scales' : 'other bwd'] += extra;
+    }
+  }
+  return out;
+}
+
 export async function measureModel(model: tf.LayersModel, o: MeasureOptions): Promise<MeasureResult> {
   const shape = model.inputs[0].shape.slice(1) as number[];
   const x1 = tf.randomNormal([1, ...shape] as [number, number, number, number], 0, 0.5, 'float32', 7) as tf.Tensor4D;
@@ -105,7 +145,11 @@ export async function measureModel(model: tf.LayersModel, o: MeasureOptions): Pr
     r.batchGradImagesPerS = o.batch / (bt / 1000);
     if (o.profile) {
       r.fastProfile = await profileKernels(() => fg.inputGradients(x1));
-      if (o.stock) r.stockProfile = await profileKernels(stockGrad);
+      r.fastForwardProfile = await profileKernels(() => fg.predict(x1));
+      if (o.stock) {
+        r.stockProfile = await profileKernels(stockGrad);
+        r.stockForwardProfile = await profileKernels(() => model.predict(x1) as tf.Tensor);
+      }
     }
   } catch (e) {
     r.error = e instanceof Error ? e.message : String(e);

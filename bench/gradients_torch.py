@@ -4,9 +4,9 @@ Each workload is a tf.layers topology (model.toJSON) rebuilt in PyTorch by scrip
 KerasGraph (same layers, same TF padding rules, NHWC in). Weights are PyTorch's default init (timing only).
 Measured per workload, batch 1: forward ms and input-gradient ms (d logit[0] / d input, parameters frozen
 so no weight gradient is computed), and the batch-B input-gradient throughput. Median after warm-up,
-torch.set_num_threads(2), eval mode (BatchNorm on running statistics), float32 on the CPU.
+torch.set_num_threads(THREADS) (argv[2], default 2), eval mode (BatchNorm on running statistics), float32 on the CPU.
 
-Usage: /usr/bin/python3 bench/gradients_torch.py SPEC.json   (SPEC: [{"id", "topology", "shape": [H, W, C], "reps", "batch"}])
+Usage: /usr/bin/python3 bench/gradients_torch.py SPEC.json [THREADS]   (SPEC: [{"id", "topology", "shape": [H, W, C], "reps", "batch"}])
 Prints one JSON object per workload on stdout.
 """
 import json
@@ -33,7 +33,7 @@ def median_ms(fn, reps, warmup=1):
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
     torch.manual_seed(0)
     spec = json.load(open(sys.argv[1]))
     for w in spec:

@@ -13,12 +13,14 @@
  * gradient) exceeds BENCH_BUDGET_S (default 45 s) is not run (BENCH_BACKENDS=wasm,webgl picks the
  * Chromium backends): its cell shows the estimate, marked
  * "~". BENCH_BUDGET_S=1e9 measures everything. One case per model (BENCH_CASES to change).
+ * Node runs at each `--threads` count (default `1,all`: one thread, then one per core).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { initNodeBackend } from '../src/cli/nodeBackend';
+import os from 'node:os';
+import { initNodeBackend, nodeWasmThreads, setNodeWasmThreads } from '../src/cli/nodeBackend';
 import { loadModelDir } from '../src/cli/modelDir';
 import { createProbe } from '../src/core/model/createProbe';
 import { timeProbe } from '../src/core/model/probeTiming';
@@ -56,8 +58,10 @@ function modelDirs(): string[] {
 
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
 
-async function nodeBench(): Promise<Row[]> {
+async function nodeBench(threadsAsked: number): Promise<Row[]> {
+  setNodeWasmThreads(threadsAsked);
   await initNodeBackend('wasm');
+  const threads = (await nodeWasmThreads()) ?? 1;
   const rows: Row[] = [];
   for (const dir of modelDirs()) {
     const lm = await loadModelDir(dir);
@@ -80,7 +84,7 @@ async function nodeBench(): Promise<Row[]> {
       }
       methods[id] = fmt(total / CASES);
     }
-    rows.push({ env: 'node wasm', model: lm.manifest.id, maxBatch: B, forwardMs, gradientMs, ratio: gradientMs / forwardMs, methods });
+    rows.push({ env: `node wasm, ${threads} thread${threads > 1 ? 's' : ''}`, model: lm.manifest.id, maxBatch: B, forwardMs, gradientMs, ratio: gradientMs / forwardMs, methods });
     probe.dispose();
     lm.model.dispose();
     printRows(rows.slice(-1), true);
@@ -187,7 +191,9 @@ function printRows(rows: Row[], progress = false): void {
 const t0 = Date.now();
 console.log(`paper preset, ${CASES} case(s) per model, budget ${BUDGET_S} s per method (~ = estimated from the measured gradient time, not run)`);
 const all: Row[] = [];
-if (!args.includes('--browser-only')) all.push(...(await nodeBench()));
+const threadsArg = args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1,all';
+const threadCounts = [...new Set(threadsArg.split(',').map((t) => (t === 'all' ? Math.min(8, os.availableParallelism()) : Number(t))))];
+if (!args.includes('--browser-only')) for (const t of threadCounts) all.push(...(await nodeBench(t)));
 if (!args.includes('--node-only')) all.push(...(await browserBench()));
 console.log('\nall:');
 printedHeader = false;

@@ -46,8 +46,11 @@ export const test = base.extend<{ watch: Watch; showWelcome: boolean; welcomeSet
 export { expect };
 
 /** Opens the app (optionally with a forced backend) and waits for the compute backend to be ready. */
-export async function openApp(page: Page, opts: { backend?: string; hash?: string } = {}) {
-  const q = opts.backend ? `?backend=${opts.backend}` : '';
+export async function openApp(page: Page, opts: { backend?: string; hash?: string; threads?: number } = {}) {
+  const params = new URLSearchParams();
+  if (opts.backend) params.set('backend', opts.backend);
+  if (opts.threads !== undefined) params.set('threads', String(opts.threads));
+  const q = params.size ? `?${params}` : '';
   await page.goto(`./${q}#/${opts.hash ?? 'annotate'}`);
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /.+/, { timeout: 60_000 });
 }

@@ -36,6 +36,17 @@ test('?backend=wasm forces the wasm backend, served from this origin', async ({ 
   expect(watch.requests.some((u) => /\.wasm$/.test(u))).toBe(true);
 });
 
+test('the page is cross-origin isolated and ?threads=2 runs the threaded wasm build with two threads', async ({ page }) => {
+  await openApp(page, { backend: 'wasm', threads: 2 });
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-backend', 'wasm');
+  await expect(badge).toHaveAttribute('data-wasm-threads', '2');
+  // and it computes: the tiny fixed check against cpu
+  const check = await page.evaluate(() => (window.__heatcheck!.crossCheck as (n: string) => Promise<{ maxAbsDiff: number }>)('wasm'));
+  expect(check.maxAbsDiff).toBeLessThan(1e-5);
+});
+
 test('?backend=cpu forces the cpu backend', async ({ page }) => {
   await openApp(page, { backend: 'cpu' });
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { HeatcheckError, exitCodeFor } from './errors';
+import { parseThreads, setNodeWasmThreads } from '../platform/node/backend';
 import { register as registerBackends } from './commands/backends';
 import { register as registerPhantom } from './commands/phantom';
 import { register as registerMaps } from './commands/maps';
@@ -53,8 +54,18 @@ export async function main(argv: string[]): Promise<number> {
     .name('heatcheck')
     .description('Heatcheck: can we trust this saliency map? Headless commands; JSON on stdout.')
     .version(pkg.version, '-v, --version')
+    .option('--threads <n>', 'threads of the wasm backend: 1 to 8, or auto (default; also HEATCHECK_THREADS): times a conv with one thread per core and with one, keeps the faster')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .hook('preAction', () => {
+      const raw = program.opts<{ threads?: string }>().threads;
+      if (raw === undefined) return;
+      try {
+        setNodeWasmThreads(parseThreads(raw, '--threads'));
+      } catch (e) {
+        throw new HeatcheckError('USAGE_BAD_OPTION', `${e instanceof Error ? e.message : String(e)}.`);
+      }
+    });
   for (const reg of COMMANDS) reg(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -17,6 +17,8 @@ export interface BackendStatus {
   tfjsVersion?: string;
   /** Why this backend: forced, or the start-up measurement that chose it. */
   reason?: string;
+  /** Threads of the wasm backend when wasm runs. */
+  wasmThreads?: number;
   error?: string;
 }
 

@@ -4,11 +4,32 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+/** tfjs-backend-wasm 4.22 pre-creates 8 pthread workers; its XNNPACK pool never exceeds that. */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * Threads the wasm backend runs: `requested` (`?threads=N`) when given, else one per core but one,
+ * left to the page (a 2-core machine: 1). Threads need cross-origin isolation (COOP/COEP headers,
+ * so SharedArrayBuffer exists): without it, 1. At most 8. Pure.
+ */
+export function wasmThreadsFor(requested: number | null, isolated: boolean, cores: number): number {
+  if (!isolated) return 1;
+  const want = requested ?? Math.max(1, Math.floor(cores) - 1);
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(want)));
+}
+
+let requestedThreads: number | null = null;
+
+/** `?threads=N` forwarded from the page (null: the default of wasmThreadsFor). */
+export function setRequestedWasmThreads(n: number | null): void {
+  requestedThreads = n;
+}
+
 /**
  * Backend loaders for the browser worker. All assets come from this origin (Vite emits the wasm
- * files into the build). WASM threads are off on purpose: the threaded build's pthread workers
- * fail inside the minified bundle ("e is not defined", setBackend never resolves); single-thread
- * SIMD works everywhere.
+ * files into the build). WASM runs the threaded SIMD build when the page is cross-origin isolated
+ * and wasmThreadsFor gives more than one thread (the minified bundle needs tfjsWasmThreadsFix in
+ * vite.config.ts), else the single-thread SIMD build.
  */
 export const browserLoaders: Record<BackendName, BackendLoader> = {
   webgpu: async () => {
@@ -27,7 +48,16 @@ export const browserLoaders: Record<BackendName, BackendLoader> = {
   },
   wasm: async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+    const threads = wasmThreadsFor(requestedThreads, isolated, navigator.hardwareConcurrency ?? 1);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+    wasm.setThreadsCount(threads);
+    if (threads > 1) {
+      // tfjs caps its XNNPACK pool at hardwareConcurrency / 2 (it assumes two hyper-threads per
+      // core), read once when the module starts: in this worker, report twice the threads wanted
+      // so the pool gets exactly that many.
+      Object.defineProperty(navigator, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+    }
     wasm.setWasmPaths({
       'tfjs-backend-wasm.wasm': wasmUrl,
       'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { probeNodeBackends } from '../nodeBackend';
+import { probeNodeBackends, requestedThreadsSpec } from '../nodeBackend';
 import { printJson } from '../output';
 
 export function register(program: Command): void {
@@ -12,7 +12,7 @@ export function register(program: Command): void {
       printJson({
         tfjs: tf.version.tfjs,
         environment: 'node',
-        wasmThreads: false,
+        wasmThreads: requestedThreadsSpec(),
         backends: attempts.map((a) => ({ name: a.name, ok: a.ok, version: a.version ?? null, ms: Math.round(a.ms), error: a.error ?? null })),
       });
     });

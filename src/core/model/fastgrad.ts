@@ -7,6 +7,7 @@ import {
   type PreparedBackpropFilters,
 } from './kernels/conv2dBackpropInput';
 import { avgPoolBackprop, maxPoolBackprop } from './kernels/poolBackprop';
+import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward } from './kernels/fusedBackward';
 
 /**
  * Input gradients without weight gradients.
@@ -273,7 +274,7 @@ function applyAct(act: Act, actLayer: tf.layers.Layer | null, pre: tf.Tensor): t
 function actBackward(act: Act, actLayer: tf.layers.Layer | null, dy: tf.Tensor, out: tf.Tensor, pre: tf.Tensor | null): tf.Tensor {
   switch (act) {
     case 'linear': return dy;
-    case 'relu': return tf.mul(dy, tf.step(out));
+    case 'relu': return reluBackward(dy, out);
     case 'relu6': return tf.mul(dy, tf.mul(tf.step(out), tf.step(tf.sub(6, out))));
     case 'sigmoid': return tf.mul(dy, tf.mul(out, tf.sub(1, out)));
     case 'tanh': return tf.mul(dy, tf.sub(1, tf.square(out)));
@@ -412,7 +413,9 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
           const y = tf.maxPool(xin, o.pool, o.strides, o.padding);
           step = {
             out: y,
-            back: (dy) => [maxPoolBackprop(dy as tf.Tensor4D, xin, y, null, o.pool, o.strides, o.padding)],
+            back: (dy) => [fusedMaxPoolBackward()
+              ? maxPoolBackwardFused(dy as tf.Tensor4D, xin, o.pool, o.strides, o.padding)
+              : maxPoolBackprop(dy as tf.Tensor4D, xin, y, null, o.pool, o.strides, o.padding)],
           };
           break;
         }

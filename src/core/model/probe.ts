@@ -42,12 +42,17 @@ type Sym = tf.SymbolicTensor;
 interface LayerNode { inputTensors: Sym[]; outputTensors: Sym[]; callArgs?: Record<string, unknown> }
 type GraphLayer = tf.layers.Layer & { inboundNodes: LayerNode[] };
 
-/** Default batch sizes: small on cpu/wasm, larger on GPU backends; scaled down for big inputs (reference 128x128). */
+/**
+ * Default batch sizes: small on cpu, larger on GPU backends; scaled down for big inputs (reference
+ * 128x128). wasm: input-gradient images per second rise with the batch up to 4-8 and then stay flat
+ * (bench/batchSweep.ts: small CNN 224x224x3 and densenet-compact 128x128), so wasm scales by the
+ * fourth root of the size (4 at 224x224x3, was 2), which keeps big models' memory in bounds.
+ */
 export function defaultMaxBatch(backend: string, inputShape: readonly number[]): number {
   const base = backend === 'webgpu' ? 32 : backend === 'webgl' ? 16 : backend === 'wasm' ? 8 : 4;
   const pixels = inputShape[0] * inputShape[1] * Math.max(1, inputShape[2] ?? 1);
   const scale = Math.max(1, Math.floor(pixels / (128 * 128)));
-  return Math.max(1, Math.floor(base / Math.sqrt(scale)));
+  return Math.max(1, Math.floor(base / (backend === 'wasm' ? Math.pow(scale, 0.25) : Math.sqrt(scale))));
 }
 
 /** Column `index` of a model output ([N] or [N, ...]), one value per example. Inside tf.tidy. */

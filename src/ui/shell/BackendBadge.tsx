@@ -18,7 +18,7 @@ export function BackendBadge() {
     : b.error ?? 'The compute worker is starting and timing each backend on a small conv';
   const why = shortReason(b);
   return (
-    <span className={`backend-badge backend-${b.state}`} data-testid="backend-badge" data-backend={b.active ?? ''} data-reason={b.reason ?? ''} title={title} role="status">
+    <span className={`backend-badge backend-${b.state}`} data-testid="backend-badge" data-backend={b.active ?? ''} data-reason={b.reason ?? ''} data-wasm-threads={b.wasmThreads ?? ''} title={title} role="status">
       {label}
       {why && <span className="backend-why" data-testid="backend-why"> · {why}</span>}
     </span>

@@ -13,13 +13,20 @@ export function forcedBackend(): BackendName | null {
   return isBackendName(saved) ? saved : null;
 }
 
+/** `?threads=N` (1 to 8): the wasm backend's thread count; null: one per core but one when cross-origin isolated. */
+export function requestedThreads(): number | null {
+  const raw = new URLSearchParams(location.search).get('threads');
+  const n = raw === null ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : null;
+}
+
 /** Starts the compute worker and its backend; the header badge follows appStore.backend. */
 export function startCompute(): void {
   const forced = forcedBackend();
   appStore.getState().setBackend({ state: 'starting', forced });
   compute()
-    .initBackend(forced)
-    .then((b) => appStore.getState().setBackend({ state: 'ready', forced, active: b.active, attempts: b.attempts, tfjsVersion: b.tfjsVersion, reason: b.reason }))
+    .initBackend(forced, requestedThreads())
+    .then((b) => appStore.getState().setBackend({ state: 'ready', forced, active: b.active, attempts: b.attempts, tfjsVersion: b.tfjsVersion, reason: b.reason, wasmThreads: b.wasmThreads }))
     .catch((e: unknown) => appStore.getState().setBackend({ state: 'failed', forced, error: e instanceof Error ? e.message : String(e) }));
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, chooseBackend, chooseMeasuredBackend, probeBackends, type BackendAttempt, type BackendName } from '../../core/model/backends';
-import { browserLoaders } from '../browserBackends';
+import { browserLoaders, setRequestedWasmThreads } from '../browserBackends';
 
 export interface BackendState {
   active: BackendName;
@@ -8,6 +8,8 @@ export interface BackendState {
   tfjsVersion: string;
   /** Why this backend (forced, or what the start-up measurement found). */
   reason: string;
+  /** Threads of the wasm backend (XNNPACK's pool) when wasm won. */
+  wasmThreads?: number;
 }
 
 let current: Promise<BackendState> | null = null;
@@ -16,17 +18,22 @@ let current: Promise<BackendState> | null = null;
  * Starts TF.js in the worker. `forced` (`?backend=`) uses that one backend; otherwise every backend
  * is started and timed on one small conv, and the fastest that is not a software-emulated GPU wins.
  */
-export function initBackend(forced?: BackendName | null): Promise<BackendState> {
+export function initBackend(forced?: BackendName | null, threads?: number | null): Promise<BackendState> {
   if (current) return current;
+  setRequestedWasmThreads(threads ?? null);
   const choice = forced
     ? chooseBackend(browserLoaders, [forced]).then((c) => ({ ...c, reason: `forced by ?backend=${forced} or the saved setting` }))
     : chooseMeasuredBackend(browserLoaders, BACKEND_ORDER);
-  current = choice.then((c) => ({
-    active: c.active,
-    attempts: c.attempts,
-    tfjsVersion: c.tfjsVersion,
-    reason: c.reason ?? '',
-  }));
+  current = choice.then(async (c) => {
+    const wasmThreads = c.active === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
+    return {
+      active: c.active,
+      attempts: c.attempts,
+      tfjsVersion: c.tfjsVersion,
+      reason: `${c.reason ?? ''}${wasmThreads !== undefined ? `; ${wasmThreads} wasm thread${wasmThreads > 1 ? 's' : ''}` : ''}`,
+      wasmThreads,
+    };
+  });
   current.catch(() => { current = null; });
   return current;
 }

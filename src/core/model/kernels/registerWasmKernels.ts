@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
+import { MAXPOOL_BACKWARD, RELU_BACKWARD, maxPoolBackwardConfig, reluBackwardConfig } from './fusedBackward';
 
 let registered = false;
 
-/** Registers the kernels that stock tfjs-backend-wasm 4.22 lacks. Idempotent. */
+/** Registers the kernels that stock tfjs-backend-wasm 4.22 lacks, and fastgrad's fused backward kernels. Idempotent. */
 export function registerWasmExtraKernels(): void {
   if (registered) return;
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.registerKernel(conv2dBackpropFilterConfig('wasm'));
+  // fused ReLU and max-pool backward for fastgrad (kernels/fusedBackward.ts)
+  if (!tf.getKernel(RELU_BACKWARD, 'wasm')) tf.registerKernel(reluBackwardConfig('wasm'));
+  if (!tf.getKernel(MAXPOOL_BACKWARD, 'wasm')) tf.registerKernel(maxPoolBackwardConfig('wasm'));
   registered = true;
 }
 
