@@ -32,6 +32,13 @@ const models: Record<string, tf.LayersModel> = {};
 
 const cli = runCli;
 
+// A spy on the one function that builds a model from its folder: a run that answers from a
+// complete --maps folder must never call it.
+vi.mock('../modelDir', async (importOriginal) => {
+  const m = await importOriginal<typeof import('../modelDir')>();
+  return { ...m, loadModelDir: vi.fn(m.loadModelDir) };
+});
+
 function build(family: 'plain' | 'branch', seed: number): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
   const inp = tf.input({ shape: [SIZE, SIZE, 1] });
@@ -386,6 +393,45 @@ describe('heatcheck evaluate', () => {
     expect(report.methods.find((m) => m.id === 'sig')!.parameters).toEqual({ samples: 6, steps: 8, noise: 0.15, baseline: 'black', rule: DEFAULT_IG_RULE, tolerance: 0.05, maxSteps: 32 });
     expect((report.reference.seed as { passRandomization: string[] }).passRandomization).toEqual(['grad', 'ig', 'sig']);
     expect((report as unknown as { maps: unknown }).maps).toMatchObject({ computed: A * 4 * 6 + R * 3 * 4 * 6, reused: 0 });
+  }, 240_000);
+
+  it('--maps holding every map the report needs: builds no model, says so, and gives the same report', async () => {
+    const ids = ['plain-s1', 'plain-s2', 'branch-s1', 'branch-s2'];
+    const args = (maps: string, out: string) => ['evaluate', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--out', out, '--maps', maps, '--preset', 'quick', '--randomization-cases', '4', '--resamples', '200'];
+    const first = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8')) as TrustReport;
+    // A copy of the folder the first run filled, so later tests see the original.
+    const full = path.join(root, 'maps-complete');
+    cpSync(path.join(root, 'maps'), full, { recursive: true });
+    vi.mocked(loadModelDir).mockClear();
+    const out = path.join(root, 'from-folder.json');
+    const r = await cli(args(full, out));
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    expect(loadModelDir).not.toHaveBeenCalled();
+    expect(r.err).toMatch(/holds all \d+ maps and 24 predictions the report needs: running no model/);
+    expect(r.err).toContain('ran no model');
+    expect(r.json).toMatchObject({ modelsRun: false, mapsComputed: 0, backend: 'wasm' });
+    const again = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(again.cells).toEqual(first.cells);
+    expect(again.verdicts).toEqual(first.verdicts);
+    expect(again.classifier).toEqual(first.classifier);
+    expect(again.models.map((m) => [m.id, m.weightsSha256, m.cascade])).toEqual(first.models.map((m) => [m.id, m.weightsSha256, m.cascade]));
+
+    // One trained map and one randomized map gone: the models are built, those two computed, the report the same.
+    const partial = path.join(root, 'maps-partial');
+    cpSync(full, partial, { recursive: true });
+    const abnormal = first.cases.find((c) => c.label === 1)!.id;
+    rmSync(path.join(partial, abnormal, 'plain-s2', 'ig.npy'));
+    const step = (first.models.find((m) => m.id === 'branch-s1')!.cascade as Array<{ step: number }>).at(-1)!.step;
+    rmSync(path.join(partial, abnormal, `branch-s1@cascade-${step}`, 'sg.npy'));
+    vi.mocked(loadModelDir).mockClear();
+    const r2 = await cli(args(partial, path.join(root, 'from-partial.json')));
+    expect(r2.code, r2.err.slice(-2000)).toBe(0);
+    expect(r2.err).toMatch(/lacks 2 of \d+ maps and 0 of 24 predictions: computing them/);
+    expect(loadModelDir).toHaveBeenCalledTimes(4);
+    expect(r2.json).toMatchObject({ modelsRun: true, mapsComputed: 2 });
+    const mended = JSON.parse(readFileSync(path.join(root, 'from-partial.json'), 'utf8')) as TrustReport;
+    expect(mended.cells).toEqual(first.cells);
+    expect(mended.classifier).toEqual(first.classifier);
   }, 240_000);
 
   it('reuses matching maps from --maps and says null with a reason when a criterion cannot be computed', async () => {

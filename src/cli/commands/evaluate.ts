@@ -6,13 +6,15 @@ import { addIgAccuracyOptions, igAccuracyOptions, intOption, list, type IgAccura
 import { log, printJson } from '../output';
 import { FailureLog } from '../failures';
 import { initNodeBackend } from '../nodeBackend';
-import { loadModelDir } from '../modelDir';
+import { describeModelDir } from '../modelDir';
+import { FolderMapSource, type DescribedModel } from '../jobs/folderSource';
+import { studyModel } from '../../core/trust/tfMapSource';
 import { readStudyFolder } from '../studyFolder';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { methodIds, resolveParams, unknownMethods, type PresetId } from '../../core/saliency/catalog';
 import type { SaliencyRun } from '../../core/saliency/run';
 import type { BoxCoords, GrayImage } from '../../core/study/types';
-import { evaluateTrust, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
+import { caseImages, evaluateTrustWith, type MapKey, type MapStore, type TrustCaseInput } from '../../core/trust/evaluate';
 import { balancedCases, type StepPlan } from '../../core/trust/plan';
 import { overridesFor, writeIndex, type MapsIndexEntry } from './maps';
 import { completenessFields } from '../../core/saliency/completeness';
@@ -90,7 +92,7 @@ export function folderMapStore(dir: string): MapStore & { flush(): void; written
       if (!existsSync(f)) return null;
       const a = readNpy(new Uint8Array(readFileSync(f)), f);
       if (a.shape.length !== 2) return null;
-      return { map: Float32Array.from(a.data as ArrayLike<number>), height: a.shape[0], width: a.shape[1] };
+      return { map: Float32Array.from(a.data as ArrayLike<number>), height: a.shape[0], width: a.shape[1], ...(e.warnings?.length ? { warnings: e.warnings } : {}) };
     },
     put(k: MapKey, r: SaliencyRun) {
       const rel = path.join(k.caseId, k.modelId, `${k.method}.npy`);
@@ -200,22 +202,23 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   }
   const errorsCsv = failures.writeCsv(path.dirname(path.resolve(o.out)));
   failures.finish(cases.length, !!o.strict);
-  const backend = await initNodeBackend('wasm');
-  const models = [];
-  for (const d of modelDirs) models.push(await loadModelDir(d));
+  const described: DescribedModel[] = [];
+  for (const d of modelDirs) described.push({ dir: path.resolve(d), ...(await describeModelDir(d)) });
   // AUROC and the trust criteria need one fixed "abnormal" class; a per-image predicted class is not one.
-  const open = models.findIndex((m) => m.manifest.output.explain === 'predicted');
+  const open = described.findIndex((m) => m.manifest.output.explain === 'predicted');
   if (open >= 0) {
-    for (const m of models) m.model.dispose();
-    throw new HeatcheckError('USAGE_NEEDS_CLASS', `${modelDirs[open]}: the model has a ${models[open].manifest.output.kind} output with several classes and nothing says which one is "abnormal"; add a manifest.json with "output": {"kind": "${models[open].manifest.output.kind}", "index": N} (heatcheck model-info shows the classes)`);
+    throw new HeatcheckError('USAGE_NEEDS_CLASS', `${modelDirs[open]}: the model has a ${described[open].manifest.output.kind} output with several classes and nothing says which one is "abnormal"; add a manifest.json with "output": {"kind": "${described[open].manifest.output.kind}", "index": N} (heatcheck model-info shows the classes)`);
   }
-  const ids = models.map((m) => m.manifest.id);
+  const ids = described.map((m) => m.manifest.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new HeatcheckError('BAD_INPUT_MODELS', `two model folders have the manifest id "${dup}"; every model needs its own id`);
   const store = o.maps ? folderMapStore(o.maps) : undefined;
+  // Maps, predictions and cascades come from --maps when it holds them; the models are built only for what it lacks.
+  const source = new FolderMapSource(caseImages(cases), described, store, o.maps);
+  let lacking: { maps: number; of: number; predictions: number; ofPredictions: number } | null = null;
   let report;
   try {
-    report = await evaluateTrust(cases, models, {
+    report = await evaluateTrustWith(cases, described.map(studyModel), source, {
       methods,
       preset,
       seed,
@@ -224,18 +227,32 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
       randomization: { steps, cases: rCases ?? (preset === 'quick' ? 6 : cases.length), seed: rSeed },
       stats: { resamples },
       parameters,
-      store,
       onProgress: log,
+    }, (study) => {
+      if (!o.maps) return;
+      const tasks = study.plan();
+      const maps = tasks.filter((t) => t.kind === 'map');
+      const preds = tasks.filter((t) => t.kind === 'predict');
+      lacking = {
+        maps: maps.filter((t) => !source.holds(t, (m) => study.mapRequest(m))).length,
+        of: maps.length,
+        predictions: preds.filter((t) => !source.holds(t, (m) => study.mapRequest(m))).length,
+        ofPredictions: preds.length,
+      };
+      if (!source.modelsBuilt && !lacking.maps && !lacking.predictions) log(`evaluate: ${o.maps} holds all ${lacking.of} maps and ${lacking.ofPredictions} predictions the report needs: running no model`);
+      else log(`evaluate: ${o.maps} lacks ${lacking.maps} of ${lacking.of} maps and ${lacking.predictions} of ${lacking.ofPredictions} predictions${source.modelsBuilt ? ' (and a model\'s cascade)' : ''}: computing them on wasm`);
     });
   } finally {
+    // The source is disposed (and flushed) by evaluateTrustWith.
     store?.flush();
-    for (const m of models) m.model.dispose();
   }
+  if (!source.modelsBuilt) log(`evaluate: ran no model: every map and prediction came from ${o.maps}`);
+  const backend = source.modelsBuilt ? await initNodeBackend('wasm') : null;
   const full = {
     ...report,
     failures: { count: failures.count, file: errorsCsv, cases: failures.failures },
     study: { dir: path.resolve(o.study), layout: study.layout, casesInFolder: study.cases.length, casesUsed: cases.length, selection: nCases === undefined ? 'all' : `${nCases} balanced by label (abnormal and normal alternately, each in folder order)`, readers: Object.keys(study.readers).sort() },
-    maps: o.maps ? { dir: path.resolve(o.maps), reused: report.counts.mapsCached, computed: report.counts.mapsComputed } : null,
+    maps: o.maps ? { dir: path.resolve(o.maps), reused: report.counts.mapsCached, computed: report.counts.mapsComputed, modelsRun: source.modelsBuilt } : null,
     models: report.models.map((m, i) => ({ ...m, dir: path.resolve(modelDirs[i]) })),
     backendDetail: backend,
     command: { preset, cases: nCases ?? null, methods, seed, quorum, caseSet: caseSetRaw, randomizationSteps: o.randomizationSteps ?? null, randomizationCases: rCases ?? null, randomizationSeed: rSeed, resamples },
@@ -253,6 +270,8 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
     models: ids,
     preset,
     backend: report.backend,
+    modelsRun: source.modelsBuilt,
+    ...(o.maps ? { mapsReused: report.counts.mapsCached, mapsComputed: report.counts.mapsComputed } : {}),
     table: Object.fromEntries(report.table.map((row) => [row.method, { ...row.cells, verdict: row.verdict }])),
     seconds: full.wallSeconds,
   };

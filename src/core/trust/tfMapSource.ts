@@ -30,7 +30,8 @@ export interface MapKey {
 
 /** A cache of maps (the CLI's --maps folder). */
 export interface MapStore {
-  get(key: MapKey): { map: Float32Array; height: number; width: number } | null;
+  /** The stored map, with the warnings it was stored with (an IG completeness warning). */
+  get(key: MapKey): { map: Float32Array; height: number; width: number; warnings?: string[] } | null;
   put(key: MapKey, run: SaliencyRun): void;
   /** A chance to persist what was put. */
   checkpoint?(): void;
@@ -45,7 +46,7 @@ export function randomizedKey(key: MapKey, step: number, reinitSeed: number): Ma
 }
 
 /** The study's view of a loaded model. */
-export function studyModel(lm: LoadedModel): StudyModel {
+export function studyModel(lm: Pick<LoadedModel, 'manifest' | 'weightsHash'>): StudyModel {
   const m = lm.manifest;
   return { id: m.id, ...(m.name ? { name: m.name } : {}), architecture: m.architecture, family: m.family, seed: typeof m.seed === 'number' ? m.seed : null, input: m.input, output: m.output, weightsSha256: lm.weightsHash };
 }
@@ -130,7 +131,7 @@ export class TfMapSource implements MapSource {
     const base: MapKey = { caseId: req.caseId, modelId: req.modelId, modelHash: lm.weightsHash, method: req.method, preset: req.preset, parameters: req.parameters, seed: req.seed, seeded: req.seeded };
     const key = req.step === null ? base : randomizedKey(base, req.step, req.reinitSeed);
     const hit = this.store?.get(key);
-    if (hit && hit.height === h && hit.width === w) return { map: { data: hit.map, height: h, width: w }, cached: true, ms: 0 };
+    if (hit && hit.height === h && hit.width === w) return { map: { data: hit.map, height: h, width: w }, cached: true, ms: 0, ...(hit.warnings?.length ? { warnings: hit.warnings } : {}) };
     let probe: TfProbe;
     if (req.step === null) probe = this.probe(lm);
     else {
