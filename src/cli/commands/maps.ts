@@ -32,6 +32,8 @@ export interface MapsOptions extends PlanOptions {
   /** --jobs N|auto: worker threads, each on its own wasm backend. */
   jobs?: string;
   strict?: boolean;
+  /** A plan already in hand (evaluate's), instead of --plan or flags. */
+  planned?: MapPlan;
 }
 
 export interface MapsSummary {
@@ -58,7 +60,8 @@ const PLAN_FLAGS: Array<[keyof PlanOptions, string]> = [['methods', '--methods']
 export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
   const t0 = Date.now();
   let plan: MapPlan;
-  if (o.plan) {
+  if (o.planned) plan = o.planned;
+  else if (o.plan) {
     const extra = PLAN_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
     if (extra.length) throw new HeatcheckError('USAGE_BAD_OPTION', `--plan ${o.plan} already says what to compute; leave out ${extra.join(', ')} (or make a new plan with heatcheck plan)`);
     plan = readPlan(o.plan);

@@ -14,7 +14,9 @@ import type { LoadedModel } from '../../core/model/load';
 import { runSaliency, targetAt } from '../../core/saliency/run';
 import { getMethod, isSeeded } from '../../core/saliency/registry';
 import { completenessFields } from '../../core/saliency/completeness';
-import type { MapPlan, MapJob } from '../plan/plan';
+import { jobModelHash, jobModelId, type MapPlan, type MapJob } from '../plan/plan';
+import { randomizedCopy } from '../../core/trust/tfMapSource';
+import type { AnyTfModel } from '../../core/model/createProbe';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { Failure } from '../failures';
 
@@ -46,6 +48,9 @@ export interface MapsIndexEntry {
   modelHash: string;
   /** The class explained, when it is the image's predicted class (a softmax model read without --class). */
   predictedClass?: number;
+  /** A cascade job's map: the cascade step the model was randomized down to, and the re-initialisation seed. */
+  cascadeStep?: number;
+  reinitSeed?: number;
   /** The intensity transform from the file's values to [0, 1] before the model's own scale/offset (window, VOI LUT, min-max, bit depth). */
   intensity?: IntensityRecord;
 }
@@ -89,12 +94,13 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
   const model = plan.models.find((m) => m.id === job.model);
   const ok =
     e.case === job.case &&
-    e.model === job.model &&
+    e.model === jobModelId(job) &&
     e.method === job.method &&
     e.preset === plan.preset &&
     e.raw === plan.raw &&
     (e.seed === job.seed || !isSeeded(getMethod(job.method))) &&
-    e.modelHash === model?.hash &&
+    model !== undefined &&
+    e.modelHash === jobModelHash(model.hash, job) &&
     canonical(e.parameters) === canonical(job.params);
   return ok ? e : null;
 }
@@ -108,6 +114,8 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
 export class JobRunner {
   private study: StudyFolder;
   private models = new Map<string, LoadedModel>();
+  /** Randomized copies of the last few (model, cascade step, seed): cascade jobs of one step come in runs. */
+  private randomized = new Map<string, AnyTfModel>();
   /** Decoded images of the last few cases (jobs fed by cost visit cases out of order). */
   private images = new Map<string, Awaited<ReturnType<StudyFolder['loadImage']>>>();
 
@@ -151,10 +159,12 @@ export class JobRunner {
     const x = tf.tensor3d(input.x, [height, width, channels]);
     // A softmax model read without a class explains each image's predicted class.
     const explained = manifestForImage(lm.model, lm.manifest, x);
-    const probe = createProbe(lm.model, explained);
+    // A cascade job explains the same class with the model randomized down to its step.
+    const net = job.step === undefined ? lm.model : this.randomizedModel(lm, job);
+    const probe = createProbe(net, explained);
     try {
       const targetLogit = await targetAt(probe, x);
-      const out = tf.tidy(() => (lm.model.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
+      const out = tf.tidy(() => (net.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
       const probability = abnormalProbability(await out.data(), explained.output);
       out.dispose();
       const r = await runSaliency(probe, x, { method: job.method, preset: this.plan.preset, params: job.params, seed: job.seed }, {}, { targetLogit });
@@ -162,7 +172,7 @@ export class JobRunner {
       const shape = raw ? r.output.rawShape : [r.output.height, r.output.width];
       const entry: MapsIndexEntry = {
         case: job.case,
-        model: job.model,
+        model: jobModelId(job),
         method: job.method,
         preset: this.plan.preset,
         parameters: r.params,
@@ -176,7 +186,8 @@ export class JobRunner {
         file: job.key,
         shape,
         raw,
-        modelHash: lm.weightsHash,
+        modelHash: jobModelHash(lm.weightsHash, job),
+        ...(job.step !== undefined ? { cascadeStep: job.step, reinitSeed: job.reinitSeed ?? 0 } : {}),
         ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
         intensity: input.intensity,
       };
@@ -189,7 +200,24 @@ export class JobRunner {
     }
   }
 
+  private randomizedModel(lm: LoadedModel, job: MapJob): AnyTfModel {
+    const key = `${job.model}\u0000${job.step}\u0000${job.reinitSeed ?? 0}`;
+    let m = this.randomized.get(key);
+    if (!m) {
+      m = randomizedCopy(lm, job.step!, job.reinitSeed ?? 0, job.model);
+      if (this.randomized.size >= 2) {
+        const [oldest, copy] = this.randomized.entries().next().value!;
+        copy.dispose();
+        this.randomized.delete(oldest);
+      }
+      this.randomized.set(key, m);
+    }
+    return m;
+  }
+
   dispose(): void {
+    for (const m of this.randomized.values()) m.dispose();
+    this.randomized.clear();
     for (const lm of this.models.values()) lm.model.dispose();
     this.models.clear();
     this.images.clear();

@@ -45,6 +45,19 @@ export function randomizedKey(key: MapKey, step: number, reinitSeed: number): Ma
   return { ...key, modelId: `${key.modelId}@cascade-${step}`, modelHash: `${key.modelHash}:cascade-${step}:seed-${reinitSeed}` };
 }
 
+/** A model's cascade (cascading randomization's steps, output to input), or why it has none. */
+export function modelCascade(lm: LoadedModel, modelId = lm.manifest.id): Array<{ step: number; block: string }> | { unavailable: string } {
+  if (isGraphModel(lm.model)) return { unavailable: `model "${modelId}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have` };
+  // An imported ONNX graph: one step per Conv/ConvTranspose/Gemm node, re-initialised as PyTorch does (onnx/randomize.ts).
+  if (isOnnxModel(lm.model)) return onnxCascadeSteps(lm.model.graph).map((s) => ({ step: s.step, block: s.block }));
+  return cascadeSteps(asLayersModel(lm.model, 'cascading randomization', modelId)).map((s) => ({ step: s.step, block: s.block }));
+}
+
+/** A copy of the model randomized down to a cascade step (re-initialised with the seed); the caller disposes it. */
+export function randomizedCopy(lm: LoadedModel, step: number, reinitSeed: number, modelId = lm.manifest.id): AnyTfModel {
+  return isOnnxModel(lm.model) ? randomizeOnnx(lm.model, step, reinitSeed) : randomizeCascade(asLayersModel(lm.model, 'cascading randomization', modelId), step, reinitSeed);
+}
+
 /** The study's view of a loaded model. */
 export function studyModel(lm: Pick<LoadedModel, 'manifest' | 'weightsHash'>): StudyModel {
   const m = lm.manifest;
@@ -118,11 +131,7 @@ export class TfMapSource implements MapSource {
   }
 
   async cascade(modelId: string) {
-    const lm = this.model(modelId);
-    if (isGraphModel(lm.model)) return { unavailable: `model "${modelId}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have` };
-    // An imported ONNX graph: one step per Conv/ConvTranspose/Gemm node, re-initialised as PyTorch does (onnx/randomize.ts).
-    if (isOnnxModel(lm.model)) return onnxCascadeSteps(lm.model.graph).map((s) => ({ step: s.step, block: s.block }));
-    return cascadeSteps(asLayersModel(lm.model, 'cascading randomization', modelId)).map((s) => ({ step: s.step, block: s.block }));
+    return modelCascade(this.model(modelId), modelId);
   }
 
   async map(req: MapRequest): Promise<MapAnswer> {
@@ -138,9 +147,7 @@ export class TfMapSource implements MapSource {
       const rk = `${req.modelId}\u0000${req.step}\u0000${req.reinitSeed}`;
       if (this.randomized?.key !== rk) {
         this.disposeRandomized();
-        const copy: AnyTfModel = isOnnxModel(lm.model)
-          ? randomizeOnnx(lm.model, req.step, req.reinitSeed)
-          : randomizeCascade(asLayersModel(lm.model, 'cascading randomization', req.modelId), req.step, req.reinitSeed);
+        const copy = randomizedCopy(lm, req.step, req.reinitSeed, req.modelId);
         this.randomized = { key: rk, model: copy, probe: createProbe(copy, lm.manifest) };
       }
       probe = this.randomized!.probe;
