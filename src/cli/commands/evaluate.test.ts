@@ -443,7 +443,7 @@ describe('heatcheck evaluate', () => {
     const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { models: Array<{ id: string; cascade: Array<{ step: number; block: string }> }>; jobs: Array<{ key: string; case: string; model: string; method: string; step?: number; reinitSeed?: number; cost: number }> };
     // The cascades the plan read are those the in-process evaluate visited (same blocks, output to input).
     for (const m of plan.models) expect(m.cascade).toEqual(first.models.find((x) => x.id === m.id)!.cascade);
-    const rCases = first.settings.randomization.cases as string[];
+    const rCases = (first.settings.randomization as { cases: string[] }).cases;
     const randomized = plan.jobs.filter((j) => j.step !== undefined);
     // quick: 3 evenly spaced steps of each cascade (selectSteps), on the first 4 abnormal cases, six methods.
     const expected = plan.models.flatMap((m) => selectSteps(m.cascade.length, { count: 3 }).flatMap((i) => rCases.flatMap((c) => ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'].map((method) => `${c}/${m.id}@cascade-${m.cascade[i].step}/${method}.npy`))));

@@ -55,6 +55,9 @@ export interface MapsIndexEntry {
   intensity?: IntensityRecord;
 }
 
+/** Memory a worker may keep model inputs in (a 299 x 299 x 3 input is about 1 MB). */
+const INPUT_CACHE_BYTES = 256 * 1024 * 1024;
+
 /** The outcome of one job: its index entry, or the failure of its input image. */
 export type JobResult = { key: string; entry: MapsIndexEntry } | { key: string; failure: Failure };
 
@@ -116,6 +119,9 @@ export class JobRunner {
   private models = new Map<string, LoadedModel>();
   /** Randomized copies of the last few (model, cascade step, seed): cascade jobs of one step come in runs. */
   private randomized = new Map<string, AnyTfModel>();
+  /** Model inputs by case and model, oldest first, at most INPUT_CACHE_BYTES in all. */
+  private inputs = new Map<string, ReturnType<typeof modelInput>>();
+  private inputBytes = 0;
   /** Decoded images of the last few cases (jobs fed by cost visit cases out of order). */
   private images = new Map<string, Awaited<ReturnType<StudyFolder['loadImage']>>>();
 
@@ -142,20 +148,33 @@ export class JobRunner {
     const c = this.study.cases.find((k) => k.id === job.case);
     if (!c) throw new HeatcheckError('NOT_FOUND_CASE', `case ${job.case} of the plan is not in ${path.join(this.plan.study, 'cases.csv')}`);
     const file = this.study.fileOf(c);
-    let img = this.images.get(c.id);
-    if (!img) {
-      try {
-        img = await this.study.loadImage(c);
-      } catch (e) {
-        const code = (e as { code?: unknown })?.code;
-        return { key: job.key, failure: { file, code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
-      }
-      if (this.images.size >= 8) this.images.delete(this.images.keys().next().value!);
-      this.images.set(c.id, img);
-    }
     const lm = await this.model(job.model);
+    // The model's input of each (case, model) is kept (small: the model's grid), so a worker fed
+    // jobs by cost, one method across all cases at a time, decodes each image about once.
+    const inputKey = `${c.id}\u0000${job.model}`;
+    let input = this.inputs.get(inputKey);
+    if (!input) {
+      let img = this.images.get(c.id);
+      if (!img) {
+        try {
+          img = await this.study.loadImage(c);
+        } catch (e) {
+          const code = (e as { code?: unknown })?.code;
+          return { key: job.key, failure: { file, code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
+        }
+        if (this.images.size >= 8) this.images.delete(this.images.keys().next().value!);
+        this.images.set(c.id, img);
+      }
+      input = modelInput(img, lm.manifest);
+      this.inputBytes += input.x.byteLength;
+      this.inputs.set(inputKey, input);
+      for (const [k, v] of this.inputs) {
+        if (this.inputBytes <= INPUT_CACHE_BYTES) break;
+        this.inputs.delete(k);
+        this.inputBytes -= v.x.byteLength;
+      }
+    }
     const { height, width, channels } = lm.manifest.input;
-    const input = modelInput(img, lm.manifest);
     const x = tf.tensor3d(input.x, [height, width, channels]);
     // A softmax model read without a class explains each image's predicted class.
     const explained = manifestForImage(lm.model, lm.manifest, x);
@@ -221,5 +240,7 @@ export class JobRunner {
     for (const lm of this.models.values()) lm.model.dispose();
     this.models.clear();
     this.images.clear();
+    this.inputs.clear();
+    this.inputBytes = 0;
   }
 }
