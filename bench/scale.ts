@@ -70,6 +70,13 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${fmt(one.cpu)} | ${one.json.computed} |`);
   console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${fmt(two.cpu)} | ${two.json.computed} |`);
+  // Where the time went: each worker's start-up (thread, TypeScript loader, TF.js + wasm) and its jobs (saliency, and the rest: images, models, writing).
+  type W = { worker: number; readySeconds: number; jobs: number; busySeconds: number; saliencySeconds: number };
+  console.log('\n| run | worker | start-up | jobs | busy | saliency | rest (images, models, writing) | command wall |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [name, r] of [['--jobs 1', one], ['--jobs 2', two]] as const) {
+    for (const w of r.json.workers as W[]) console.log(`| ${name} | ${w.worker} | ${fmt(w.readySeconds)} | ${w.jobs} | ${fmt(w.busySeconds)} | ${fmt(w.saliencySeconds)} | ${fmt(w.busySeconds - w.saliencySeconds)} | ${fmt(r.seconds)} |`);
+  }
   const rerun = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
   console.log(`maps identical byte for byte: ${same ? 'yes' : 'NO'} (${a.size} files); rerun into the --jobs 2 folder: computed ${rerun.json.computed}, reused ${rerun.json.reused}, ${fmt(rerun.seconds)}`);
 
