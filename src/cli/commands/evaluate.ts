@@ -170,6 +170,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
     if (extra.length) throw new HeatcheckError('USAGE_BAD_OPTION', `--plan ${o.plan} already says what to compute; leave out ${extra.join(', ')} (or make a new plan with heatcheck plan)`);
     if (!o.maps) throw new HeatcheckError('USAGE_BAD_OPTION', `--plan needs --maps DIR: the plan's maps are computed there (what DIR already holds is reused), then scored`);
     plan = readPlan(o.plan);
+    if (plan.raw) throw new HeatcheckError('USAGE_BAD_OPTION', `${o.plan} plans raw attributions (--raw); the trust report scores post-processed maps: make a plan without --raw`);
   } else if (!o.study || !o.models) throw new HeatcheckError('USAGE_BAD_OPTION', 'evaluate needs --study and --models, or --plan plan.json with --maps DIR');
   if (o.jobs !== undefined && !o.maps) throw new HeatcheckError('USAGE_BAD_OPTION', '--jobs needs --maps DIR: the workers write the maps there, then the report is scored from it');
   const preset = (plan?.preset ?? o.preset ?? 'paper') as PresetId;
@@ -225,7 +226,8 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const errorsCsv = failures.writeCsv(path.dirname(path.resolve(o.out)));
   failures.finish(cases.length, !!o.strict);
   const described: DescribedModel[] = [];
-  for (const d of modelDirs) described.push({ dir: path.resolve(d), ...(await describeModelDir(d)) });
+  const classIndex = plan?.class;
+  for (const d of modelDirs) described.push({ dir: path.resolve(d), ...(classIndex !== undefined ? { classIndex } : {}), ...(await describeModelDir(d, { classIndex })) });
   // AUROC and the trust criteria need one fixed "abnormal" class; a per-image predicted class is not one.
   const open = described.findIndex((m) => m.manifest.output.explain === 'predicted');
   if (open >= 0) {

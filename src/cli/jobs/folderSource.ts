@@ -14,6 +14,8 @@ import { randomizedKey, TfMapSource, type MapKey, type MapStore } from '../../co
 /** A model folder as read without building it: its manifest and weights hash. */
 export interface DescribedModel {
   dir: string;
+  /** The class explained (a plan's --class), for a softmax or multi-unit output. */
+  classIndex?: number;
   manifest: ModelManifest;
   weightsHash: string;
 }
@@ -107,7 +109,7 @@ export class FolderMapSource implements MapSource {
     if (this.engine) return this.engine;
     await initNodeBackend('wasm');
     for (const d of this.models) {
-      const lm = await loadModelDir(d.dir);
+      const lm = await loadModelDir(d.dir, { classIndex: d.classIndex });
       this.loaded.push(lm);
       if (lm.weightsHash !== d.weightsHash) throw new HeatcheckError('BAD_INPUT_MODEL_CHANGED', `${d.dir}: the model's weights changed while evaluate ran; run again`);
     }
