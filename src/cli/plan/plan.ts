@@ -165,7 +165,7 @@ export async function buildPlan(o: PlanOptions): Promise<MapPlan> {
   }
   const randomize = !!o.randomization;
   const steps = parseSteps(o.randomizationSteps, preset);
-  const rCases = intOption('randomization-cases', o.randomizationCases, 1);
+  const rCases = intOption('randomization-cases', o.randomizationCases, 2);
   const reinitSeed = intOption('randomization-seed', o.randomizationSeed, 0) ?? 0;
   await initNodeBackend('wasm');
   const models: PlanModel[] = [];
