@@ -239,7 +239,6 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
   const store = o.maps ? folderMapStore(o.maps) : undefined;
   // Maps, predictions and cascades come from --maps when it holds them; the models are built only for what it lacks.
   const source = new FolderMapSource(caseImages(cases), described, store, o.maps);
-  let lacking: { maps: number; of: number; predictions: number; ofPredictions: number } | null = null;
   let report;
   try {
     report = await evaluateTrustWith(cases, described.map(studyModel), source, {
@@ -257,7 +256,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
       const tasks = study.plan();
       const maps = tasks.filter((t) => t.kind === 'map');
       const preds = tasks.filter((t) => t.kind === 'predict');
-      lacking = {
+      const lacking = {
         maps: maps.filter((t) => !source.holds(t, (m) => study.mapRequest(m))).length,
         of: maps.length,
         predictions: preds.filter((t) => !source.holds(t, (m) => study.mapRequest(m))).length,
@@ -270,7 +269,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
     // The source is disposed (and flushed) by evaluateTrustWith.
     store?.flush();
   }
-  if (!source.modelsBuilt) log(`evaluate: ran no model: every map and prediction came from ${o.maps}`);
+  if (o.maps && !source.modelsBuilt) log(`evaluate: ran no model: every map and prediction came from ${o.maps}`);
   const backend = source.modelsBuilt ? await initNodeBackend('wasm') : null;
   const full = {
     ...report,
