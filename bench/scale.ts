@@ -8,10 +8,12 @@
  *    byte-for-byte check that both folders hold the same maps.
  * 2. The per-job cost table the plan's estimates come from: estimated model passes vs measured ms
  *    per method and model, and ms per estimated pass.
- * 3. Projections for the paper preset on 40 demo cases x the 4 demo models x the six methods: each
- *    job's time = its estimated passes x the measured ms per pass of its model; wall time for 1, 2,
- *    16 and 64 cores (cost-balanced, largest first, as --jobs and --shard split) and for 8 Slurm
- *    nodes of 16 cores (8 shards, 16 workers each). A projection, not a measurement.
+ * 3. The paper preset on 40 demo cases x the 4 demo models x the six methods, cascading
+ *    randomization's jobs included: every (model, method) measured at the paper preset on a sample
+ *    (BENCH_SCALE_PAPER_CASES abnormal cases, default 1), estimated vs actual per job, then each job of
+ *    the plan at its measured cost: wall time for 1, 2, 16 and 64 cores (cost-balanced, largest
+ *    first, as --jobs and --shard split) and for 8 Slurm nodes of 16 cores (8 shards, 16 workers
+ *    each). A projection, not a measurement of the whole study (hours on one core).
  * 4. When a local Slurm can start (root, slurm-wlm, munge): the same plan as an array of 2 shards
  *    on a single-node Slurm vs --jobs 2, submission to the last task's end: the scheduler's overhead.
  */
@@ -29,6 +31,8 @@ const CASES = Number(process.env.BENCH_SCALE_CASES ?? 20);
 const MODELS = (process.env.BENCH_SCALE_MODELS ?? 'densenet-compact-s1,inception-compact-s1').split(',').map((m) => path.join(root, 'public', 'models', m));
 const ALL_MODELS = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-compact-s1', 'inception-compact-s2'].map((m) => path.join(root, 'public', 'models', m));
 const METHODS = 'gradcam,grad,ig,sg';
+/** Abnormal cases measured at the paper preset (every model and method) for the projections. */
+const PAPER_SAMPLE = Number(process.env.BENCH_SCALE_PAPER_CASES ?? 1);
 const tmp = mkdtempSync(path.join(tmpdir(), 'heatcheck-bench-scale-'));
 
 /** Runs the CLI; wall seconds, and CPU seconds (user + system of the process and its threads, from bash's `times`). */
@@ -50,7 +54,7 @@ try {
   const study = path.join(tmp, 'study');
   heatcheck(['phantom', '--out', study, '--count', String(CASES), '--seed', '2022']);
   const plan = path.join(tmp, 'plan.json');
-  heatcheck(['plan', '--study', study, '--models', MODELS.join(','), '--methods', METHODS, '--preset', 'quick', '--out', plan]);
+  heatcheck(['plan', '--study', study, '--models', MODELS.join(','), '--methods', METHODS, '--preset', 'quick', '--no-randomization', '--out', plan]);
   const p = JSON.parse(readFileSync(plan, 'utf8')) as MapPlan;
   console.log(`demo study: ${CASES} cases, models ${p.models.map((m) => m.id).join(', ')}, methods ${METHODS}, quick preset: ${p.jobs.length} jobs, ${p.totalCost} estimated model passes; this machine: ${(await import('node:os')).availableParallelism()} cores (shared: other work may run)`);
 
@@ -66,6 +70,13 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${fmt(one.cpu)} | ${one.json.computed} |`);
   console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${fmt(two.cpu)} | ${two.json.computed} |`);
+  // Where the time went: each worker's start-up (thread, TypeScript loader, TF.js + wasm) and its jobs (saliency, and the rest: images, models, writing).
+  type W = { worker: number; readySeconds: number; jobs: number; busySeconds: number; saliencySeconds: number };
+  console.log('\n| run | worker | start-up | jobs | busy | saliency | rest (images, models, writing) | command wall |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [name, r] of [['--jobs 1', one], ['--jobs 2', two]] as const) {
+    for (const w of r.json.workers as W[]) console.log(`| ${name} | ${w.worker} | ${fmt(w.readySeconds)} | ${w.jobs} | ${fmt(w.busySeconds)} | ${fmt(w.saliencySeconds)} | ${fmt(w.busySeconds - w.saliencySeconds)} | ${fmt(r.seconds)} |`);
+  }
   const rerun = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
   console.log(`maps identical byte for byte: ${same ? 'yes' : 'NO'} (${a.size} files); rerun into the --jobs 2 folder: computed ${rerun.json.computed}, reused ${rerun.json.reused}, ${fmt(rerun.seconds)}`);
 
@@ -94,24 +105,49 @@ try {
   const msPerPass = new Map([...perModel].map(([m, v]) => [m, v.ms / v.passes]));
   for (const [m, v] of msPerPass) console.log(`${m}: ${v.toFixed(1)} ms per estimated pass over the mix`);
 
-  // 3. projections: paper preset, 40 cases x 4 models x six methods
+  // 3. projections: paper preset, 40 cases x 4 models x six methods, cascading randomization included
   const study40 = path.join(tmp, 'study40');
   heatcheck(['phantom', '--out', study40, '--count', '40', '--seed', '2022']);
   const paperPlan = path.join(tmp, 'paper.json');
   heatcheck(['plan', '--study', study40, '--models', ALL_MODELS.join(','), '--preset', 'paper', '--out', paperPlan]);
   const pp = JSON.parse(readFileSync(paperPlan, 'utf8')) as MapPlan;
-  const family = (id: string) => (id.startsWith('densenet') ? 'densenet' : 'inception');
-  const famMs = new Map<string, number>();
-  for (const [m, v] of msPerPass) famMs.set(family(m), v);
-  const timed: MapJob[] = pp.jobs.map((j) => ({ ...j, cost: j.cost * (famMs.get(family(j.model)) ?? [...famMs.values()][0]) }));
+  // Measured job costs at the paper preset on a sample: the first PAPER_SAMPLE abnormal cases, every model and method, --jobs 1.
+  const sampleCases = [...new Set(pp.jobs.filter((j) => j.step !== undefined).map((j) => j.case))].slice(0, PAPER_SAMPLE);
+  const samplePlan = path.join(tmp, 'paper-sample.json');
+  heatcheck(['plan', '--study', study40, '--models', ALL_MODELS.join(','), '--preset', 'paper', '--cases', sampleCases.join(','), '--no-randomization', '--out', samplePlan]);
+  const sp = JSON.parse(readFileSync(samplePlan, 'utf8')) as MapPlan;
+  const sampleRun = heatcheck(['maps', '--plan', samplePlan, '--out', path.join(tmp, 'paper-sample'), '--jobs', '1']);
+  const sampleEntries = JSON.parse(readFileSync(path.join(tmp, 'paper-sample', 'index.json'), 'utf8')).maps as Array<{ case: string; model: string; method: string; ms: number; steps?: number }>;
+  const measured = new Map<string, number[]>();
+  for (const e of sampleEntries) measured.set(`${e.model}\u0000${e.method}`, [...(measured.get(`${e.model}\u0000${e.method}`) ?? []), e.ms]);
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const paperMsPerPass = new Map<string, number>();
+  for (const m of sp.models) {
+    const es = sampleEntries.filter((e) => e.model === m.id);
+    const passes = es.reduce((a, e) => a + sp.jobs.find((j) => j.case === e.case && j.model === e.model && j.method === e.method)!.cost, 0);
+    paperMsPerPass.set(m.id, es.reduce((a, e) => a + e.ms, 0) / passes);
+  }
+  console.log(`\npaper preset, measured on ${sampleCases.length} case(s) x ${sp.models.length} models x ${sp.methods.length} methods (--jobs 1, ${fmt(sampleRun.seconds)}): estimated vs actual per job`);
+  console.log('| model | method | estimated passes | steps used | estimated ms (passes x model ms/pass) | actual ms (median) | actual / estimated |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const j of sp.jobs.filter((x) => x.case === sampleCases[0])) {
+    const ms = median(measured.get(`${j.model}\u0000${j.method}`) ?? [NaN]);
+    const est = j.cost * paperMsPerPass.get(j.model)!;
+    const steps = sampleEntries.find((e) => e.case === j.case && e.model === j.model && e.method === j.method)?.steps;
+    console.log(`| ${j.model} | ${j.method} | ${j.cost} | ${steps ?? '-'} | ${est.toFixed(0)} | ${ms.toFixed(0)} | ${(ms / est).toFixed(2)} |`);
+  }
+  // Each job of the whole paper plan (randomized models too: same network, same cost) at its measured median.
+  const timed: MapJob[] = pp.jobs.map((j) => ({ ...j, cost: median(measured.get(`${j.model}\u0000${j.method}`) ?? [j.cost * paperMsPerPass.get(j.model)!]) }));
   const total = timed.reduce((s, j) => s + j.cost, 0) / 1000;
   const makespan = (jobs: MapJob[], n: number) => Math.max(...shardJobs(jobs, n).map((part) => part.reduce((s, j) => s + j.cost, 0))) / 1000;
-  console.log(`\npaper preset, 40 demo cases x 4 models x ${pp.methods.length} methods: ${pp.jobs.length} jobs, ${pp.totalCost} estimated passes, ${fmt(total)} of compute at the measured ms per pass (maps only; evaluate's randomized models come on top)`);
+  const nRandomized = pp.jobs.filter((j) => j.step !== undefined).length;
+  console.log(`\npaper preset, 40 demo cases x 4 models x ${pp.methods.length} methods: ${pp.jobs.length} jobs (${pp.jobs.length - nRandomized} trained, ${nRandomized} randomized models' on ${pp.randomization?.caseIds.length ?? 0} abnormal cases x every cascade step), ${pp.totalCost} estimated passes, ${fmt(total)} of compute at the measured cost of each (model, method)`);
   console.log('| where | projected wall |');
   console.log('| --- | ---: |');
   for (const n of [1, 2, 16, 64]) console.log(`| ${n} core${n > 1 ? 's' : ''} (--jobs ${n}) | ${fmt(makespan(timed, n))} |`);
   const nodes = shardJobs(timed, 8).map((part) => makespan(part, 16));
   console.log(`| 8 Slurm nodes x 16 cores (--shard i/8, --jobs 16) | ${fmt(Math.max(...nodes))} |`);
+  console.log('(a projection from measured job costs, not a measurement: it leaves out per-worker start-up, a few seconds, and the scoring, which reads the maps and runs no model)');
 
   // 4. Slurm overhead
   const why = slurmUnavailable();

@@ -67,7 +67,7 @@ describe(`Slurm array job${unavailable ? ` (skipped here: ${unavailable})` : ''}
     const study = path.join(root, 'study');
     expect((await cli(['phantom', '--out', study, '--count', '4', '--seed', '2022'])).code).toBe(0);
     const plan = path.join(root, 'plan.json');
-    expect((await cli(['plan', '--study', study, '--models', MODEL, '--methods', 'gradcam,sg', '--preset', 'quick', '--seed', '1', '--out', plan])).code).toBe(0);
+    expect((await cli(['plan', '--study', study, '--models', MODEL, '--methods', 'gradcam,sg', '--preset', 'quick', '--seed', '1', '--randomization-steps', '1', '--randomization-cases', '2', '--out', plan])).code).toBe(0);
 
     const run = path.join(root, 'run');
     const sub = spawnSync(path.join(REPO, 'scripts', 'slurm', 'submit.sh'), [plan, run, '4', '--resamples', '100'], { env: s.env, encoding: 'utf8' });
@@ -78,22 +78,25 @@ describe(`Slurm array job${unavailable ? ` (skipped here: ${unavailable})` : ''}
     // Meanwhile, the same plan in one process, and its report.
     const ref = path.join(root, 'ref');
     expect((await cli(['maps', '--plan', plan, '--out', ref])).code).toBe(0);
-    expect((await cli(['evaluate', '--study', study, '--models', MODEL, '--methods', 'gradcam,sg', '--preset', 'quick', '--seed', '1', '--maps', ref, '--out', path.join(root, 'ref-report.json'), '--resamples', '100'])).code).toBe(0);
+    expect((await cli(['evaluate', '--study', study, '--models', MODEL, '--methods', 'gradcam,sg', '--preset', 'quick', '--seed', '1', '--randomization-steps', '1', '--randomization-cases', '2', '--maps', ref, '--out', path.join(root, 'ref-report.json'), '--resamples', '100'])).code).toBe(0);
 
     await waitForJobs(s, [arrayId, finalId], 150_000);
     const logs = () => readdirSync(path.join(run, 'logs')).map((f) => `${f}:\n${readFileSync(path.join(run, 'logs', f), 'utf8').slice(-1500)}`).join('\n');
     expect(jobState(s, arrayId), logs()).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
     expect(jobState(s, finalId), logs()).toEqual(['COMPLETED']);
 
-    // Each task ran its own cost-balanced shard: 8 maps (4 cases x 2 methods) in all, none twice.
+    // Each task ran its own cost-balanced shard: 12 maps (4 cases x 2 methods, and the fully randomized
+    // model on the two abnormal cases x 2 methods) in all, none twice.
     const shards = [0, 1, 2, 3].map((i) => JSON.parse(readFileSync(path.join(run, `shard-${i}.json`), 'utf8')));
     expect(shards.map((x) => x.shard)).toEqual(['0/4', '1/4', '2/4', '3/4']);
-    expect(shards.reduce((a, x) => a + x.computed, 0)).toBe(8);
-    expect(JSON.parse(readFileSync(path.join(run, 'merge.json'), 'utf8'))).toMatchObject({ maps: 8, planned: 8, missing: 0, duplicated: 0 });
+    expect(shards.reduce((a, x) => a + x.computed, 0)).toBe(12);
+    expect(JSON.parse(readFileSync(path.join(run, 'merge.json'), 'utf8'))).toMatchObject({ maps: 12, planned: 12, missing: 0, duplicated: 0 });
+    // The report was scored from the merged maps alone.
+    expect(JSON.parse(readFileSync(path.join(run, 'evaluate.json'), 'utf8'))).toMatchObject({ modelsRun: false, mapsComputed: 0, planComputed: 0 });
 
-    // The planned maps (evaluate adds the randomized models' maps beside them, in both folders).
+    // The planned maps, the randomized models' among them.
     const keys = (JSON.parse(readFileSync(plan, 'utf8')).jobs as Array<{ key: string }>).map((j) => j.key);
-    expect(keys.length).toBe(8);
+    expect(keys.length).toBe(12);
     const a = npyFiles(ref);
     const b = npyFiles(path.join(run, 'maps'));
     for (const k of keys) expect(b.get(k)?.equals(a.get(k)!), k).toBe(true);

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from './errors';
-import { loadModelFromFiles, type LoadedModel } from '../core/model/load';
+import { describeModelFiles, loadModelFromFiles, type LoadedModel } from '../core/model/load';
+import type { ModelManifest } from '../core/model/manifest';
 import { readModelFolder, type FolderEntry, type ModelFolder } from '../core/model/modelFolder';
 
 export interface ModelDirOptions {
@@ -46,11 +47,27 @@ export function readModelDir(dir: string, opts: ModelDirOptions = {}): ModelFold
   }
 }
 
+/** The manifest id of a model folder: manifest.json's, else the folder's name. */
+const idOf = (dir: string, folder: ModelFolder) => (folder.files.manifest ? (folder.manifest.id ?? path.basename(path.resolve(dir))) : path.basename(path.resolve(dir)));
+
 /** Reads a model folder (model.json + shards, manifest.json optional) from disk and builds it. */
 export async function loadModelDir(dir: string, opts: ModelDirOptions = {}): Promise<LoadedModel> {
   const folder = readModelDir(dir, opts);
   try {
-    return await loadModelFromFiles(folder.files, { ...folder.manifest, id: folder.files.manifest ? (folder.manifest.id ?? path.basename(path.resolve(dir))) : path.basename(path.resolve(dir)) });
+    return await loadModelFromFiles(folder.files, { ...folder.manifest, id: idOf(dir, folder) });
+  } catch (e) {
+    throw asHeatcheckError(e);
+  }
+}
+
+/**
+ * The manifest and weights hash loadModelDir would give, read from the files without building the
+ * model (no TF.js backend, no graph): enough to key and score stored maps.
+ */
+export async function describeModelDir(dir: string, opts: ModelDirOptions = {}): Promise<{ manifest: ModelManifest; weightsHash: string }> {
+  const folder = readModelDir(dir, opts);
+  try {
+    return await describeModelFiles(folder.files, { ...folder.manifest, id: idOf(dir, folder) } as Partial<ModelManifest> & Pick<ModelManifest, 'id' | 'input' | 'output'>);
   } catch (e) {
     throw asHeatcheckError(e);
   }

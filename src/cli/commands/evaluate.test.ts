@@ -32,6 +32,13 @@ const models: Record<string, tf.LayersModel> = {};
 
 const cli = runCli;
 
+// A spy on the one function that builds a model from its folder: a run that answers from a
+// complete --maps folder must never call it.
+vi.mock('../modelDir', async (importOriginal) => {
+  const m = await importOriginal<typeof import('../modelDir')>();
+  return { ...m, loadModelDir: vi.fn(m.loadModelDir) };
+});
+
 function build(family: 'plain' | 'branch', seed: number): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
   const inp = tf.input({ shape: [SIZE, SIZE, 1] });
@@ -387,6 +394,99 @@ describe('heatcheck evaluate', () => {
     expect((report.reference.seed as { passRandomization: string[] }).passRandomization).toEqual(['grad', 'ig', 'sig']);
     expect((report as unknown as { maps: unknown }).maps).toMatchObject({ computed: A * 4 * 6 + R * 3 * 4 * 6, reused: 0 });
   }, 240_000);
+
+  it('--maps holding every map the report needs: builds no model, says so, and gives the same report', async () => {
+    const ids = ['plain-s1', 'plain-s2', 'branch-s1', 'branch-s2'];
+    const args = (maps: string, out: string) => ['evaluate', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--out', out, '--maps', maps, '--preset', 'quick', '--randomization-cases', '4', '--resamples', '200'];
+    const first = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8')) as TrustReport;
+    // A copy of the folder the first run filled, so later tests see the original.
+    const full = path.join(root, 'maps-complete');
+    cpSync(path.join(root, 'maps'), full, { recursive: true });
+    vi.mocked(loadModelDir).mockClear();
+    const out = path.join(root, 'from-folder.json');
+    const r = await cli(args(full, out));
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    expect(loadModelDir).not.toHaveBeenCalled();
+    expect(r.err).toMatch(/holds all \d+ maps and 24 predictions the report needs: running no model/);
+    expect(r.err).toContain('ran no model');
+    expect(r.json).toMatchObject({ modelsRun: false, mapsComputed: 0, backend: 'wasm' });
+    const again = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(again.cells).toEqual(first.cells);
+    expect(again.verdicts).toEqual(first.verdicts);
+    expect(again.classifier).toEqual(first.classifier);
+    expect(again.models.map((m) => [m.id, m.weightsSha256, m.cascade])).toEqual(first.models.map((m) => [m.id, m.weightsSha256, m.cascade]));
+
+    // One trained map and one randomized map gone: the models are built, those two computed, the report the same.
+    const partial = path.join(root, 'maps-partial');
+    cpSync(full, partial, { recursive: true });
+    const abnormal = first.cases.find((c) => c.label === 1)!.id;
+    rmSync(path.join(partial, abnormal, 'plain-s2', 'ig.npy'));
+    const step = (first.models.find((m) => m.id === 'branch-s1')!.cascade as Array<{ step: number }>).at(-1)!.step;
+    rmSync(path.join(partial, abnormal, `branch-s1@cascade-${step}`, 'sg.npy'));
+    vi.mocked(loadModelDir).mockClear();
+    const r2 = await cli(args(partial, path.join(root, 'from-partial.json')));
+    expect(r2.code, r2.err.slice(-2000)).toBe(0);
+    expect(r2.err).toMatch(/lacks 2 of \d+ maps and 0 of 24 predictions: computing them/);
+    expect(loadModelDir).toHaveBeenCalledTimes(4);
+    expect(r2.json).toMatchObject({ modelsRun: true, mapsComputed: 2 });
+    const mended = JSON.parse(readFileSync(path.join(root, 'from-partial.json'), 'utf8')) as TrustReport;
+    expect(mended.cells).toEqual(first.cells);
+    expect(mended.classifier).toEqual(first.classifier);
+  }, 240_000);
+
+  it('plan holds the randomized models\' jobs; evaluate --plan --jobs 2 computes them in workers and scores the same report; a rerun computes nothing', async () => {
+    const ids = ['plain-s1', 'plain-s2', 'branch-s1', 'branch-s2'];
+    const first = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8')) as TrustReport;
+    const planFile = path.join(root, 'study-plan.json');
+    const p = await cli(['plan', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--preset', 'quick', '--randomization-cases', '4', '--out', planFile]);
+    expect(p.code, p.err.slice(-2000)).toBe(0);
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { models: Array<{ id: string; cascade: Array<{ step: number; block: string }> }>; jobs: Array<{ key: string; case: string; model: string; method: string; step?: number; reinitSeed?: number; cost: number }> };
+    // The cascades the plan read are those the in-process evaluate visited (same blocks, output to input).
+    for (const m of plan.models) expect(m.cascade).toEqual(first.models.find((x) => x.id === m.id)!.cascade);
+    const rCases = (first.settings.randomization as { cases: string[] }).cases;
+    const randomized = plan.jobs.filter((j) => j.step !== undefined);
+    // quick: 3 evenly spaced steps of each cascade (selectSteps), on the first 4 abnormal cases, six methods.
+    const expected = plan.models.flatMap((m) => selectSteps(m.cascade.length, { count: 3 }).flatMap((i) => rCases.flatMap((c) => ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'].map((method) => `${c}/${m.id}@cascade-${m.cascade[i].step}/${method}.npy`))));
+    expect(randomized.map((j) => j.key).sort()).toEqual(expected.sort());
+    expect(randomized.every((j) => j.reinitSeed === 0)).toBe(true);
+    expect(p.json.randomizationJobs).toBe(expected.length);
+    // Trained jobs: every case (normal ones give the classifier its scores) x model x method.
+    expect(plan.jobs.length - randomized.length).toBe(6 * 4 * 6);
+
+    const dir = path.join(root, 'maps-plan');
+    const out = path.join(root, 'from-plan.json');
+    const r = await cli(['evaluate', '--plan', planFile, '--maps', dir, '--jobs', '2', '--out', out, '--resamples', '200']);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    expect(r.json).toMatchObject({ planJobs: plan.jobs.length, planComputed: plan.jobs.length, planReused: 0, workers: 2, modelsRun: false, mapsComputed: 0 });
+    expect(r.err).toContain('running no model');
+    const fromPlan = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(fromPlan.cells).toEqual(first.cells);
+    expect(fromPlan.verdicts).toEqual(first.verdicts);
+    expect(fromPlan.classifier).toEqual(first.classifier);
+
+    const again = await cli(['evaluate', '--plan', planFile, '--maps', dir, '--jobs', '2', '--out', out, '--resamples', '200']);
+    expect(again.code, again.err.slice(-2000)).toBe(0);
+    expect(again.json).toMatchObject({ planComputed: 0, planReused: plan.jobs.length, modelsRun: false });
+
+    // Flags that the plan already settles are named.
+    const bad = await cli(['evaluate', '--plan', planFile, '--maps', dir, '--preset', 'paper', '--out', out]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/leave out --preset/);
+  }, 300_000);
+
+  it('evaluate --jobs 2 without a plan builds one from its flags: the same report as one process', async () => {
+    const ids = ['plain-s1', 'plain-s2', 'branch-s1', 'branch-s2'];
+    const first = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8')) as TrustReport;
+    const out = path.join(root, 'jobs2.json');
+    const r = await cli(['evaluate', '--study', path.join(root, 'study'), '--models', ids.map((id) => dirs[id]).join(','), '--out', out, '--maps', path.join(root, 'maps-jobs2'), '--jobs', '2', '--preset', 'quick', '--randomization-cases', '4', '--resamples', '200']);
+    expect(r.code, r.err.slice(-2000)).toBe(0);
+    // Trained maps of the abnormal cases and the randomized ones go through the workers; normal cases need only the models' scores.
+    expect(r.json).toMatchObject({ workers: 2, planReused: 0, mapsComputed: 0 });
+    expect(r.err).toMatch(/lacks 0 of \d+ maps and \d+ of 24 predictions/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as TrustReport;
+    expect(report.cells).toEqual(first.cells);
+    expect(report.classifier).toEqual(first.classifier);
+  }, 300_000);
 
   it('reuses matching maps from --maps and says null with a reason when a criterion cannot be computed', async () => {
     const out = path.join(root, 'one.json');

@@ -9,7 +9,7 @@ import { FailureLog, type Failure } from '../failures';
 import type { PresetId } from '../../core/saliency/registry';
 import { buildPlan, overridesFor, parseShard, readPlan, shardJobs, writePlan, type MapJob, type MapPlan, type PlanOptions } from '../plan/plan';
 import { doneEntry, type MapsIndexEntry } from '../jobs/compute';
-import { parseJobs, runJobs } from '../jobs/pool';
+import { parseJobs, runJobs, type WorkerTimes } from '../jobs/pool';
 
 /**
  * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
@@ -32,6 +32,8 @@ export interface MapsOptions extends PlanOptions {
   /** --jobs N|auto: worker threads, each on its own wasm backend. */
   jobs?: string;
   strict?: boolean;
+  /** A plan already in hand (evaluate's), instead of --plan or flags. */
+  planned?: MapPlan;
 }
 
 export interface MapsSummary {
@@ -50,6 +52,8 @@ export interface MapsSummary {
   planned: number;
   estimatedCost: number;
   seconds: number;
+  /** Where each worker's time went (start-up until ready; its jobs; the saliency methods within them). */
+  workers: Array<{ worker: number; readySeconds: number; jobs: number; busySeconds: number; saliencySeconds: number }>;
 }
 
 /** Flags that describe the work; with --plan the plan file does, and giving them too is a mistake worth naming. */
@@ -58,7 +62,8 @@ const PLAN_FLAGS: Array<[keyof PlanOptions, string]> = [['methods', '--methods']
 export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
   const t0 = Date.now();
   let plan: MapPlan;
-  if (o.plan) {
+  if (o.planned) plan = o.planned;
+  else if (o.plan) {
     const extra = PLAN_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
     if (extra.length) throw new HeatcheckError('USAGE_BAD_OPTION', `--plan ${o.plan} already says what to compute; leave out ${extra.join(', ')} (or make a new plan with heatcheck plan)`);
     plan = readPlan(o.plan);
@@ -88,6 +93,7 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
   const failures = new FailureLog();
   const failedFiles = new Set<string>();
   let done = 0;
+  let workerTimes: WorkerTimes[] = [];
   const t1 = Date.now();
   await runJobs(plan, todo, out, workers, (r, job) => {
     done++;
@@ -99,6 +105,10 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
       failedFiles.add(r.failure.file);
       failures.add(r.failure.file, Object.assign(new Error(r.failure.message), { code: r.failure.code }));
     }
+  }, (ts) => {
+    workerTimes = ts;
+    // Where each worker's time went: start-up, then its jobs (of which the saliency methods themselves).
+    for (const t of ts) if (t.jobs) log(`maps: worker ${t.worker}: ready in ${(t.readyMs / 1000).toFixed(1)} s, ${t.jobs} job(s) in ${(t.busyMs / 1000).toFixed(1)} s (saliency ${(t.saliencyMs / 1000).toFixed(1)} s, the rest images, models, writing)`);
   });
   // Index entries in plan order, whatever order the workers finished in.
   const ordered = jobs.map((j) => entries.get(j.key)).filter((e): e is MapsIndexEntry => !!e);
@@ -126,6 +136,7 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
     planned: jobs.length,
     estimatedCost: jobs.reduce((s, j) => s + j.cost, 0),
     seconds: (Date.now() - t0) / 1000,
+    workers: workerTimes.map((t) => ({ worker: t.worker, readySeconds: t.readyMs / 1000, jobs: t.jobs, busySeconds: t.busyMs / 1000, saliencySeconds: t.saliencyMs / 1000 })),
   };
 }
 

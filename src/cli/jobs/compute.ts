@@ -14,7 +14,9 @@ import type { LoadedModel } from '../../core/model/load';
 import { runSaliency, targetAt } from '../../core/saliency/run';
 import { getMethod, isSeeded } from '../../core/saliency/registry';
 import { completenessFields } from '../../core/saliency/completeness';
-import type { MapPlan, MapJob } from '../plan/plan';
+import { jobModelHash, jobModelId, type MapPlan, type MapJob } from '../plan/plan';
+import { randomizedCopy } from '../../core/trust/tfMapSource';
+import type { AnyTfModel } from '../../core/model/createProbe';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { Failure } from '../failures';
 
@@ -46,9 +48,15 @@ export interface MapsIndexEntry {
   modelHash: string;
   /** The class explained, when it is the image's predicted class (a softmax model read without --class). */
   predictedClass?: number;
+  /** A cascade job's map: the cascade step the model was randomized down to, and the re-initialisation seed. */
+  cascadeStep?: number;
+  reinitSeed?: number;
   /** The intensity transform from the file's values to [0, 1] before the model's own scale/offset (window, VOI LUT, min-max, bit depth). */
   intensity?: IntensityRecord;
 }
+
+/** Memory a worker may keep model inputs in (a 299 x 299 x 3 input is about 1 MB). */
+const INPUT_CACHE_BYTES = 256 * 1024 * 1024;
 
 /** The outcome of one job: its index entry, or the failure of its input image. */
 export type JobResult = { key: string; entry: MapsIndexEntry } | { key: string; failure: Failure };
@@ -89,12 +97,13 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
   const model = plan.models.find((m) => m.id === job.model);
   const ok =
     e.case === job.case &&
-    e.model === job.model &&
+    e.model === jobModelId(job) &&
     e.method === job.method &&
     e.preset === plan.preset &&
     e.raw === plan.raw &&
     (e.seed === job.seed || !isSeeded(getMethod(job.method))) &&
-    e.modelHash === model?.hash &&
+    model !== undefined &&
+    e.modelHash === jobModelHash(model.hash, job) &&
     canonical(e.parameters) === canonical(job.params);
   return ok ? e : null;
 }
@@ -108,6 +117,11 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
 export class JobRunner {
   private study: StudyFolder;
   private models = new Map<string, LoadedModel>();
+  /** Randomized copies of the last few (model, cascade step, seed): cascade jobs of one step come in runs. */
+  private randomized = new Map<string, AnyTfModel>();
+  /** Model inputs by case and model, oldest first, at most INPUT_CACHE_BYTES in all. */
+  private inputs = new Map<string, ReturnType<typeof modelInput>>();
+  private inputBytes = 0;
   /** Decoded images of the last few cases (jobs fed by cost visit cases out of order). */
   private images = new Map<string, Awaited<ReturnType<StudyFolder['loadImage']>>>();
 
@@ -134,27 +148,42 @@ export class JobRunner {
     const c = this.study.cases.find((k) => k.id === job.case);
     if (!c) throw new HeatcheckError('NOT_FOUND_CASE', `case ${job.case} of the plan is not in ${path.join(this.plan.study, 'cases.csv')}`);
     const file = this.study.fileOf(c);
-    let img = this.images.get(c.id);
-    if (!img) {
-      try {
-        img = await this.study.loadImage(c);
-      } catch (e) {
-        const code = (e as { code?: unknown })?.code;
-        return { key: job.key, failure: { file, code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
-      }
-      if (this.images.size >= 8) this.images.delete(this.images.keys().next().value!);
-      this.images.set(c.id, img);
-    }
     const lm = await this.model(job.model);
+    // The model's input of each (case, model) is kept (small: the model's grid), so a worker fed
+    // jobs by cost, one method across all cases at a time, decodes each image about once.
+    const inputKey = `${c.id}\u0000${job.model}`;
+    let input = this.inputs.get(inputKey);
+    if (!input) {
+      let img = this.images.get(c.id);
+      if (!img) {
+        try {
+          img = await this.study.loadImage(c);
+        } catch (e) {
+          const code = (e as { code?: unknown })?.code;
+          return { key: job.key, failure: { file, code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
+        }
+        if (this.images.size >= 8) this.images.delete(this.images.keys().next().value!);
+        this.images.set(c.id, img);
+      }
+      input = modelInput(img, lm.manifest);
+      this.inputBytes += input.x.byteLength;
+      this.inputs.set(inputKey, input);
+      for (const [k, v] of this.inputs) {
+        if (this.inputBytes <= INPUT_CACHE_BYTES) break;
+        this.inputs.delete(k);
+        this.inputBytes -= v.x.byteLength;
+      }
+    }
     const { height, width, channels } = lm.manifest.input;
-    const input = modelInput(img, lm.manifest);
     const x = tf.tensor3d(input.x, [height, width, channels]);
     // A softmax model read without a class explains each image's predicted class.
     const explained = manifestForImage(lm.model, lm.manifest, x);
-    const probe = createProbe(lm.model, explained);
+    // A cascade job explains the same class with the model randomized down to its step.
+    const net = job.step === undefined ? lm.model : this.randomizedModel(lm, job);
+    const probe = createProbe(net, explained);
     try {
       const targetLogit = await targetAt(probe, x);
-      const out = tf.tidy(() => (lm.model.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
+      const out = tf.tidy(() => (net.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
       const probability = abnormalProbability(await out.data(), explained.output);
       out.dispose();
       const r = await runSaliency(probe, x, { method: job.method, preset: this.plan.preset, params: job.params, seed: job.seed }, {}, { targetLogit });
@@ -162,7 +191,7 @@ export class JobRunner {
       const shape = raw ? r.output.rawShape : [r.output.height, r.output.width];
       const entry: MapsIndexEntry = {
         case: job.case,
-        model: job.model,
+        model: jobModelId(job),
         method: job.method,
         preset: this.plan.preset,
         parameters: r.params,
@@ -176,7 +205,8 @@ export class JobRunner {
         file: job.key,
         shape,
         raw,
-        modelHash: lm.weightsHash,
+        modelHash: jobModelHash(lm.weightsHash, job),
+        ...(job.step !== undefined ? { cascadeStep: job.step, reinitSeed: job.reinitSeed ?? 0 } : {}),
         ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
         intensity: input.intensity,
       };
@@ -189,9 +219,28 @@ export class JobRunner {
     }
   }
 
+  private randomizedModel(lm: LoadedModel, job: MapJob): AnyTfModel {
+    const key = `${job.model}\u0000${job.step}\u0000${job.reinitSeed ?? 0}`;
+    let m = this.randomized.get(key);
+    if (!m) {
+      m = randomizedCopy(lm, job.step!, job.reinitSeed ?? 0, job.model);
+      if (this.randomized.size >= 2) {
+        const [oldest, copy] = this.randomized.entries().next().value!;
+        copy.dispose();
+        this.randomized.delete(oldest);
+      }
+      this.randomized.set(key, m);
+    }
+    return m;
+  }
+
   dispose(): void {
+    for (const m of this.randomized.values()) m.dispose();
+    this.randomized.clear();
     for (const lm of this.models.values()) lm.model.dispose();
     this.models.clear();
     this.images.clear();
+    this.inputs.clear();
+    this.inputBytes = 0;
   }
 }

@@ -52,26 +52,42 @@ describe('cost-balanced shards', () => {
 });
 
 describe('heatcheck plan, maps --plan --jobs, merge', () => {
-  it('plans case x model x method jobs with their costs and keys', async () => {
+  it('plans case x model x method jobs with their costs and keys, and the randomized models\' jobs', async () => {
     const plan = path.join(root, 'plan.json');
     const { code, json } = await cli(['plan', '--study', study, '--models', `${DENSE},${INCEPTION}`, '--methods', 'gradcam,ig,sg,xrai', '--preset', 'quick', '--seed', '3', '--out', plan]);
     expect(code).toBe(0);
     const p = JSON.parse(readFileSync(plan, 'utf8'));
     // Quick preset (starting steps): Grad-CAM one pass, IG 16 steps, SmoothGrad 6 samples, XRAI 2 x 16 steps + 4.
     const passes: Record<string, number> = { gradcam: 1, ig: 16, sg: 6, xrai: 36 };
-    expect(p.jobs.length).toBe(3 * 2 * 4);
-    expect(json).toMatchObject({ jobs: 24, cases: 3, totalCost: 3 * 2 * (1 + 16 + 6 + 36) });
+    const trained = p.jobs.filter((j: { step?: number }) => j.step === undefined);
+    expect(trained.length).toBe(3 * 2 * 4);
+    expect(json).toMatchObject({ cases: 3 });
     for (const j of p.jobs) {
       expect(j.cost).toBe(passes[j.method]);
-      expect(j.key).toBe(`${j.case}/${j.model}/${j.method}.npy`);
+      expect(j.key).toBe(j.step === undefined ? `${j.case}/${j.model}/${j.method}.npy` : `${j.case}/${j.model}@cascade-${j.step}/${j.method}.npy`);
       expect(j.seed).toBe(3);
     }
     expect(p.jobs.slice(0, 4).map((j: { method: string }) => j.method)).toEqual(['gradcam', 'ig', 'sg', 'xrai']);
+    // Cascading randomization as evaluate --preset quick runs it: 3 steps of each model's cascade, ending at
+    // the fully randomized one, on the abnormal cases (cases.csv's label 1; at most 6), every method.
+    const abnormal = readFileSync(path.join(study, 'cases.csv'), 'utf8').trim().split('\n').slice(1).filter((l) => l.split(',')[2] === '1').length;
+    expect(abnormal).toBeGreaterThan(0);
+    for (const m of p.models) {
+      const randomized = p.jobs.filter((j: { model: string; step?: number }) => j.model === m.id && j.step !== undefined);
+      const steps = [...new Set(randomized.map((j: { step: number }) => j.step))];
+      expect(steps.length).toBe(Math.min(3, m.cascade.length));
+      expect(steps).toContain(m.cascade.at(-1).step);
+      expect(randomized.length).toBe(steps.length * abnormal * 4);
+    }
+    expect(json.totalCost).toBe(p.jobs.reduce((a: number, j: { method: string }) => a + passes[j.method], 0));
+    // --no-randomization: the trained models' maps alone.
+    const bare = await cli(['plan', '--study', study, '--models', `${DENSE},${INCEPTION}`, '--methods', 'gradcam,ig,sg,xrai', '--preset', 'quick', '--seed', '3', '--no-randomization', '--out', plan]);
+    expect(bare.json).toMatchObject({ jobs: 24, cases: 3, totalCost: 3 * 2 * (1 + 16 + 6 + 36), randomizationJobs: 0 });
   });
 
   it('--jobs 2 writes the same maps, byte for byte, as --jobs 1; a rerun computes nothing; a killed job is redone', async () => {
     const plan = path.join(root, 'plan2.json');
-    expect((await cli(['plan', '--study', study, '--models', DENSE, '--methods', 'gradcam,ig,sg', '--preset', 'quick', '--seed', '4', '--out', plan])).code).toBe(0);
+    expect((await cli(['plan', '--study', study, '--models', DENSE, '--methods', 'gradcam,ig,sg', '--preset', 'quick', '--seed', '4', '--no-randomization', '--out', plan])).code).toBe(0);
     const one = path.join(root, 'one');
     const two = path.join(root, 'two');
     const r1 = await cli(['maps', '--plan', plan, '--out', one, '--jobs', '1']);
@@ -104,7 +120,7 @@ describe('heatcheck plan, maps --plan --jobs, merge', () => {
 
     // Another seed is other work only for the method that draws noise (SmoothGrad): 3 maps, not 9.
     const plan5 = path.join(root, 'plan5.json');
-    expect((await cli(['plan', '--study', study, '--models', DENSE, '--methods', 'gradcam,ig,sg', '--preset', 'quick', '--seed', '5', '--out', plan5])).code).toBe(0);
+    expect((await cli(['plan', '--study', study, '--models', DENSE, '--methods', 'gradcam,ig,sg', '--preset', 'quick', '--seed', '5', '--no-randomization', '--out', plan5])).code).toBe(0);
     expect((await cli(['maps', '--plan', plan5, '--out', two])).json).toMatchObject({ computed: 3, reused: 6 });
     const sg = index(two).filter((e) => e.method === 'sg');
     expect(sg.map((e) => e.seed)).toEqual([5, 5, 5]);

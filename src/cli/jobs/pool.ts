@@ -25,15 +25,36 @@ export function byCostDescending(jobs: MapJob[]): MapJob[] {
  * `onResult` sees every result as it comes (the caller logs progress). A job that throws (not an
  * unreadable image, which is a result) stops the pool: the jobs in flight finish, the error is thrown.
  */
-export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void): Promise<void> {
+/** Where a worker's time went: start-up (thread, TypeScript loader, TF.js and wasm) until ready, then its jobs. */
+export interface WorkerTimes {
+  worker: number;
+  readyMs: number;
+  jobs: number;
+  /** Wall time inside its jobs (image decoding, model building, saliency, writing). */
+  busyMs: number;
+  /** Of which the saliency methods themselves (the entries' ms). */
+  saliencyMs: number;
+}
+
+export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void, onTimes?: (t: WorkerTimes[]) => void): Promise<void> {
+  const t0 = performance.now();
   if (workers <= 1 || jobs.length <= 1) {
     // One worker: plan order (case by case, so each image is decoded once); order does not change a map.
     const runner = new JobRunner(plan, out);
+    const times: WorkerTimes = { worker: 0, readyMs: performance.now() - t0, jobs: 0, busyMs: 0, saliencyMs: 0 };
     try {
-      for (const job of jobs) onResult(await runner.run(job), job);
+      for (const job of jobs) {
+        const s = performance.now();
+        const r = await runner.run(job);
+        times.busyMs += performance.now() - s;
+        times.jobs++;
+        if ('entry' in r) times.saliencyMs += r.entry.ms;
+        onResult(r, job);
+      }
     } finally {
       runner.dispose();
     }
+    onTimes?.([times]);
     return;
   }
   const queue = byCostDescending(jobs);
@@ -44,10 +65,12 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
   let failed: unknown = null;
   const n = Math.min(workers, queue.length);
   const threads: Worker[] = [];
+  const times: WorkerTimes[] = Array.from({ length: n }, (_, worker) => ({ worker, readyMs: 0, jobs: 0, busyMs: 0, saliencyMs: 0 }));
   try {
     await Promise.all(
-      Array.from({ length: n }, () =>
+      Array.from({ length: n }, (_, wi) =>
         new Promise<void>((resolve, reject) => {
+          const started = performance.now();
           const w = new Worker(boot, { eval: true, workerData: { plan, out } });
           threads.push(w);
           let current: MapJob | undefined;
@@ -56,10 +79,18 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
             if (current) w.postMessage({ job: current });
             else w.postMessage({ stop: true });
           };
-          w.on('message', (m: { ready?: true; result?: JobResult; error?: { code: string; message: string; details?: Record<string, unknown> } }) => {
-            if (m.ready) return next();
+          w.on('message', (m: { ready?: true; result?: JobResult; wallMs?: number; error?: { code: string; message: string; details?: Record<string, unknown> } }) => {
+            if (m.ready) {
+              times[wi].readyMs = performance.now() - started;
+              return next();
+            }
             if (m.error) failed ??= new HeatcheckError(m.error.code, m.error.message, m.error.details);
-            else if (m.result && current) onResult(m.result, current);
+            else if (m.result && current) {
+              times[wi].jobs++;
+              times[wi].busyMs += m.wallMs ?? 0;
+              if ('entry' in m.result) times[wi].saliencyMs += m.result.entry.ms;
+              onResult(m.result, current);
+            }
             next();
           });
           w.on('error', (e) => {
@@ -75,4 +106,5 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
     await Promise.all(threads.map((w) => w.terminate()));
   }
   if (failed) throw failed;
+  onTimes?.(times);
 }

@@ -21,7 +21,9 @@ parentPort!.on('message', async (m: { job?: MapJob; stop?: true }) => {
     return;
   }
   try {
-    parentPort!.postMessage({ result: await runner.run(m.job!) });
+    const t0 = performance.now();
+    const result = await runner.run(m.job!);
+    parentPort!.postMessage({ result, wallMs: performance.now() - t0 });
   } catch (e) {
     const code = (e as { code?: unknown })?.code;
     parentPort!.postMessage({ error: { code: typeof code === 'string' ? code : 'INTERNAL', message: e instanceof Error ? e.stack ?? e.message : String(e), details: (e as { details?: unknown }).details } });

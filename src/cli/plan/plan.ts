@@ -8,6 +8,8 @@ import { readStudyFolder } from '../studyFolder';
 import { initNodeBackend } from '../nodeBackend';
 import { getMethod, methodIds, resolveParams, unknownMethods, type PresetId } from '../../core/saliency/registry';
 import { methodCost } from './cost';
+import { modelCascade } from '../../core/trust/tfMapSource';
+import { selectSteps, type StepPlan } from '../../core/trust/plan';
 
 /**
  * A study's map work as data: one job per case x model x method x seed, each with its estimated
@@ -26,6 +28,12 @@ export interface MapJob {
   params: Record<string, unknown>;
   /** Estimated cost in model passes (forward + backward). */
   cost: number;
+  /**
+   * Cascading randomization: the model randomized down to this cascade step (re-initialised with
+   * reinitSeed); absent for the trained model. Its map is keyed under <model-id>@cascade-<step>.
+   */
+  step?: number;
+  reinitSeed?: number;
 }
 
 export interface PlanModel {
@@ -34,6 +42,18 @@ export interface PlanModel {
   dir: string;
   /** SHA-256 of the weights: a map made with other weights is not reused. */
   hash: string;
+  /** Cascading randomization's steps (output to input), or why the model has none. */
+  cascade?: Array<{ step: number; block: string }> | { unavailable: string };
+}
+
+/** What the plan randomizes: as `evaluate` does, the first `cases` abnormal cases at the chosen steps. */
+export interface PlanRandomization {
+  steps: StepPlan;
+  /** How many abnormal cases (the first, in study order). */
+  cases: number;
+  seed: number;
+  /** The cases chosen. */
+  caseIds: string[];
 }
 
 export interface MapPlan {
@@ -49,6 +69,8 @@ export interface MapPlan {
   class?: number;
   costUnit: 'model passes (forward + backward)';
   totalCost: number;
+  /** Cascading randomization's jobs, when the plan has them. */
+  randomization?: PlanRandomization;
   jobs: MapJob[];
 }
 
@@ -63,12 +85,36 @@ export interface PlanOptions extends IgAccuracyFlags {
   igSteps?: string;
   samples?: string;
   class?: string;
+  /** Also plan cascading randomization's maps (`heatcheck plan` does unless --no-randomization). */
+  randomization?: boolean;
+  randomizationSteps?: string;
+  randomizationCases?: string;
+  randomizationSeed?: string;
+  /** Programmatic (evaluate): these cases, in this order, instead of --cases. */
+  caseIds?: string[];
+  /** Programmatic (evaluate --params): parameter overrides per method, over the flags'. */
+  parameters?: Record<string, Record<string, unknown>>;
+  /** Programmatic (evaluate): trained maps of abnormal cases only (normal cases enter no criterion). */
+  abnormalMapsOnly?: boolean;
 }
 
 export const PLAN_FORMAT = 'heatcheck-map-plan';
 
 /** The key of a map: <case>/<model>/<method>.npy. */
 export const jobKey = (caseId: string, model: string, method: string): string => `${caseId}/${model}/${method}.npy`;
+
+/** The model id a job's map is stored under: the model's, or <model>@cascade-<step> for a randomized copy (evaluate's layout). */
+export const jobModelId = (job: Pick<MapJob, 'model' | 'step'>): string => (job.step === undefined ? job.model : `${job.model}@cascade-${job.step}`);
+
+/** The weights hash a job's map records: the model's, or the randomized copy's (trained hash, step, re-initialisation seed). */
+export const jobModelHash = (hash: string, job: Pick<MapJob, 'step' | 'reinitSeed'>): string => (job.step === undefined ? hash : `${hash}:cascade-${job.step}:seed-${job.reinitSeed ?? 0}`);
+
+/** `--randomization-steps`: all, or N evenly spaced steps ending at the fully randomized model (default: paper all, quick 3). */
+export function parseSteps(raw: string | undefined, preset: PresetId): StepPlan {
+  if (raw === undefined) return preset === 'quick' ? { count: 3 } : 'all';
+  if (raw === 'all') return 'all';
+  return { count: intOption('randomization-steps', raw, 1)! };
+}
 
 /**
  * The parameter overrides --ig-steps, --samples and the IG accuracy flags (igAccuracyOptions:
@@ -110,29 +156,52 @@ export async function buildPlan(o: PlanOptions): Promise<MapPlan> {
   if (!modelDirs.length) throw new HeatcheckError('USAGE_BAD_OPTION', '--models needs at least one model folder');
   const study = readStudyFolder(o.study);
   let cases = study.cases;
-  const wanted = list(o.cases);
+  const wanted = o.caseIds ?? list(o.cases);
   if (wanted.length) {
     const ids = new Set(cases.map((c) => c.id));
     const absent = wanted.filter((id) => !ids.has(id));
     if (absent.length) throw new HeatcheckError('NOT_FOUND_CASE', `case${absent.length > 1 ? 's' : ''} ${absent.join(', ')} not in ${path.join(o.study, 'cases.csv')}`);
     cases = cases.filter((c) => wanted.includes(c.id));
   }
+  const randomize = !!o.randomization;
+  const steps = parseSteps(o.randomizationSteps, preset);
+  const rCases = intOption('randomization-cases', o.randomizationCases, 2);
+  const reinitSeed = intOption('randomization-seed', o.randomizationSeed, 0) ?? 0;
   await initNodeBackend('wasm');
   const models: PlanModel[] = [];
   for (const d of modelDirs) {
     const lm = await loadModelDir(d, { classIndex });
-    models.push({ id: lm.manifest.id, dir: path.resolve(d), hash: lm.weightsHash });
+    models.push({ id: lm.manifest.id, dir: path.resolve(d), hash: lm.weightsHash, ...(randomize ? { cascade: modelCascade(lm) } : {}) });
     lm.model.dispose();
   }
   const ids = models.map((m) => m.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new HeatcheckError('BAD_INPUT_MODELS', `two model folders have the manifest id "${dup}"; every model needs its own id (maps are stored under it)`);
-  const params = Object.fromEntries(methods.map((m) => [m, resolveParams(m, preset, overridesFor(m, igSteps, samples, igAccuracy))]));
+  const params = Object.fromEntries(methods.map((m) => [m, resolveParams(m, preset, { ...overridesFor(m, igSteps, samples, igAccuracy), ...(o.parameters?.[m] ?? {}) })]));
   const jobs: MapJob[] = [];
-  for (const c of cases) {
+  for (const c of o.abnormalMapsOnly ? cases.filter((k) => k.label === 1) : cases) {
     for (const m of models) {
       for (const method of methods) {
         jobs.push({ key: jobKey(c.id, m.id, method), case: c.id, model: m.id, method, seed, params: params[method], cost: methodCost(method, params[method]) });
+      }
+    }
+  }
+  // Cascading randomization as evaluate runs it: the first N abnormal cases (quick 6, paper all), at the chosen steps of each model's cascade.
+  let randomization: PlanRandomization | undefined;
+  if (randomize) {
+    const n = rCases ?? (preset === 'quick' ? 6 : cases.length);
+    const caseIds = cases.filter((c) => c.label === 1).slice(0, n).map((c) => c.id);
+    randomization = { steps, cases: n, seed: reinitSeed, caseIds };
+    for (const m of models) {
+      if (!Array.isArray(m.cascade)) continue;
+      const cascade = m.cascade;
+      for (const i of selectSteps(cascade.length, steps)) {
+        const step = cascade[i].step;
+        for (const c of caseIds) {
+          for (const method of methods) {
+            jobs.push({ key: jobKey(c, jobModelId({ model: m.id, step }), method), case: c, model: m.id, method, seed, params: params[method], cost: methodCost(method, params[method]), step, reinitSeed });
+          }
+        }
       }
     }
   }
@@ -148,6 +217,7 @@ export async function buildPlan(o: PlanOptions): Promise<MapPlan> {
     ...(classIndex !== undefined ? { class: classIndex } : {}),
     costUnit: 'model passes (forward + backward)',
     totalCost: jobs.reduce((s, j) => s + j.cost, 0),
+    ...(randomization ? { randomization } : {}),
     jobs,
   };
 }

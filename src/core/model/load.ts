@@ -174,3 +174,42 @@ export function checkModelShape(model: AnyTfModel, m: ModelManifest, source: str
   const units = out && out.length ? known(out[out.length - 1]) : null;
   if (units !== null && m.output.index >= units) throw new ModelError('BAD_INPUT_MODEL_SHAPE', `${source}: the output has ${units} unit(s), so output index ${m.output.index} does not exist`);
 }
+
+/**
+ * The weights hash of a model's files without building it: the same bytes loadModelFromFiles
+ * hashes (the shards in weightsManifest order; an ONNX file and its external data in name order).
+ */
+export async function weightsHashOf(files: ModelFiles): Promise<string> {
+  let parts: Uint8Array[];
+  if (files.onnx) parts = [files.onnx.bytes, ...[...files.onnx.external.keys()].sort().map((k) => files.onnx!.external.get(k)!)];
+  else {
+    const paths = shardPaths(files.modelJson, files.source);
+    const missing = paths.filter((p) => !files.shards.has(p) && !files.shards.has(p.split('/').pop()!));
+    if (missing.length) throw new ModelError('BAD_INPUT_MISSING_SHARD', `${files.source}: weight shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named in model.json ${missing.length > 1 ? 'are' : 'is'} missing`);
+    parts = paths.map((p) => files.shards.get(p) ?? files.shards.get(p.split('/').pop()!)!);
+  }
+  const all = new Uint8Array(parts.reduce((a, b) => a + b.byteLength, 0));
+  let o = 0;
+  for (const p of parts) { all.set(p, o); o += p.byteLength; }
+  return sha256Hex(all);
+}
+
+/**
+ * What loadModelFromFiles would report as the manifest and weights hash, without building the
+ * model: for a caller whose manifest fields are complete (input, output, preprocessing, as
+ * readModelFolder gives them), so nothing depends on the built graph.
+ */
+export async function describeModelFiles(files: ModelFiles, manifest: Partial<ModelManifest> & Pick<ModelManifest, 'id' | 'input' | 'output'>): Promise<{ manifest: ModelManifest; weightsHash: string }> {
+  const weightsHash = await weightsHashOf(files);
+  const base = (files.manifest ?? {}) as Partial<ModelManifest>;
+  const architecture = base.architecture ?? (files.onnx ? 'onnx' : 'imported');
+  const merged = {
+    architecture,
+    family: base.family ?? architecture,
+    preprocessing: { scale: 2, offset: -1 },
+    ...base,
+    ...manifest,
+    weightsSha256: weightsHash,
+  };
+  return { manifest: validateManifest(merged, `${files.source}/manifest.json`), weightsHash };
+}

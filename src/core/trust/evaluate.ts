@@ -9,7 +9,7 @@ import { methodIds, type PresetId } from '../saliency/catalog';
 import type { CaseSet } from '../metrics/criteria/localization';
 import type { CriterionDefinition } from '../metrics/criteria/definition';
 import type { StepPlan } from './plan';
-import { TrustStudy, type StudyProgress } from './study';
+import { TrustStudy, type MapSource, type StudyModel, type StudyProgress } from './study';
 import { studyModel, TfMapSource, type MapStore } from './tfMapSource';
 import type { TrustReport } from './report';
 
@@ -43,6 +43,16 @@ export interface EvaluateTrustOptions {
 }
 
 export async function evaluateTrust(cases: readonly TrustCaseInput[], models: readonly LoadedModel[], opts: EvaluateTrustOptions = {}): Promise<TrustReport> {
+  const load = caseImages(cases);
+  return evaluateTrustWith(cases, models.map(studyModel), new TfMapSource(load, models, opts.store), opts);
+}
+
+const loaders = new WeakMap<readonly TrustCaseInput[], (id: string) => GrayImage>();
+
+/** Decodes each case's image once, on first use (one loader per case list). */
+export function caseImages(cases: readonly TrustCaseInput[]): (id: string) => GrayImage {
+  const known = loaders.get(cases);
+  if (known) return known;
   const images = new Map<string, GrayImage>();
   const byId = new Map(cases.map((c) => [c.id, c] as const));
   const load = (id: string) => {
@@ -53,13 +63,29 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     }
     return g;
   };
+  loaders.set(cases, load);
+  return load;
+}
+
+/**
+ * The trust report from any MapSource (computed maps, a maps folder, or a folder that computes
+ * only what it lacks). `beforeRun` sees the study once its cascades are read and its tasks known
+ * (study.plan()), before anything is computed. The source is disposed at the end.
+ */
+export async function evaluateTrustWith(
+  cases: readonly TrustCaseInput[],
+  models: readonly StudyModel[],
+  source: MapSource & { dispose(): void },
+  opts: EvaluateTrustOptions = {},
+  beforeRun?: (study: TrustStudy) => Promise<void> | void,
+): Promise<TrustReport> {
+  const load = caseImages(cases);
   const studyCases = cases.map((c) => {
     const g = load(c.id);
     return { id: c.id, label: c.label, width: g.width, height: g.height, readers: c.readers };
   });
-  const source = new TfMapSource(load, models, opts.store);
   const preset = opts.preset ?? 'paper';
-  const study = new TrustStudy(studyCases, models.map(studyModel), {
+  const study = new TrustStudy(studyCases, models, {
     methods: opts.methods ?? methodIds(),
     preset,
     parameters: opts.parameters,
@@ -73,6 +99,10 @@ export async function evaluateTrust(cases: readonly TrustCaseInput[], models: re
     criteria: opts.criteria,
   }, source);
   try {
+    if (beforeRun) {
+      await study.prepare();
+      await beforeRun(study);
+    }
     const say = opts.onProgress;
     const report = await study.run({ progress: say ? (p: StudyProgress) => say(`evaluate: ${p.done}/${p.total} ${p.message}`) : undefined });
     report.backend = report.backend ?? tf.getBackend();

@@ -74,8 +74,11 @@ export interface MapAnswer {
 export interface MapSource {
   /** The case's image (for the edge baseline); null: no edge baseline. */
   image(caseId: string): Promise<Plane | null>;
-  /** The target logit (the saliency probe's) and the model's whole output row for the case. */
-  predict(caseId: string, modelId: string): Promise<{ logit: number; output: ArrayLike<number> }>;
+  /**
+   * The target logit (the saliency probe's) and the model's whole output row for the case; a source
+   * that stored the probability of the declared output instead (a maps folder) gives `probability`.
+   */
+  predict(caseId: string, modelId: string): Promise<{ logit: number; output: ArrayLike<number> } | { logit: number; probability: number }>;
   map(req: MapRequest): Promise<MapAnswer>;
   /** The model's cascade, output to input, or why it cannot be randomized. */
   cascade(modelId: string): Promise<Array<{ step: number; block: string }> | { unavailable: string }>;
@@ -122,7 +125,7 @@ export interface StudyHooks {
   concurrency?: number;
 }
 
-type Task =
+export type StudyTask =
   | { kind: 'predict'; caseId: string; model: string; weight: number }
   | { kind: 'map'; caseId: string; model: string; method: string; step: number | null; weight: number };
 
@@ -190,7 +193,8 @@ export class TrustStudy {
     };
   }
 
-  private params(method: string): Record<string, unknown> {
+  /** The resolved parameters of a method in this study (preset, then the study's overrides). */
+  params(method: string): Record<string, unknown> {
     // Methods outside the catalog (analytic test maps) take their overrides as they are.
     return METHOD_CATALOG[method] ? resolveParams(method, this.settings.preset, this.settings.parameters?.[method] ?? {}) : { ...(this.settings.parameters?.[method] ?? {}) };
   }
@@ -214,8 +218,8 @@ export class TrustStudy {
   }
 
   /** The tasks in run order: predictions, trained maps (model by model), then the cascades. */
-  plan(): Task[] {
-    const tasks: Task[] = [];
+  plan(): StudyTask[] {
+    const tasks: StudyTask[] = [];
     const cost = (m: string) => METHOD_CATALOG[m]?.cost(this.params(m)) ?? 1;
     for (const m of this.models) for (const c of this.cases.values()) tasks.push({ kind: 'predict', caseId: c.id, model: m.id, weight: 1 });
     for (const m of this.models) for (const c of this.mappedCases()) for (const method of this.settings.methods) tasks.push({ kind: 'map', caseId: c, model: m.id, method, step: null, weight: cost(method) });
@@ -227,10 +231,11 @@ export class TrustStudy {
     return tasks;
   }
 
-  /** Runs every task the study still needs; resolves with the finished report. */
-  async run(hooks: StudyHooks = {}): Promise<TrustReport> {
-    const now = hooks.now ?? (() => Date.now());
-    const t0 = now();
+  /**
+   * Reads what the plan depends on: the abnormal cases' images and every model's cascade. After it,
+   * plan() lists every task the report needs (run calls it first).
+   */
+  async prepare(): Promise<void> {
     for (const c of this.cases.values()) if (c.label === 1 && !this.images.has(c.id)) {
       this.images.set(c.id, await this.source.image(c.id));
       this.groundTruthChanged(c.id);
@@ -242,6 +247,18 @@ export class TrustStudy {
         this.cascades.set(m.id, { unavailable: `cascading randomization is not available for ${m.id}: ${(e as Error).message}` });
       }
     }
+  }
+
+  /** The request a map task makes of the source. */
+  mapRequest(t: Extract<StudyTask, { kind: 'map' }>): MapRequest {
+    return { caseId: t.caseId, modelId: t.model, method: t.method, preset: this.settings.preset, parameters: this.params(t.method), seed: this.settings.seed, seeded: isSeeded(METHOD_CATALOG[t.method] ?? {}), step: t.step, reinitSeed: this.settings.randomization.seed ?? 0 };
+  }
+
+  /** Runs every task the study still needs; resolves with the finished report. */
+  async run(hooks: StudyHooks = {}): Promise<TrustReport> {
+    const now = hooks.now ?? (() => Date.now());
+    const t0 = now();
+    await this.prepare();
     const tasks = this.plan();
     const total = tasks.reduce((s, t) => s + t.weight, 0);
     let doneW = 0;
@@ -262,10 +279,10 @@ export class TrustStudy {
           const r = await this.source.predict(t.caseId, t.model);
           const model = this.models.find((m) => m.id === t.model)!;
           this.logits.set(k(t.caseId, t.model), r.logit);
-          this.probabilities.set(k(t.caseId, t.model), abnormalProbability(r.output, model.output));
+          this.probabilities.set(k(t.caseId, t.model), 'probability' in r ? r.probability : abnormalProbability(r.output, model.output));
           this.counts.predictions++;
         } else {
-          const a = await this.source.map({ caseId: t.caseId, modelId: t.model, method: t.method, preset: this.settings.preset, parameters: this.params(t.method), seed: this.settings.seed, seeded: isSeeded(METHOD_CATALOG[t.method] ?? {}), step: t.step, reinitSeed: this.settings.randomization.seed ?? 0 });
+          const a = await this.source.map(this.mapRequest(t));
           this.maps.set(k(t.caseId, t.model, t.method, t.step), a.map);
           if (a.warnings?.length) this.warnings.set(k(t.caseId, t.model, t.method, t.step), { order: i, messages: a.warnings });
           if (a.backend) this.backend = a.backend;
@@ -327,7 +344,7 @@ export class TrustStudy {
     return this.report();
   }
 
-  private known(t: Task): boolean {
+  private known(t: StudyTask): boolean {
     return t.kind === 'predict' ? this.logits.has(k(t.caseId, t.model)) : this.maps.has(k(t.caseId, t.model, t.method, t.step));
   }
 

@@ -29,7 +29,8 @@ export interface MapKey {
 
 /** A cache of maps (the CLI's --maps folder). */
 export interface MapStore {
-  get(key: MapKey): { map: Float32Array; height: number; width: number } | null;
+  /** The stored map, with the warnings it was stored with (an IG completeness warning). */
+  get(key: MapKey): { map: Float32Array; height: number; width: number; warnings?: string[] } | null;
   put(key: MapKey, run: SaliencyRun): void;
   /** A chance to persist what was put. */
   checkpoint?(): void;
@@ -43,8 +44,20 @@ export function randomizedKey(key: MapKey, step: number, reinitSeed: number): Ma
   return { ...key, modelId: `${key.modelId}@cascade-${step}`, modelHash: `${key.modelHash}:cascade-${step}:seed-${reinitSeed}` };
 }
 
+/** A model's cascade (cascading randomization's steps, output to input), or why it has none. */
+export function modelCascade(lm: LoadedModel, modelId = lm.manifest.id): Array<{ step: number; block: string }> | { unavailable: string } {
+  if (isGraphModel(lm.model)) return { unavailable: `model "${modelId}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have` };
+  // Keras layers block by block; an imported ONNX graph one Conv/ConvTranspose/Gemm node per step, as PyTorch initialises them (cascade.ts).
+  return modelCascadeSteps(lm.model, modelId).map((s) => ({ step: s.step, block: s.block }));
+}
+
+/** A copy of the model randomized down to a cascade step (re-initialised with the seed); the caller disposes it. */
+export function randomizedCopy(lm: LoadedModel, step: number, reinitSeed: number, modelId = lm.manifest.id): AnyTfModel {
+  return randomizeModel(lm.model, step, reinitSeed, modelId);
+}
+
 /** The study's view of a loaded model. */
-export function studyModel(lm: LoadedModel): StudyModel {
+export function studyModel(lm: Pick<LoadedModel, 'manifest' | 'weightsHash'>): StudyModel {
   const m = lm.manifest;
   return { id: m.id, ...(m.name ? { name: m.name } : {}), architecture: m.architecture, family: m.family, seed: typeof m.seed === 'number' ? m.seed : null, input: m.input, output: m.output, weightsSha256: lm.weightsHash };
 }
@@ -116,10 +129,7 @@ export class TfMapSource implements MapSource {
   }
 
   async cascade(modelId: string) {
-    const lm = this.model(modelId);
-    if (isGraphModel(lm.model)) return { unavailable: `model "${modelId}" is a TF.js GraphModel: cascading randomization re-initialises Keras layers, which a graph of ops does not have` };
-    // Keras layers block by block; an imported ONNX graph one Conv/ConvTranspose/Gemm node per step, as PyTorch initialises them (cascade.ts).
-    return modelCascadeSteps(lm.model, modelId).map((s) => ({ step: s.step, block: s.block }));
+    return modelCascade(this.model(modelId), modelId);
   }
 
   async map(req: MapRequest): Promise<MapAnswer> {
@@ -128,14 +138,14 @@ export class TfMapSource implements MapSource {
     const base: MapKey = { caseId: req.caseId, modelId: req.modelId, modelHash: lm.weightsHash, method: req.method, preset: req.preset, parameters: req.parameters, seed: req.seed, seeded: req.seeded };
     const key = req.step === null ? base : randomizedKey(base, req.step, req.reinitSeed);
     const hit = this.store?.get(key);
-    if (hit && hit.height === h && hit.width === w) return { map: { data: hit.map, height: h, width: w }, cached: true, ms: 0 };
+    if (hit && hit.height === h && hit.width === w) return { map: { data: hit.map, height: h, width: w }, cached: true, ms: 0, ...(hit.warnings?.length ? { warnings: hit.warnings } : {}) };
     let probe: TfProbe;
     if (req.step === null) probe = this.probe(lm);
     else {
       const rk = `${req.modelId}\u0000${req.step}\u0000${req.reinitSeed}`;
       if (this.randomized?.key !== rk) {
         this.disposeRandomized();
-        const copy: AnyTfModel = randomizeModel(lm.model, req.step, req.reinitSeed, req.modelId);
+        const copy = randomizedCopy(lm, req.step, req.reinitSeed, req.modelId);
         this.randomized = { key: rk, model: copy, probe: createProbe(copy, lm.manifest) };
       }
       probe = this.randomized!.probe;
