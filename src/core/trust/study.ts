@@ -266,7 +266,7 @@ export class TrustStudy {
     let compMs = 0;
     let finished = 0;
     let lastPartial = now();
-    const one = async (i: number, t: Task): Promise<void> => {
+    const one = async (i: number, t: StudyTask): Promise<void> => {
       doneW += t.weight;
       if (this.failed.has(t.model) || this.known(t)) {
         finished++;
