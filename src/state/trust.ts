@@ -36,6 +36,15 @@ export interface EvalSettings {
   randomizationSteps: number;
   /** Parameter overrides per method on top of the preset (kept in the settings; the CLI's --params). */
   parameters?: Record<string, Record<string, unknown>>;
+  /** Ids of the models evaluated; absent or null: every model (the demo's and the imported ones). */
+  models?: string[] | null;
+}
+
+/** The models an evaluation runs on: the chosen ids that still exist (every model when none is chosen). */
+export function evaluatedModels<M extends { id: string }>(all: readonly M[], chosen: readonly string[] | null | undefined): M[] {
+  if (!chosen) return [...all];
+  const want = new Set(chosen);
+  return all.filter((m) => want.has(m.id));
 }
 
 /**
@@ -166,8 +175,10 @@ export async function startEvaluation(): Promise<void> {
   try {
     const study = studyStore();
     await study.getState().ensureDemoStudy();
-    const models = trustStore.getState().models ?? (await loadModels());
+    const available = trustStore.getState().models ?? (await loadModels());
     const s = trustStore.getState().settings;
+    if (available.length && s.models && !evaluatedModels(available, s.models).length) throw Object.assign(new Error(`None of the models chosen for the evaluation (${s.models.join(', ')}) is available: tick at least one model in the settings.`), { code: 'NOT_FOUND_MODEL' });
+    const models = evaluatedModels(available, s.models);
     if (!models.length) throw Object.assign(new Error('No model is available: the demo models (public/models) are missing and none was imported. Import a TF.js model on the Data page.'), { code: 'NOT_FOUND_MODEL' });
     const chosen = selectCases(study.getState().cases, s.abnormal, s.normal);
     const ann = annotationsStore();

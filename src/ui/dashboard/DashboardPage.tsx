@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { appStore } from '../../state/appStore';
-import { autorunWanted, cancelEvaluation, loadModels, startEvaluation, studyModelOf, trustStore, useTrust } from '../../state/trust';
+import { autorunWanted, cancelEvaluation, evaluatedModels, loadModels, startEvaluation, studyModelOf, trustStore, useTrust } from '../../state/trust';
 import { noPairsReason, repeatabilityPairs, reproducibilityPairs } from '../../core/trust/plan';
 import { PlotFigure, plotSvg } from '../common/Plot';
 import { EmptyState } from '../common/EmptyState';
@@ -51,7 +51,15 @@ function Settings() {
   const status = useTrust((x) => x.status);
   const models = useTrust((x) => x.models);
   const set = trustStore.getState().setSettings;
-  const plan = useMemo(() => (models ? studyUnits(models.map(studyModelOf)) : null), [models]);
+  const chosen = useMemo(() => (models ? evaluatedModels(models, s.models) : null), [models, s.models]);
+  const plan = useMemo(() => (chosen ? studyUnits(chosen.map(studyModelOf)) : null), [chosen]);
+  const toggleModel = (id: string, on: boolean) => {
+    if (!models) return;
+    const current = new Set((s.models ?? models.map((m) => m.id)).filter((x) => models.some((m) => m.id === x)));
+    if (on) current.add(id); else current.delete(id);
+    // Every model ticked is stored as "all", so models imported later join the evaluation.
+    set({ models: current.size === models.length ? null : models.map((m) => m.id).filter((x) => current.has(x)) });
+  };
   const running = status === 'running';
   return (
     <form className="dash-settings" onSubmit={(e) => { e.preventDefault(); void startEvaluation(); }} aria-label="Evaluation settings">
@@ -62,7 +70,7 @@ function Settings() {
       </label>
       <label>Normal cases
         <select value={s.normal} disabled={running} onChange={(e) => set({ normal: Number(e.target.value) })} data-testid="eval-normal">
-          {[0, ...COUNTS].map((n) => <option key={n} value={n}>{n}</option>)}
+          {[0, 1, ...COUNTS].map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
       </label>
       <label>Cascade cases
@@ -82,6 +90,17 @@ function Settings() {
           <option value="paper">paper defaults</option>
         </select>
       </label>
+      {models && models.length > 1 && (
+        <fieldset className="dash-models" data-testid="eval-models">
+          <legend>Models</legend>
+          {models.map((m) => (
+            <label key={m.id} className="check">
+              <input type="checkbox" disabled={running} checked={chosen!.some((c) => c.id === m.id)} onChange={(e) => toggleModel(m.id, e.target.checked)} data-testid="eval-model" data-model-id={m.id} />
+              {m.id}
+            </label>
+          ))}
+        </fieldset>
+      )}
       <PoolSetting disabled={running} />
       <button type="submit" className="primary" disabled={running} data-testid="eval-start">{running ? 'Evaluating…' : 'Evaluate'}</button>
       {plan && (
