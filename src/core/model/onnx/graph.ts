@@ -235,6 +235,7 @@ export class OnnxGraph {
     const get = (name: string): Value | undefined => (name ? memo.get(name) ?? this.constants.get(name) : undefined);
     const onPath = new Set([from]);
     const nodes: Array<BackwardNode<string>> = [];
+    const concats = new Map<string, { value: string; channels: number }>();
     for (const i of this.plan([...feed.keys()], [wanted])) {
       const n = this.nodes[i];
       const ins = n.inputs.map(get);
@@ -262,7 +263,24 @@ export class OnnxGraph {
         };
         back = genericBackward(f, idx.map((j) => (ins[j] as { t: tf.Tensor }).t), out.t);
       }
-      nodes.push({ output: n.outputs[0], inputs: idx.map((j) => n.inputs[j]), back });
+      let inputs = idx.map((j) => n.inputs[j]);
+      if (fast && n.opType === 'Concat' && idx.length === n.inputs.length && out.nhwc && (n.attrs.axis === 1 || n.attrs.axis === -3)) {
+        // torchvision's DenseNet concatenates all earlier features at every layer: Concat(f0..fi)
+        // after Concat(f0..fi-1). Read as Concat(the earlier concat, fi), its backward is one
+        // two-way split whose first part flows into the earlier concat's gradient (equal values:
+        // concatenation is associative), instead of i slices each added to its feature's gradient.
+        for (let k = n.inputs.length - 1; k >= 2; k--) {
+          const prev = concats.get(n.inputs.slice(0, k).join('\u0000'));
+          if (!prev) continue;
+          const rest = n.inputs.slice(k);
+          const sizes = [prev.channels, ...rest.map((r) => (get(r) as { t: tf.Tensor }).t.shape[3] as number)];
+          inputs = [prev.value, ...rest];
+          back = (dy) => tf.split(dy, sizes, 3);
+          break;
+        }
+        concats.set(n.inputs.join('\u0000'), { value: n.outputs[0], channels: out.t.shape[3] as number });
+      }
+      nodes.push({ output: n.outputs[0], inputs, back });
     }
     const v = get(wanted);
     if (!v || v.kind !== 'tensor') throw new ModelError('MODEL_GRAPH_UNFED', `${this.where}: value "${wanted}" was not computed as a tensor`);
