@@ -144,11 +144,12 @@ function dilateFilter(f: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
  * Keras models' fastgrad uses; stock TF.js wasm's Conv2DBackpropInput is a direct loop many times
  * slower than the forward convolution). No filter gradient is ever computed.
  */
-function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext): tf.Tensor4D {
+function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext, bias: tf.Tensor | null): tf.Tensor4D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xx = args[0] as tf.Tensor4D;
     return {
-      value: tf.conv2d(xx, f, strides, pad, 'NHWC'),
+      // A constant bias rides in the convolution kernel (one pass over the output instead of two).
+      value: bias ? tf.fused.conv2d({ x: xx, filter: f, strides, pad, dataFormat: 'NHWC', bias }) : tf.conv2d(xx, f, strides, pad, 'NHWC'),
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [conv2dBackpropInputPrepared(dy as tf.Tensor4D, backpropFilters(f, strides, ctx), backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))],
     };
   });
@@ -209,7 +210,11 @@ const conv: Op = (ins, ctx) => {
   let y: tf.Tensor4D;
   if (group === 1) {
     const f = convFilter(wv, dilations, ctx);
-    y = ctx.isConst(1) ? convInputGradOnly(x, f, strides, explicit(pads), ctx) : tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
+    if (ctx.isConst(1) && (!ins[2] || ctx.isConst(2))) {
+      const bias = ins[2] ? ctx.cached('bias', () => tensorOf(ins[2]!).reshape([-1])) : null;
+      return [tensorValue(convInputGradOnly(x, f, strides, explicit(pads), ctx, bias), true)];
+    }
+    y = tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
   } else if (group === inC && inPerGroup === 1) {
     // Depthwise: sum over the kernel's taps of the shifted input times the tap's per-channel weight
     // (TF.js wasm has no depthwise-convolution input gradient).
@@ -273,9 +278,9 @@ export function batchNormAffine(ins: Array<Value | undefined>, ctx: OpContext): 
     const a = scale.div(variance.add(eps).sqrt());
     return tf.stack([a, bias.sub(mean.mul(a))]);
   };
-  const allConst = [1, 2, 3, 4].every((i) => ctx.isConst(i));
-  const ab = allConst ? ctx.cached('affine', make) : make();
-  return tf.unstack(ab) as [tf.Tensor1D, tf.Tensor1D];
+  if (![1, 2, 3, 4].every((i) => ctx.isConst(i))) return tf.unstack(make()) as [tf.Tensor1D, tf.Tensor1D];
+  // Each cached on its own: no unstack at every run.
+  return [0, 1].map((k) => ctx.cached(`affine${k}`, () => tf.unstack(make())[k])) as [tf.Tensor1D, tf.Tensor1D];
 }
 
 const batchNorm: Op = (ins, ctx) => {
