@@ -14,7 +14,8 @@ Networks: "small" (uses every op the importer lists; the opset-13 file is post-e
 package to add what torch never writes: a Conv with auto_pad SAME_UPPER, Identity and Dropout nodes,
 and its weights in an external-data file), "densenet121" (224) and "inception_v3" (299) from
 torchvision with seeded random weights, BatchNorm statistics calibrated on random batches (so
-activations stay in a realistic range through the depth) and a one-logit classifier.
+activations stay in a realistic range through the depth), offsets nudged so that no ReLU is decided
+by rounding at the fixed input (see clear_relu_kinks), and a one-logit classifier.
 
 Usage: /usr/bin/python3 scripts/onnx_fixtures.py OUT [small] [densenet121] [inception_v3] [--opsets 13,17]
 """
@@ -93,6 +94,16 @@ def calibrate_bn(model, shape, batches=3, batch=4):
     model.eval()
 
 
+# ReLU margins (see clear_relu_kinks) per network. DenseNet-121 keeps offsets 0 (half its units cut)
+# with a 5e-5 margin: PyTorch's float32 gradient meets its float64 one to ~1e-6. InceptionV3 is not
+# well conditioned yet: with offsets 0 and a 5e-5 margin, or offsets 2 and a 3e-4 margin, PyTorch's
+# float32 gradient still missed float64 by 1-5e-2 (not ReLU kinks; max-pool near-ties are the
+# suspects, not yet checked); offsets 3 without a margin gave 6e-7 with oneDNN's convolutions and
+# 4e-3 with PyTorch's reference ones. Its tests fall back to PyTorch's own float32 error as the bound.
+KINK_MARGIN = {'densenet121': 5e-5}
+BN_SHIFT = {'inception_v3': 3.0}
+
+
 def build(name):
     torch.manual_seed(20261202)
     if name == 'small':
@@ -108,6 +119,11 @@ def build(name):
         size = 299
     else:
         raise SystemExit(f'unknown network {name}')
+    if name in BN_SHIFT:
+        with torch.no_grad():
+            for mod in model.modules():
+                if isinstance(mod, nn.BatchNorm2d):
+                    mod.bias.fill_(BN_SHIFT[name])
     calibrate_bn(model, (3, size, size), batches=2, batch=4)
     # A classifier of positive weights: the logit sums the pooled features instead of cancelling
     # them out (random signs give a logit near 0 whose float32 gradient is mostly rounding: PyTorch's
@@ -117,6 +133,51 @@ def build(name):
         fc.weight.abs_()
         fc.bias.fill_(0.1)
     return model, size
+
+
+def clear_relu_kinks(model, x, margin=5e-5):
+    """Moves BatchNorm offsets so that no ReLU input lies within `margin` of 0 at the input x.
+
+    Every BatchNorm of these nets feeds a ReLU. Among their ~10^7 inputs at x some lie within float32
+    rounding of 0, and which side rounding puts them on moves the input gradient by ~1e-2 of its max:
+    PyTorch's own float32 gradient then misses its float64 one by 1-4e-2 (and a float64 input
+    perturbed by 1e-7 moves it by 1e-2), so no float32 implementation could be held to 1e-3. Here
+    each BatchNorm's output at x is computed in float64, layer by layer in graph order; for every
+    channel with a value within `margin` (in units of the calibrated output's standard deviation, 1)
+    of 0, the offset (beta) moves by the smallest t that puts the channel's values at least `margin`
+    from the kink (the middle of the nearest gap of width 2 * margin among them): |t| of order 1e-4,
+    every ReLU then decided with a margin ~50x float32's error at these depths. Max-pool near-ties
+    are not moved; the float32-vs-float64 check in main covers them.
+    Returns the number of channels moved."""
+    moved = [0]
+    window = 100 * margin
+
+    def hook(mod, _inp, out):
+        out = out.clone()
+        for c in range(out.shape[1]):
+            v = out[:, c].flatten()
+            if not bool((v.abs() < margin).any()):
+                continue
+            near = torch.sort(v[v.abs() < window]).values
+            pts = torch.cat([near.new_tensor([-window]), near, near.new_tensor([window])])
+            mids = (pts[1:] + pts[:-1]) / 2
+            mids = mids[(pts[1:] - pts[:-1]) > 2 * margin]
+            if mids.numel() == 0:
+                raise SystemExit('no gap in the ReLU inputs of a BatchNorm channel near 0')
+            t = mids[mids.abs().argmin()]
+            mod.bias[c] -= t.to(mod.bias.dtype)
+            out[:, c] -= t
+            moved[0] += 1
+        return out
+
+    model.double()
+    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    with torch.no_grad():
+        model(x.double())
+    for h in hooks:
+        h.remove()
+    model.float()
+    return moved[0]
 
 
 def forward_with_cam(name, model, x):
@@ -188,6 +249,7 @@ def main():
             p.requires_grad_(False)
         g = torch.Generator().manual_seed(7)
         x = (torch.rand(1, 3, size, size, generator=g) * 2 - 1)
+        moved = clear_relu_kinks(model, x, KINK_MARGIN[name]) if name in KINK_MARGIN else 0
         files = {}
         for k in opsets:
             path = os.path.join(out, f'{name}_op{k}.onnx')
@@ -202,9 +264,9 @@ def main():
         grad = xg.grad.detach()
         w = a.grad.mean(dim=(2, 3), keepdim=True)
         cam = F.relu((a * w).sum(1))[0].detach()
-        # The same in float64: the exact reference. Near-ties of a max pool or a ReLU at 0 that
-        # rounding decides differently move a gradient to another pixel, so float32 input gradients
-        # (PyTorch's as much as ours) differ from it by more than rounding at a few pixels.
+        # The same in float64: the exact reference. (Were a ReLU input or a max-pool near-tie decided
+        # by rounding, float32 gradients, PyTorch's as much as ours, would differ from it by more than
+        # rounding at a few pixels: see build for how the fixtures avoid that, and the check below.)
         model64 = model.double()
         x64 = x.double().clone().requires_grad_(True)
         logit64, a64 = forward_with_cam(name, model64, x64)
@@ -232,7 +294,7 @@ def main():
             'name': name, 'size': size, 'channels': 3, 'logit': float(logit[0, 0]),
             'logit64': float(logit64[0, 0]),
             'torchFloat32GradError': {'maxAbsRel': torch32_rel, 'l2Rel': torch32_l2, 'byConvolutions': errors},
-            'camShape': [int(a.shape[2]), int(a.shape[3])], 'camChannels': int(a.shape[1]),
+            'bnChannelsMoved': moved, 'camShape': [int(a.shape[2]), int(a.shape[3])], 'camChannels': int(a.shape[1]),
             'onnx': files, 'torch': torch.__version__,
         }
         with open(os.path.join(out, f'{name}.json'), 'w') as fh:

@@ -8,6 +8,7 @@ import {
 } from './kernels/conv2dBackpropInput';
 import { avgPoolBackprop, maxPoolBackprop } from './kernels/poolBackprop';
 import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward } from './kernels/fusedBackward';
+import { backpropagate, type BackwardNode } from './opgraph';
 
 /**
  * Input gradients without weight gradients.
@@ -474,34 +475,10 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
       const out = steps.get(outputId)!.out;
       const targetValues = target(out);
       const dOut = tf.grad((o: tf.Tensor) => tf.sum(target(o)))(out);
-      // Backward in reverse topological order; gradients are summed where a tensor has several consumers.
-      const grads = new Map<number, tf.Tensor>([[outputId, dOut]]);
-      for (let k = ops.length - 1; k >= 0; k--) {
-        const o = ops[k];
-        const g = grads.get(o.id);
-        if (!g || o.kind === 'input') continue;
-        grads.delete(o.id);
-        const back = steps.get(o.id)!.back!;
-        const dins = back(g);
-        const maybeFree: tf.Tensor[] = [g];
-        o.inputs.forEach((i, j) => {
-          const d = dins[j];
-          if (!d) return;
-          const prev = grads.get(i);
-          if (prev) {
-            grads.set(i, tf.add(prev, d));
-            maybeFree.push(prev, d);
-          } else {
-            grads.set(i, d);
-          }
-        });
-        // Free what no pending gradient refers to (identity-like backward functions pass dy through).
-        const live = new Set(grads.values());
-        for (const t of new Set(maybeFree)) if (!live.has(t) && t !== dOut) t.dispose();
-        for (const t of dins) if (t && !live.has(t) && t !== dOut && !t.isDisposed) t.dispose();
-      }
+      // Backward in reverse topological order (opgraph.ts); gradients are summed where a tensor has several consumers.
       const inputOp = ops.find((o) => o.kind === 'input')!;
-      const gx = grads.get(inputOp.id) ?? tf.zerosLike(x);
+      const nodes: Array<BackwardNode<number>> = ops.filter((o) => o.kind !== 'input').map((o) => ({ output: o.id, inputs: o.inputs, back: steps.get(o.id)!.back! }));
+      const gx = backpropagate(nodes, { value: outputId, grad: dOut }, inputOp.id) ?? tf.zerosLike(x);
       return { value: targetValues, grad: (gx === x ? gx.clone() : gx) as tf.Tensor4D };
     });
   };

@@ -3,6 +3,8 @@ import { ModelError } from '../manifest';
 import { decodeOnnx, type ExternalDataLookup, type OnnxModelProto, type OnnxNode } from './decode';
 import { OnnxOpError, SUPPORTED_OPS, opOf, tensorFromOnnx, type OpContext } from './ops';
 import { logicalShape, physical, tensorValue, type Value } from './values';
+import { onnxBackward } from './backward';
+import { backpropagate, genericBackward, type BackwardNode } from '../opgraph';
 
 /**
  * An ONNX graph lowered onto TF.js: initializers become TF.js tensors (integer ones stay on the
@@ -129,9 +131,9 @@ export class OnnxGraph {
     this.objects.clear();
   }
 
-  private runNode(index: number, ins: Array<Value | undefined>): Value[] {
+  private contextOf(index: number): OpContext {
     const node = this.nodes[index];
-    const ctx: OpContext = {
+    return {
       node,
       opset: this.opset,
       isConst: (i) => !!node.inputs[i] && this.constants.has(node.inputs[i]),
@@ -154,6 +156,11 @@ export class OnnxGraph {
         return o.value as T;
       },
     };
+  }
+
+  private runNode(index: number, ins: Array<Value | undefined>): Value[] {
+    const node = this.nodes[index];
+    const ctx = this.contextOf(index);
     try {
       return opOf(node.opType)!(ins, ctx);
     } catch (e) {
@@ -214,6 +221,76 @@ export class OnnxGraph {
   /** The image [N, H, W, C] through the graph to `wanted`, each as its ONNX (logical) tensor. Inside tf.tidy. */
   run(x: tf.Tensor, wanted: string[]): Value[] {
     return this.execute(new Map([[this.inputName, tensorValue(x, true)]]), wanted);
+  }
+
+  /**
+   * The target's values and the gradient of their sum with respect to the fed value `from`, by the
+   * op-graph backward pass (../opgraph.ts): the plan from `feed` to `wanted` runs forward with each
+   * node's own op (values exactly as `execute` gives them); every node on a path from `from` gets
+   * its hand-written input-only backward (backward.ts) or, for the others, tf.grads of that node
+   * alone. The gradient is of the fed tensor as stored (channels-last for the image). Inside tf.tidy.
+   */
+  valueAndGradient(feed: Map<string, Value>, from: string, wanted: string, target: (v: Value) => tf.Tensor1D): { value: tf.Tensor1D; grad: tf.Tensor } {
+    const memo = new Map<string, Value>(feed);
+    const get = (name: string): Value | undefined => (name ? memo.get(name) ?? this.constants.get(name) : undefined);
+    const onPath = new Set([from]);
+    const nodes: Array<BackwardNode<string>> = [];
+    const concats = new Map<string, { value: string; channels: number }>();
+    for (const i of this.plan([...feed.keys()], [wanted])) {
+      const n = this.nodes[i];
+      const ins = n.inputs.map(get);
+      const diff = n.inputs.map((name, j) => !!name && onPath.has(name) && ins[j]?.kind === 'tensor');
+      const outs = this.runNode(i, ins);
+      n.outputs.forEach((o, k) => o && outs[k] && memo.set(o, outs[k]));
+      const out = outs[0];
+      if (!diff.some(Boolean) || !out || out.kind !== 'tensor' || !n.outputs[0]) continue;
+      onPath.add(n.outputs[0]);
+      const fast = onnxBackward(n.opType)?.(ins, out, this.contextOf(i), diff) ?? null;
+      const idx = diff.flatMap((d, j) => (d ? [j] : []));
+      let back: (dy: tf.Tensor) => Array<tf.Tensor | null>;
+      if (fast) {
+        back = (dy) => {
+          const all = fast(dy);
+          return idx.map((j) => all[j]);
+        };
+      } else {
+        const f = (...ts: tf.Tensor[]): tf.Tensor => {
+          const again = this.runNode(i, ins.map((v, j) => {
+            const k = idx.indexOf(j);
+            return k < 0 ? v : tensorValue(ts[k], (v as { nhwc: boolean }).nhwc);
+          }))[0];
+          return (again as { t: tf.Tensor }).t;
+        };
+        back = genericBackward(f, idx.map((j) => (ins[j] as { t: tf.Tensor }).t), out.t);
+      }
+      let inputs = idx.map((j) => n.inputs[j]);
+      if (fast && n.opType === 'Concat' && idx.length === n.inputs.length && out.nhwc && (n.attrs.axis === 1 || n.attrs.axis === -3)) {
+        // torchvision's DenseNet concatenates all earlier features at every layer: Concat(f0..fi)
+        // after Concat(f0..fi-1). Read as Concat(the earlier concat, fi), its backward is one
+        // two-way split whose first part flows into the earlier concat's gradient (equal values:
+        // concatenation is associative), instead of i slices each added to its feature's gradient.
+        for (let k = n.inputs.length - 1; k >= 2; k--) {
+          const prev = concats.get(n.inputs.slice(0, k).join('\u0000'));
+          if (!prev) continue;
+          const rest = n.inputs.slice(k);
+          const sizes = [prev.channels, ...rest.map((r) => (get(r) as { t: tf.Tensor }).t.shape[3] as number)];
+          inputs = [prev.value, ...rest];
+          back = (dy) => tf.split(dy, sizes, 3);
+          break;
+        }
+        concats.set(n.inputs.join('\u0000'), { value: n.outputs[0], channels: out.t.shape[3] as number });
+      }
+      nodes.push({ output: n.outputs[0], inputs, back });
+    }
+    const v = get(wanted);
+    if (!v || v.kind !== 'tensor') throw new ModelError('MODEL_GRAPH_UNFED', `${this.where}: value "${wanted}" was not computed as a tensor`);
+    const fed = feed.get(from);
+    if (!fed || fed.kind !== 'tensor') throw new ModelError('MODEL_GRAPH_UNFED', `${this.where}: value "${from}" is not fed as a tensor`);
+    const nhwc = v.nhwc;
+    const value = target(v);
+    const seed = tf.grad((t: tf.Tensor) => target(tensorValue(t, nhwc)).sum())(v.t);
+    const grad = (onPath.has(wanted) ? backpropagate(nodes, { value: wanted, grad: seed }, from) : null) ?? tf.zerosLike(fed.t);
+    return { value, grad: grad === fed.t ? grad.clone() : grad };
   }
 
   /** Every value's ONNX shape for a batch of one, from one run on zeros (cached). */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxModel } from './model';
 import { modelProtoType } from './decode';
-import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
+import { compareWithTorch, fixtureProbe, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, relMaxError, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
+import { logical, tensorValue } from './values';
 
 // The small net (scripts/onnx_fixtures.py) uses every op of the importer's list; its opset-13 file
 // carries auto_pad, Identity and Dropout nodes and keeps its weights in an external-data file.
@@ -52,6 +53,27 @@ for (const backend of ['cpu', 'wasm'] as const) {
           expect(y.length).toBe(2);
           expect(Math.abs(y[1][0] - fx.logit) / Math.abs(fx.logit)).toBeLessThan(1e-4);
         } finally {
+          m.dispose();
+        }
+      });
+      it(`opset ${opset}: the op-graph input gradient and Grad-CAM gradients equal stock tf.grad through the lowered graph (1e-6)`, async () => {
+        const m = loadFixtureModel(fx, opset);
+        const probe = fixtureProbe(m, fx);
+        const g = m.graph;
+        const out = g.outputNames[0];
+        try {
+          // Two different images in one batch.
+          const x = tf.tidy(() => { const a = tf.tensor4d(fx.x, [1, fx.size, fx.size, 3]); return tf.concat([a, a.mul(-0.5).add(0.2)]) as tf.Tensor4D; });
+          const stock = tf.tidy(() => tf.grad((xx: tf.Tensor) => logical(g.run(xx, [out])[0]).sum())(x));
+          const fast = probe.inputGradients(x);
+          expect(relMaxError(await fast.data(), await stock.data())).toBeLessThan(1e-6);
+          const layer = probe.defaultLayer;
+          const { activations, gradients } = probe.layerGradients(x, layer);
+          const stockCam = tf.tidy(() => tf.grad((a: tf.Tensor) => logical(g.execute(new Map([[layer, tensorValue(a, true)]]), [out])[0]).sum())(activations));
+          expect(relMaxError(await gradients.data(), await stockCam.data())).toBeLessThan(1e-6);
+          tf.dispose([x, stock, fast, activations, gradients, stockCam]);
+        } finally {
+          probe.dispose();
           m.dispose();
         }
       });

@@ -1,14 +1,20 @@
+import * as tf from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareWithTorch, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
+import { compareWithTorch, fixtureProbe, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, relMaxError, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
+import { logical } from './values';
 
-// Full-size torchvision networks (seeded random weights, one logit) exported by torch.onnx.export at
-// opsets 13 and 17, against PyTorch autograd on the same input: one forward, input gradient and
-// Grad-CAM each, on wasm (the CLI's backend). Fixtures are generated here (scripts/onnx_fixtures.py),
-// never committed.
-const nets: Array<{ name: string; camOp: string }> = [
-  { name: 'densenet121', camOp: 'Relu' },
-  { name: 'inception_v3', camOp: 'Concat' },
+// Full-size torchvision networks (seeded random weights, BatchNorm calibrated and its offsets moved so
+// that no ReLU is decided by rounding at the test image, one logit) exported by torch.onnx.export at opsets 13 and 17, against
+// PyTorch autograd on the same input (float64, and float32): one forward, input gradient and Grad-CAM
+// each, on wasm (the CLI's backend). Fixtures are generated here (scripts/onnx_fixtures.py), never
+// committed.
+// conditioned: PyTorch's own float32 input gradient meets its float64 one within 1e-4 of the max on
+// the fixture, so the 1e-3 tolerance applies. InceptionV3's fixture is not there yet (see
+// scripts/onnx_fixtures.py): its gradients are held to twice PyTorch's own float32 error.
+const nets: Array<{ name: string; camOp: string; conditioned: boolean }> = [
+  { name: 'densenet121', camOp: 'Relu', conditioned: true },
+  { name: 'inception_v3', camOp: 'Concat', conditioned: false },
 ];
 let fx: Map<string, OnnxFixture>;
 beforeAll(async () => {
@@ -21,29 +27,42 @@ afterAll(() => {
 });
 
 describe('torchvision networks imported from ONNX equal PyTorch (wasm)', () => {
-  for (const { name, camOp } of nets) {
+  for (const { name, camOp, conditioned } of nets) {
     for (const opset of [13, 17]) {
       it(`${name}, opset ${opset}`, async () => {
         const f = fx.get(name)!;
         const m = loadFixtureModel(f, opset);
         try {
           const c = await compareWithTorch(m, f);
-          const floor = f.torchFloat32GradError;
-          console.log(`${name} opset ${opset}: logit ${c.logit} (PyTorch ${f.logit}), logit rel ${c.logitRel.toExponential(2)}; input gradient vs PyTorch float64: max ${c.grad64Rel.toExponential(2)}, L2 ${c.grad64L2.toExponential(2)} (PyTorch float32: max ${floor.maxAbsRel.toExponential(2)}, L2 ${floor.l2Rel.toExponential(2)}); vs PyTorch float32: max ${c.gradRel.toExponential(2)}; Grad-CAM rel ${c.camRel.toExponential(2)} at ${c.camLayer}; ${c.seconds.toFixed(1)} s`);
+          const torch32 = f.torchFloat32GradError;
+          console.log(`${name} opset ${opset}: logit ${c.logit} (PyTorch ${f.logit}), logit rel ${c.logitRel.toExponential(2)}; input gradient vs PyTorch float64: max ${c.grad64Rel.toExponential(2)}, L2 ${c.grad64L2.toExponential(2)} (PyTorch float32: max ${torch32.maxAbsRel.toExponential(2)}); vs PyTorch float32: max ${c.gradRel.toExponential(2)}; Grad-CAM rel ${c.camRel.toExponential(2)} at ${c.camLayer}; ${c.seconds.toFixed(1)} s`);
+          // A conditioned fixture: PyTorch's own float32 gradient (either convolution implementation)
+          // meets its float64 one far inside the tolerance, so a miss below is ours.
+          if (conditioned) expect(torch32.maxAbsRel).toBeLessThan(1e-4);
           expect(c.logitRel).toBeLessThan(1e-4);
           // onnxruntime-node's forward pass on the same file: the second reference.
           const ort = (await onnxRuntimeOutput(f, opset))[0];
           expect(Math.abs(c.logit - ort) / Math.abs(ort)).toBeLessThan(1e-4);
           expect(Math.abs(c.logit - f.logit64) / Math.abs(f.logit64)).toBeLessThan(1e-4);
-          // Input gradients against the float64 truth: within 1e-3, or, where float32 itself cannot
-          // reach that, within twice PyTorch's own float32 error on the same input (the worse of its
-          // two convolution implementations). On these random-weight nets near-ties of max pools and
-          // ReLUs that rounding decides move gradient between pixels: PyTorch float32 misses float64
-          // by ~1e-2 of the max on DenseNet-121, and by as much again with its other convolutions.
-          expect(c.grad64Rel).toBeLessThan(Math.max(1e-3, 2 * floor.maxAbsRel));
-          expect(c.grad64L2).toBeLessThan(Math.max(1e-3, 2 * floor.l2Rel));
+          // Input gradients: max |diff| over the image / max |reference| within 1e-3, against the
+          // float64 truth and against PyTorch float32.
+          const bound = conditioned ? 1e-3 : Math.max(1e-3, 2 * torch32.maxAbsRel);
+          expect(c.grad64Rel).toBeLessThan(bound);
+          expect(c.grad64L2).toBeLessThan(conditioned ? 1e-3 : Math.max(1e-3, 2 * torch32.l2Rel));
+          if (conditioned) expect(c.gradRel).toBeLessThan(1e-3);
           expect(c.camOp).toBe(camOp);
           expect(c.camRel).toBeLessThan(1e-3);
+          if (name === 'densenet121' && opset === 13) {
+            // The op-graph backward (Concat chains read as Concat(earlier concat, new feature)) against
+            // stock tf.grad through the lowered graph on the same backend.
+            const x = tf.tensor4d(f.x, [1, f.size, f.size, f.channels]);
+            const probe = fixtureProbe(m, f);
+            const fast = probe.inputGradients(x);
+            const stock = tf.tidy(() => tf.grad((xx: tf.Tensor) => logical(m.graph.run(xx, [m.graph.outputNames[0]])[0]).sum())(x));
+            expect(relMaxError(await fast.data(), await stock.data())).toBeLessThan(1e-6);
+            tf.dispose([x, fast, stock]);
+            probe.dispose();
+          }
         } finally {
           m.dispose();
         }

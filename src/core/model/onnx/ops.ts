@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OnnxAttr, OnnxNode, OnnxTensor } from './decode';
-import { backpropInputGeometry, conv2dBackpropInputPrepared, disposePrepared, prepareBackpropInputFilters } from '../kernels/conv2dBackpropInput';
+import { backpropInputGeometry, conv2dBackpropInputPrepared, disposePrepared, prepareBackpropInputFilters, type PreparedBackpropFilters } from '../kernels/conv2dBackpropInput';
+import { avgPoolBackprop, maxPoolBackprop } from '../kernels/poolBackprop';
 import {
   NCHW_TO_NHWC_AXIS, alignChannelsLast, hostBroadcast, hostValue, logical, logicalShape, numbers, physical, tensorValue, type Value,
 } from './values';
@@ -143,23 +144,56 @@ function dilateFilter(f: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
  * Keras models' fastgrad uses; stock TF.js wasm's Conv2DBackpropInput is a direct loop many times
  * slower than the forward convolution). No filter gradient is ever computed.
  */
-function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext): tf.Tensor4D {
+function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext, bias: tf.Tensor | null): tf.Tensor4D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xx = args[0] as tf.Tensor4D;
     return {
-      value: tf.conv2d(xx, f, strides, pad, 'NHWC'),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        // The flipped filters are prepared once per weight version (not at every backward pass).
-        const prepared = ctx.cachedObject('backprop', () => {
-          const p = prepareBackpropInputFilters(f, strides, 1);
-          p.filters.forEach((t) => t && tf.keep(t));
-          return p;
-        }, disposePrepared);
-        return [conv2dBackpropInputPrepared(dy as tf.Tensor4D, prepared, backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))];
-      },
+      // A constant bias rides in the convolution kernel (one pass over the output instead of two).
+      value: bias ? tf.fused.conv2d({ x: xx, filter: f, strides, pad, dataFormat: 'NHWC', bias }) : tf.conv2d(xx, f, strides, pad, 'NHWC'),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [conv2dBackpropInputPrepared(dy as tf.Tensor4D, backpropFilters(f, strides, ctx), backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))],
     };
   });
   return op(x) as tf.Tensor4D;
+}
+
+/** The flipped filters of a constant convolution, prepared once per weight version (not at every backward pass). */
+function backpropFilters(f: tf.Tensor4D, strides: [number, number], ctx: OpContext): PreparedBackpropFilters {
+  return ctx.cachedObject('backprop', () => {
+    const p = prepareBackpropInputFilters(f, strides, 1);
+    p.filters.forEach((t) => t && tf.keep(t));
+    return p;
+  }, disposePrepared);
+}
+
+/** Window geometry of a Conv node on a channels-last input. */
+function convGeometry(n: OnnxNode, x: tf.Tensor4D, wShape: number[]): { group: number; strides: [number, number]; dilations: [number, number]; pads: number[][] } {
+  const [, , kh, kw] = wShape;
+  const strides = twoD(n, 'strides', 1);
+  const dilations = twoD(n, 'dilations', 1);
+  return { group: attrInt(n, 'group', 1), strides, dilations, pads: windowPads(n, [x.shape[1], x.shape[2]], [kh, kw], strides, dilations) };
+}
+
+/** The TF.js filter [kh', kw', in, out] of a group-1 Conv's weight (dilation spelled out), cached when constant. */
+function convFilter(wv: Value, dilations: [number, number], ctx: OpContext): tf.Tensor4D {
+  const make = () => dilateFilter(logical(wv).transpose([2, 3, 1, 0]) as tf.Tensor4D, dilations);
+  return (ctx.isConst(1) ? ctx.cached('filter', make) : make()) as tf.Tensor4D;
+}
+
+/**
+ * The input-only backward of a group-1 Conv by a constant weight whose input is stored
+ * channels-last: dy (channels-last) -> dx, by forward convolutions with the prepared flipped
+ * filters. Null for any other Conv (the caller differentiates it with tf.grads).
+ */
+export function constConvBackward(ins: Array<Value | undefined>, ctx: OpContext): ((dy: tf.Tensor) => tf.Tensor) | null {
+  const xv = ins[0], wv = ins[1];
+  if (!xv || !wv || xv.kind !== 'tensor' || !xv.nhwc || !ctx.isConst(1)) return null;
+  const x = xv.t as tf.Tensor4D;
+  const wShape = logicalShape(wv);
+  const { group, strides, dilations, pads } = convGeometry(ctx.node, x, wShape);
+  if (group !== 1) return null;
+  const f = convFilter(wv, dilations, ctx);
+  const geom = backpropInputGeometry(x.shape, f.shape, strides, explicit(pads), 1);
+  return (dy) => conv2dBackpropInputPrepared(dy as tf.Tensor4D, backpropFilters(f, strides, ctx), geom);
 }
 
 const conv: Op = (ins, ctx) => {
@@ -169,17 +203,18 @@ const conv: Op = (ins, ctx) => {
   const wShape = logicalShape(wv);
   if (wShape.length !== 4) throw new OnnxOpError(`weight of shape [${wShape.join(', ')}]: only 2-D convolutions are supported`);
   const [outC, inPerGroup, kh, kw] = wShape;
-  const group = attrInt(n, 'group', 1);
-  const strides = twoD(n, 'strides', 1);
-  const dilations = twoD(n, 'dilations', 1);
-  const pads = windowPads(n, [x.shape[1], x.shape[2]], [kh, kw], strides, dilations);
+  const { group, strides, dilations, pads } = convGeometry(n, x, wShape);
   const inC = x.shape[3];
   if (inPerGroup * group !== inC) throw new OnnxOpError(`weight expects ${inPerGroup * group} input channels, the input has ${inC}`);
   const prep = (key: string, make: () => tf.Tensor4D): tf.Tensor4D => (ctx.isConst(1) ? ctx.cached(key, make) : make()) as tf.Tensor4D;
   let y: tf.Tensor4D;
   if (group === 1) {
-    const f = prep('filter', () => dilateFilter(logical(wv).transpose([2, 3, 1, 0]) as tf.Tensor4D, dilations));
-    y = ctx.isConst(1) ? convInputGradOnly(x, f, strides, explicit(pads), ctx) : tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
+    const f = convFilter(wv, dilations, ctx);
+    if (ctx.isConst(1) && (!ins[2] || ctx.isConst(2))) {
+      const bias = ins[2] ? ctx.cached('bias', () => tensorOf(ins[2]!).reshape([-1])) : null;
+      return [tensorValue(convInputGradOnly(x, f, strides, explicit(pads), ctx, bias), true)];
+    }
+    y = tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
   } else if (group === inC && inPerGroup === 1) {
     // Depthwise: sum over the kernel's taps of the shifted input times the tap's per-channel weight
     // (TF.js wasm has no depthwise-convolution input gradient).
@@ -235,16 +270,21 @@ function perChannel(v: Value, a: tf.Tensor, b: tf.Tensor | null): Value {
   return tensorValue(b ? y.add(b.reshape(s)) : y);
 }
 
-const batchNorm: Op = (ins, ctx) => {
+/** Inference BatchNormalization as y = a x + b per channel: [a, b] stacked, cached when the parameters are constant. */
+export function batchNormAffine(ins: Array<Value | undefined>, ctx: OpContext): [tf.Tensor1D, tf.Tensor1D] {
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const make = () => {
     const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => tensorOf(need(ins[i], ctx, i)).reshape([-1]));
     const a = scale.div(variance.add(eps).sqrt());
     return tf.stack([a, bias.sub(mean.mul(a))]);
   };
-  const allConst = [1, 2, 3, 4].every((i) => ctx.isConst(i));
-  const ab = allConst ? ctx.cached('affine', make) : make();
-  const [a, b] = tf.unstack(ab);
+  if (![1, 2, 3, 4].every((i) => ctx.isConst(i))) return tf.unstack(make()) as [tf.Tensor1D, tf.Tensor1D];
+  // Each cached on its own: no unstack at every run.
+  return [0, 1].map((k) => ctx.cached(`affine${k}`, () => tf.unstack(make())[k])) as [tf.Tensor1D, tf.Tensor1D];
+}
+
+const batchNorm: Op = (ins, ctx) => {
+  const [a, b] = batchNormAffine(ins, ctx);
   return [perChannel(need(ins[0], ctx, 0), a, b)];
 };
 
@@ -349,9 +389,8 @@ function maxPoolFirstArgmax(x: tf.Tensor4D, kernel: [number, number], strides: [
   return f(x) as tf.Tensor4D;
 }
 
-const pool = (kind: 'max' | 'avg'): Op => (ins, ctx) => {
-  const n = ctx.node;
-  const x = physical(need(ins[0], ctx, 0), `${kind === 'max' ? 'Max' : 'Average'}Pool`);
+/** Window, strides and pads of a MaxPool/AveragePool node on a channels-last input (total: with the ceil_mode overhang). */
+function poolGeometry(n: OnnxNode, x: tf.Tensor4D): { kernel: [number, number]; strides: [number, number]; pads: number[][]; extra: number[]; total: number[][] } {
   const kernel = twoD(n, 'kernel_shape', 1);
   const strides = twoD(n, 'strides', 1);
   const dil = twoD(n, 'dilations', 1);
@@ -359,7 +398,35 @@ const pool = (kind: 'max' | 'avg'): Op => (ins, ctx) => {
   const inHW = [x.shape[1], x.shape[2]];
   const pads = windowPads(n, inHW, kernel, strides, [1, 1]);
   const extra = attrInt(n, 'ceil_mode', 0) ? ceilPads(inHW, kernel, strides, pads) : [0, 0];
-  const total = pads.map((p, i) => [p[0], p[1] + extra[i]]);
+  return { kernel, strides, pads, extra, total: pads.map((p, i) => [p[0], p[1] + extra[i]]) };
+}
+
+/**
+ * The input-only backward of a pool whose input is stored channels-last, from fast forward kernels
+ * (kernels/poolBackprop.ts): max pooling scatters dy to each window's first maximum in row-major
+ * order (PyTorch's rule, as the forward's own gradient), padded with the lowest float; average
+ * pooling without padding upsamples dy. Null for a padded average pool (the caller differentiates
+ * it with tf.grads).
+ */
+export function poolBackward(kind: 'max' | 'avg', ins: Array<Value | undefined>, ctx: OpContext): ((dy: tf.Tensor) => tf.Tensor) | null {
+  const xv = ins[0];
+  if (!xv || xv.kind !== 'tensor' || !xv.nhwc) return null;
+  const x = xv.t as tf.Tensor4D;
+  const { kernel, strides, total } = poolGeometry(ctx.node, x);
+  if (kind === 'avg') return isZero(total) ? (dy) => avgPoolBackprop(dy as tf.Tensor4D, x, kernel, strides, 'valid') : null;
+  const [n, h, w, c] = x.shape;
+  return (dy) => {
+    const xp = isZero(total) ? x : tf.pad(x, explicit(total), -3.4e38) as tf.Tensor4D;
+    const dxp = maxPoolBackprop(dy as tf.Tensor4D, xp, null, null, kernel, strides, 'valid');
+    return isZero(total) ? dxp : dxp.slice([0, total[0][0], total[1][0], 0], [n, h, w, c]);
+  };
+}
+
+const pool = (kind: 'max' | 'avg'): Op => (ins, ctx) => {
+  const n = ctx.node;
+  const x = physical(need(ins[0], ctx, 0), `${kind === 'max' ? 'Max' : 'Average'}Pool`);
+  const { kernel, strides, pads, extra, total } = poolGeometry(n, x);
+  const inHW = [x.shape[1], x.shape[2]];
   if (kind === 'max') {
     return [tensorValue(maxPoolFirstArgmax(x, kernel, strides, total), true)];
   }

@@ -9,8 +9,10 @@ import { logical, physical, tensorValue } from './values';
  * The ModelProbe of an imported ONNX model (see onnx/graph.ts).
  * - target: column `output.index` of the graph's output; for a sigmoid or softmax output the logit
  *   is the input of the final Sigmoid/Softmax node (Identity looked through).
- * - input gradients: tf.grad through the lowered graph; the image goes in channels-last, so the
- *   gradient comes back [N, H, W, C] like a TF.js model's.
+ * - input gradients: the op-graph backward pass of the lowered graph (OnnxGraph.valueAndGradient:
+ *   hand-written input-only backward functions for the usual ops, tf.grads node by node for the
+ *   rest; no weight gradient); the image goes in channels-last, so the gradient comes back
+ *   [N, H, W, C] like a TF.js model's.
  * - Grad-CAM: the activations at a named value (a node's output, or a node's name for its first
  *   output), channels-last [N, h, w, k], and the target's gradient with respect to them, from the
  *   graph's own nodes re-run from the cut. Default: the last node output (graph order) whose spatial
@@ -138,7 +140,7 @@ export function createOnnxProbe(model: OnnxModel, manifest: ModelManifest, opts:
     },
     inputGradients(x) {
       batching.check(x, 'inputGradients');
-      return tf.tidy(() => tf.grad((xx: tf.Tensor) => targetOf(xx).sum())(x) as tf.Tensor4D);
+      return tf.tidy(() => graph.valueAndGradient(new Map([[graph.inputName, tensorValue(x, true)]]), graph.inputName, targetName, (v) => fromTarget(logical(v))).grad as tf.Tensor4D);
     },
     layerGradients(x, layer) {
       batching.check(x, 'layerGradients');
@@ -147,8 +149,8 @@ export function createOnnxProbe(model: OnnxModel, manifest: ModelManifest, opts:
         const v = graph.run(x, [at])[0];
         if (v.kind !== 'tensor' || v.t.rank !== 4) throw new ModelError('BAD_INPUT_LAYER', `${where}: "${at}" has shape [${v.kind === 'tensor' ? v.t.shape.join(', ') : v.shape.join(', ')}]; Grad-CAM needs a 4-D [N, C, H, W] value`);
         const activations = physical(v, 'Grad-CAM');
-        const head = (a: tf.Tensor) => fromTarget(logical(graph.execute(new Map([[at, tensorValue(a, true)]]), [targetName])[0])).sum();
-        const gradients = tf.grad(head)(activations) as tf.Tensor4D;
+        // Fed channels-last, so the gradient comes back channels-last too.
+        const gradients = graph.valueAndGradient(new Map([[at, tensorValue(activations, true)]]), at, targetName, (t) => fromTarget(logical(t))).grad as tf.Tensor4D;
         return { activations, gradients };
       });
     },
