@@ -8,11 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-<<<<<<< HEAD
-const ALL = ['metrics', 'segmentation', 'models', 'saliency', 'igCompleteness', 'gradients', 'batchSweep', 'annotate_frames', 'import_formats', 'scale', 'pool'];
-=======
-const ALL = ['metrics', 'segmentation', 'models', 'saliency', 'igCompleteness', 'gradients', 'annotate_frames', 'import_formats', 'scale', 'onnx'];
->>>>>>> onnx-speed
+const ALL = ['metrics', 'segmentation', 'models', 'saliency', 'igCompleteness', 'gradients', 'batchSweep', 'annotate_frames', 'import_formats', 'scale', 'pool', 'onnx'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : ALL;
 
