@@ -9,7 +9,13 @@
  * written by admins only) and `validate_doc_update` functions in design documents (used by
  * scripts/sync-setup.mjs so that only the reader writes to their database).
  *
- * Two things are added here, in front of express-pouchdb:
+ * Three things are added to express-pouchdb here:
+ * - `validate_doc_update` as CouchDB documents it (newDoc, oldDoc, userCtx, secObj; a thrown
+ *   {forbidden} is 403, {unauthorized} 401; server admins and internal writes pass the function
+ *   with their admin role; `_local` documents are not validated). express-pouchdb's own validation
+ *   plug-in (pouchdb-validation 4.2.0) overwrote a replicated document's revision history
+ *   (`_revisions`) with the stored one before writing, so replicated updates (new_edits=false) were
+ *   dropped without an error; this one leaves the document as it came;
  * - CORS for the listed origins only (`--origin`, comma-separated; CouchDB 3 has the same setting in
  *   its [cors] section), with credentials, so the app on another port may replicate;
  * - a user document in `_users` is read only by that user or an admin (CouchDB 3's rule; the plug-in
@@ -57,8 +63,9 @@ export async function startSyncServer(options = {}) {
     mode: 'fullCouchDB',
     inMemoryConfig: true,
     logPath: '/dev/null',
-    overrideMode: { exclude: ['routes/fauxton'] },
+    overrideMode: { exclude: ['routes/fauxton', 'validation'] },
   });
+  couch.dbWrapper.registerWrapper((name, db, next) => { installValidation(db); next(); });
   const [adminName, ...rest] = opts.admin.split(':');
   await new Promise((resolve, reject) => couch.couchConfig.set('admins', adminName, rest.join(':'), (err) => (err ? reject(err) : resolve())));
 
@@ -110,6 +117,38 @@ export async function startSyncServer(options = {}) {
     port,
     close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
   };
+}
+
+/** validate_doc_update functions of a database's design documents, run before every write. */
+function installValidation(db) {
+  const wrappers = require('pouchdb-wrappers');
+  const createBulkDocsWrapper = require('pouchdb-bulkdocs-wrapper');
+  const validators = async () => {
+    const res = await db.allDocs({ startkey: '_design/', endkey: '_design0', include_docs: true });
+    // eslint-disable-next-line no-new-func
+    return res.rows.filter((r) => typeof r.doc?.validate_doc_update === 'string').map((r) => ({ ddoc: r.doc, fn: new Function(`return (${r.doc.validate_doc_update});`)() }));
+  };
+  const check = async (doc, options = {}) => {
+    if (!doc || typeof doc !== 'object' || String(doc._id ?? '').startsWith('_local/')) return;
+    const fns = await validators();
+    if (!fns.length) return;
+    const oldDoc = doc._id ? await db.get(doc._id).catch(() => null) : null;
+    const userCtx = options.userCtx ?? { db: db.name, name: null, roles: ['_admin'] };
+    const secObj = options.secObj ?? {};
+    for (const { ddoc, fn } of fns) {
+      try { fn.call(ddoc, JSON.parse(JSON.stringify(doc)), oldDoc, userCtx, secObj); } catch (e) {
+        if (e && e.forbidden !== undefined) throw Object.assign(new Error(String(e.forbidden)), { status: 403, name: 'forbidden', error: true });
+        if (e && e.unauthorized !== undefined) throw Object.assign(new Error(String(e.unauthorized)), { status: 401, name: 'unauthorized', error: true });
+        throw Object.assign(new Error(`validate_doc_update of ${ddoc._id} failed: ${e?.message ?? e}`), { status: 500, name: 'validation_failed', error: true });
+      }
+    }
+  };
+  wrappers.installWrapperMethods(db, {
+    put: (orig, args) => check(args.doc, args.options).then(orig),
+    post: (orig, args) => check(args.doc, args.options).then(orig),
+    remove: (orig, args) => check({ ...(typeof args.docOrId === 'object' ? args.docOrId : { _id: args.docOrId, _rev: args.optsOrRev }), _deleted: true }, args.options).then(orig),
+    bulkDocs: createBulkDocsWrapper((doc, args) => check(doc, args.options)),
+  });
 }
 
 /** Who sent the request (the same credentials, asked of this server's own `_session`). */
