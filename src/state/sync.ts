@@ -112,7 +112,11 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
         await db.put('settings', { key: 'sync.server', value: url });
         await db.put('settings', { key: 'sync.user', value: user });
         set({ server: url, user, conflicts: [], problems: [] });
-        const Pouch = await opts.Pouch();
+        let Pouch: PouchCtor;
+        try { Pouch = await opts.Pouch(); } catch (e) {
+          set({ status: { state: 'error', server: url, role: null, pending: 0, lastSyncedAt: null, code: 'SYNC_FAILED', message: `Sync with ${url} could not start: ${(e as Error).message}` } });
+          return;
+        }
         const r = new Replica({
           Pouch, server: url, user, password,
           onStatus: (status) => { if (replica === r) set({ status }); },
