@@ -144,6 +144,28 @@ describe('annotations store', () => {
   });
 });
 
+describe('a deletion reverted by a merge', () => {
+  it('tells the tab whose deleted box came back which box and why', async () => {
+    const { io } = freshDb();
+    const channelName = `hc-del-${Date.now()}`;
+    const a = createAnnotationsStore({ io: io(), channelName, journal: null, retryDelays: [5] });
+    const b = createAnnotationsStore({ io: io(), channelName, journal: null, retryDelays: [5] });
+    stores.push(a, b);
+    a.getState().setBoxes('R1', 'c1', [box('x', 0, 0, 10, 10)]);
+    await a.getState().flush();
+    await b.getState().load('R1', 'c1');
+    // a deletes the box; b, still on the old revision, moves it: b's write merges and keeps it
+    a.getState().setBoxes('R1', 'c1', []);
+    await a.getState().flush();
+    b.getState().setBoxes('R1', 'c1', [box('x', 5, 0, 15, 10)]);
+    await b.getState().flush();
+    expect(b.getState().notice).toMatch(/kept/);
+    await until(() => a.getState().get('R1', 'c1').boxes.length === 1);
+    expect(a.getState().notice).toContain('Box x that you deleted is back');
+    expect(a.getState().notice).toContain('a change wins over a delete');
+  });
+});
+
 describe('mergeBoxes (three-way, by id)', () => {
   const base = [box('k', 0, 0, 1, 1), box('m', 0, 0, 2, 2), box('d', 0, 0, 3, 3)];
   it('takes the changed side, keeps new boxes of both sides, drops a box deleted on one side and unchanged on the other', () => {

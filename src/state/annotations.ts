@@ -57,6 +57,13 @@ export interface AnnotationsState {
   /** True when every edit not yet in IndexedDB is at least in the journal (an unload loses nothing). */
   safeToUnload(): boolean;
   dismissNotice(): void;
+  /** Called with every record once it is in IndexedDB (replication sends it on). */
+  onCommit(fn: (rec: AnnotationRecord) => void): () => void;
+  /**
+   * Re-reads one record that something else wrote to IndexedDB (replication from a sync server)
+   * and shows it, with `notice` when given; pending edits here are merged on their next write.
+   */
+  adoptStored(readerId: string, caseId: string, notice?: string): Promise<void>;
   dispose(): void;
 }
 
@@ -211,8 +218,9 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
   const failing = new Map<string, number>(); // key -> attempts
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const waiters: Array<() => void> = [];
+  const commitListeners = new Set<(rec: AnnotationRecord) => void>();
   let disposed = false;
-  let adoptRef: (rec: AnnotationRecord, fromOtherTab: boolean) => void = () => {};
+  let adoptRef: (rec: AnnotationRecord, fromOtherTab: boolean, notice?: string) => void = () => {};
   let replayRef: (key: string) => Promise<void> = async () => {};
 
   const store = createStore<AnnotationsState>()((set, get) => {
@@ -236,7 +244,7 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
     };
 
     /** A stored record arrived (load or another tab): adopt it unless local edits are pending. */
-    const adopt = (rec: AnnotationRecord, fromOtherTab: boolean) => {
+    const adopt = (rec: AnnotationRecord, fromOtherTab: boolean, noticeOverride?: string) => {
       const key = keyOf(rec.readerId, rec.caseId);
       const cur = get().entries[key];
       if (cur && (cur.gen > cur.savedGen || writing.has(key))) return; // the next commit merges
@@ -244,7 +252,14 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
       const snap = { boxes: rec.boxes, status: rec.status };
       const changed = cur && cur.record.rev > 0;
       putEntry({ record: rec, base: snap, baseRev: rec.rev, gen: cur?.gen ?? 0, savedGen: cur?.gen ?? 0, undo: fromOtherTab ? [] : cur?.undo ?? [], redo: fromOtherTab ? [] : cur?.redo ?? [] });
-      if (fromOtherTab && changed) set({ notice: `Reader ${rec.readerId}'s boxes on case ${rec.caseId} were updated in another tab; this view now shows them.` });
+      if (fromOtherTab && changed) {
+        // boxes this view had deleted (they are in its undo history) that came back: say which and why
+        const here = new Set(cur.record.boxes.map((b) => b.id));
+        const hadHere = new Set(cur.undo.flatMap((u) => u.boxes.map((b) => b.id)));
+        const back = rec.boxes.filter((b) => !here.has(b.id) && hadHere.has(b.id)).map((b) => b.id);
+        const why = back.length ? ` Box ${back.join(', ')} that you deleted is back: it was changed elsewhere at the same time, and a change wins over a delete. Delete it again if it should go.` : '';
+        set({ notice: (noticeOverride ?? `Reader ${rec.readerId}'s boxes on case ${rec.caseId} were updated in another tab; this view now shows them.`) + why });
+      }
     };
 
     adoptRef = adopt;
@@ -277,6 +292,7 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
             set({ notice: `Reader ${ours.readerId}, case ${ours.caseId}: another tab saved changes at the same time; both edits were merged by box id.${extra}` });
           }
           channel?.postMessage({ type: 'saved', readerId: ours.readerId, caseId: ours.caseId, rev: res.record.rev, from: tabId } satisfies SyncMessage);
+          for (const f of commitListeners) { try { f(res.record); } catch { /* a listener's failure is its own */ } }
         }
       } catch (err) {
         const se = toStorageError(err);
@@ -380,6 +396,11 @@ export function createAnnotationsStore(opts: AnnotationsOptions = {}) {
         return new Promise<void>((resolve) => waiters.push(resolve));
       },
       dismissNotice: () => set({ notice: null }),
+      onCommit(fn) { commitListeners.add(fn); return () => { commitListeners.delete(fn); }; },
+      async adoptStored(readerId, caseId, notice) {
+        const rec = await io.get(readerId, caseId);
+        if (rec) adoptRef(rec, true, notice);
+      },
       dispose() {
         disposed = true;
         for (const t of timers.values()) clearTimeout(t);

@@ -1,3 +1,4 @@
+import { setCoordinatorView, useSync } from '../../state/sync';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { appStore, useApp } from '../../state/appStore';
 import { annotationsStore, keyOf, useAnnotations } from '../../state/annotations';
@@ -144,6 +145,9 @@ export function AnnotatePage() {
   }
   const ed = () => editorStore.getState();
   const say = (t: string) => ed().say(t);
+  const syncStatus = useSync((s) => s.status);
+  const localSwitch = useSync((s) => s.localCoordinator);
+  const coordinatorBasis = syncStatus?.role === 'coordinator' ? `coordinator login on ${syncStatus.server}` : localSwitch?.on ? `local switch "I am the coordinator", on since ${new Date(localSwitch.since).toLocaleString()}` : 'coordinator view';
   const step = (d: number) => {
     if (!shown.length) return;
     const i = shown.findIndex((c) => c.id === current?.id);
@@ -241,7 +245,7 @@ export function AnnotatePage() {
         blinded={blinded}
         colors={colors}
         onReader={(id) => { tool.cancel(); ed().set({ selected: null, preview: null }); appStore.getState().setCurrentReader(id); persistCurrentReader(id); }}
-        onBlinded={(b) => void readersStore.getState().setBlinded(b)}
+        onBlinded={(b) => void setCoordinatorView(!b).then((r) => { if (!r.ok) say(r.why); })}
         onZoomIn={actions.zoomIn}
         onZoomOut={actions.zoomOut}
         onFit={actions.fit}
@@ -278,6 +282,7 @@ export function AnnotatePage() {
         <div className="viewer-hud" aria-hidden="true">
           {current && <span>{current.name} · {shown.findIndex((c) => c.id === current.id) + 1}/{shown.length}</span>}
           <span>{names[reader] ?? reader}{blinded ? ' · blinded' : ' · coordinator view'}</span>
+          {!blinded && <span data-testid="coordinator-basis">{coordinatorBasis}</span>}
         </div>
         {toast && <div className="toast" role="status" data-testid="toast">{toast.text}</div>}
         {!data && <div className="viewer-loading" data-testid="study-loading">{studyError ? studyError.message : progress ? `${progress.message}: ${progress.done} / ${progress.total}` : 'Loading the study…'}</div>}

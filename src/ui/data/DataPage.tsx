@@ -2,6 +2,7 @@ import { StudySection } from './StudySection';
 import { ModelsSection } from './ModelsSection';
 import { ReadersSection } from './ReadersSection';
 import { ExportSection } from './ExportSection';
+import { SyncSection } from './SyncSection';
 
 /** The Data page: one section per concern, each in its own file. */
 export function DataPage() {
@@ -12,6 +13,7 @@ export function DataPage() {
       <StudySection />
       <ModelsSection />
       <ReadersSection />
+      <SyncSection />
       <ExportSection />
     </div>
   );

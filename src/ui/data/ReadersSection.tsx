@@ -1,3 +1,4 @@
+import { setCoordinatorView } from '../../state/sync';
 import { useEffect, useState } from 'react';
 import { persistCurrentReader, readersStore, useReaders } from '../../state/readers';
 import { appStore, useApp } from '../../state/appStore';
@@ -44,7 +45,7 @@ export function ReadersSection() {
       <p>
         <button onClick={() => void readersStore.getState().create()}>Add a reader</button>{' '}
         <label className="check" style={{ display: 'inline-flex', marginLeft: 12 }}>
-          <input type="checkbox" checked={blinded} onChange={(e) => void readersStore.getState().setBlinded(e.target.checked)} /> Blinded: each reader sees only their own boxes (off: coordinator view with everyone's boxes, consensus and agreement)
+          <input type="checkbox" checked={blinded} onChange={(e) => void setCoordinatorView(!e.target.checked).then((r) => { if (!r.ok) window.alert(r.why); })} /> Blinded: each reader sees only their own boxes (off: coordinator view with everyone's boxes, consensus and agreement)
         </label>
       </p>
     </section>

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { PAGES, appStore, useApp, type PageId } from '../../state/appStore';
 import { BackendBadge } from './BackendBadge';
+import { SyncBadge, SyncNotices } from './SyncBadge';
 import { Welcome, welcomeSeen } from './Welcome';
 import { readerName, useReaders } from '../../state/readers';
 import { AnnotatePage } from '../annotate/AnnotatePage';
@@ -50,10 +51,12 @@ export function App() {
           <span className="meta-item" data-testid="current-reader" data-reader={reader} title="Current reader">
             Reader: {reader ? readerName(readers, reader) : '—'}{readerRec?.simulated ? ' · simulated' : ''}
           </span>
+          <SyncBadge />
           <BackendBadge />
           <button className="help-button" data-testid="help-button" onClick={() => appStore.getState().setWelcomeOpen(true)} aria-label="Help: welcome and what to try">Help</button>
         </div>
       </header>
+      <SyncNotices />
       <main id="main" className="app-main" tabIndex={-1}>
         {page === 'annotate' && <AnnotatePage />}
         {page === 'compare' && <ComparePage />}

@@ -1,0 +1,197 @@
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Sync through CouchDB's replication protocol, against the real local server (`npm run
+ * sync-server`, started here on its own port, set up with scripts/sync-setup.mjs) and the app
+ * built with that server's origin in its Content-Security-Policy (HEATCHECK_SYNC_ORIGIN), served
+ * by `vite preview` on its own port. Every reader is a separate browser context (its own
+ * IndexedDB: a separate workstation).
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_PORT = Number(process.env.HEATCHECK_SYNC_E2E_SERVER_PORT ?? 5994);
+const APP_PORT = Number(process.env.HEATCHECK_SYNC_E2E_APP_PORT ?? 4182);
+const SERVER = `http://127.0.0.1:${SERVER_PORT}`;
+const APP = `http://127.0.0.1:${APP_PORT}/`;
+const READERS = [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }, { name: 'carol', password: 'carol-pw' }, { name: 'dave', password: 'dave-pw' }];
+const COORD = { name: 'coord', password: 'coord-pw' };
+
+type B = { id: string; x0: number; y0: number; x1: number; y1: number };
+let server: { url: string; stop(): Promise<void>; restart(): Promise<void> };
+let preview: ChildProcess;
+
+const test = base.extend({});
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  const { startSyncServerProcess } = await import('../scripts/syncServerProcess.mjs' as string);
+  server = await startSyncServerProcess({ port: SERVER_PORT, origins: [`http://127.0.0.1:${APP_PORT}`], readers: READERS, coordinators: [COORD] });
+  const env = { ...process.env, HEATCHECK_SYNC_ORIGIN: SERVER };
+  execFileSync('npx', ['vite', 'build', '--outDir', 'dist-sync', '--emptyOutDir'], { cwd: root, env, stdio: 'pipe' });
+  preview = spawn('npx', ['vite', 'preview', '--outDir', 'dist-sync', '--port', String(APP_PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, env, stdio: 'pipe', detached: true });
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(APP)).ok) break; } catch { /* not up yet */ }
+    if (i > 120) throw new Error('vite preview of dist-sync did not start');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+});
+test.afterAll(async () => {
+  if (preview?.pid) { try { process.kill(-preview.pid, 'SIGTERM'); } catch { /* gone */ } }
+  await server?.stop();
+});
+
+async function workstation(browser: Browser): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ baseURL: APP, viewport: { width: 1400, height: 860 } });
+  await ctx.addInitScript(() => { try { localStorage.setItem('heatcheck.welcomeSeen', '1'); } catch { /* opaque origin */ } });
+  const page = await ctx.newPage();
+  await page.goto('./?backend=wasm#/annotate');
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', /^demo:/, { timeout: 170_000 });
+  return { ctx, page };
+}
+async function signIn(page: Page, user: string, password: string) {
+  await page.goto('./?backend=wasm#/data');
+  await page.getByTestId('sync-server').fill(SERVER);
+  await page.getByTestId('sync-user').fill(user);
+  await page.getByTestId('sync-password').fill(password);
+  await page.getByTestId('sync-connect').click();
+}
+async function caseIds(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((res, rej) => { const q = indexedDB.open('heatcheck'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+    const cs = await new Promise<Array<{ id: string; studyId: string; order: number }>>((res) => { const q = db.transaction('cases').objectStore('cases').getAll(); q.onsuccess = () => res(q.result); });
+    db.close();
+    return cs.filter((c) => c.studyId === 'demo').sort((a, b) => a.order - b.order).map((c) => c.id);
+  });
+}
+async function boxesOf(page: Page, reader: string, caseId: string): Promise<B[]> {
+  return page.evaluate(async ([r, c]) => {
+    const db: IDBDatabase = await new Promise((res, rej) => { const q = indexedDB.open('heatcheck'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+    const rec = await new Promise<{ boxes: B[] } | undefined>((res) => { const q = db.transaction('annotations').objectStore('annotations').get([r, c]); q.onsuccess = () => res(q.result); });
+    db.close();
+    return (rec?.boxes ?? []).map((b) => ({ id: b.id, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 })).sort((a, b) => a.id.localeCompare(b.id));
+  }, [reader, caseId] as const);
+}
+async function openCase(page: Page, id: string) {
+  await page.locator(`li[data-case="${id}"] button`).click();
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', id);
+  await page.mouse.move(0, 0);
+}
+/** A box from the keyboard: B at the view centre, moved by `moves` arrow presses, Enter keeps it. */
+async function drawBox(page: Page, moves: string[]) {
+  await page.keyboard.press('b');
+  for (const k of moves) await page.keyboard.press(k);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+}
+
+test('@sync three readers (one offline for a while) and a coordinator: the coordinator gets every box; readers are refused others\' databases and the coordinator view', async ({ browser }) => {
+  test.setTimeout(900_000);
+  const ws = [] as Array<{ ctx: BrowserContext; page: Page; name: string }>;
+  for (const r of READERS.slice(0, 3)) {
+    const w = await workstation(browser);
+    await signIn(w.page, r.name, r.password);
+    await expect(w.page.getByTestId('sync-role')).toContainText('reader');
+    await expect(w.page.getByTestId('sync-status')).toHaveAttribute('data-state', /connected|syncing/);
+    await expect(w.page.getByTestId('sync-status')).toContainText(SERVER);
+    ws.push({ ...w, name: r.name });
+  }
+  const ids = await caseIds(ws[0].page);
+  const cases = ids.slice(0, 3);
+  // alice goes offline before she draws
+  await ws[0].ctx.setOffline(true);
+  for (const [k, w] of ws.entries()) {
+    await w.page.goto('./?backend=wasm#/annotate');
+    await expect(w.page.getByTestId('page-annotate')).toHaveAttribute('data-reader', w.name);
+    for (const [j, c] of cases.entries()) {
+      await openCase(w.page, c);
+      await drawBox(w.page, [...Array(k * 3 + j).fill('ArrowRight'), ...Array(k + 1).fill('Shift+ArrowDown')]);
+    }
+  }
+  await expect(ws[0].page.getByTestId('sync-status')).toHaveAttribute('data-state', 'offline', { timeout: 60_000 });
+  await expect(ws[0].page.getByTestId('sync-status')).toContainText(SERVER);
+
+  // a reader cannot open the coordinator view: the server does not give it the others' boxes
+  await ws[1].page.getByTestId('mode-coordinator').click();
+  await expect(ws[1].page.getByTestId('toast')).toContainText('coordinator login');
+  await expect(ws[1].page.getByTestId('page-annotate')).toHaveAttribute('data-blinded', 'true');
+  // nor read another reader's database over HTTP, with its own login or none
+  const refused = await ws[1].page.evaluate(async ([server, pw]) => {
+    const withLogin = await fetch(`${server}/heatcheck-reader-alice/_all_docs?include_docs=true`, { headers: { authorization: 'Basic ' + btoa(`bob:${pw}`) } });
+    const changes = await fetch(`${server}/heatcheck-reader-carol/_changes?include_docs=true`, { headers: { authorization: 'Basic ' + btoa(`bob:${pw}`) } });
+    const anonymous = await fetch(`${server}/heatcheck-reader-alice/_all_docs`);
+    return [withLogin.status, changes.status, anonymous.status];
+  }, [SERVER, READERS[1].password] as const);
+  for (const s of refused) expect([401, 403]).toContain(s);
+  // and bob's browser holds no box of alice or carol
+  for (const c of cases) { expect(await boxesOf(ws[1].page, 'alice', c)).toEqual([]); expect(await boxesOf(ws[1].page, 'carol', c)).toEqual([]); }
+
+  // the coordinator signs in; alice comes back online
+  const co = await workstation(browser);
+  await signIn(co.page, COORD.name, COORD.password);
+  await expect(co.page.getByTestId('sync-role')).toContainText('coordinator');
+  await ws[0].ctx.setOffline(false);
+  for (const w of ws) {
+    for (const c of cases) {
+      const mine = await boxesOf(w.page, w.name, c);
+      expect(mine).toHaveLength(1);
+      await expect.poll(() => boxesOf(co.page, w.name, c), { timeout: 120_000 }).toEqual(mine);
+    }
+  }
+  await expect(ws[0].page.getByTestId('sync-status')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
+  // the coordinator view opens for the coordinator login and says on what grounds
+  await co.page.goto('./?backend=wasm#/annotate');
+  await co.page.getByTestId('mode-coordinator').click();
+  await expect(co.page.getByTestId('page-annotate')).toHaveAttribute('data-blinded', 'false');
+  await expect(co.page.getByTestId('coordinator-basis')).toContainText(`coordinator login on ${SERVER}`);
+  for (const w of [...ws, co]) await w.ctx.close();
+});
+
+test('@sync one reader in two browsers edits the same box at once: both are told, both versions kept until one is chosen', async ({ browser }) => {
+  test.setTimeout(600_000);
+  const dave = READERS[3];
+  const a = await workstation(browser), b = await workstation(browser);
+  await signIn(a.page, dave.name, dave.password);
+  await signIn(b.page, dave.name, dave.password);
+  await expect(a.page.getByTestId('sync-role')).toContainText('reader');
+  await expect(b.page.getByTestId('sync-role')).toContainText('reader');
+  const c = (await caseIds(a.page))[5];
+  for (const w of [a, b]) { await w.page.goto('./?backend=wasm#/annotate'); await openCase(w.page, c); }
+  await drawBox(a.page, []);
+  const [box] = await boxesOf(a.page, 'dave', c);
+  await expect.poll(() => boxesOf(b.page, 'dave', c), { timeout: 60_000 }).toEqual([box]);
+  await expect(b.page.getByTestId('sync-notice')).toContainText('another workstation or browser');
+  // both offline; each moves the same box its own way
+  await a.ctx.setOffline(true); await b.ctx.setOffline(true);
+  await a.page.keyboard.press('s'); for (let i = 0; i < 3; i++) await a.page.keyboard.press('ArrowRight');
+  await b.page.keyboard.press('s'); for (let i = 0; i < 4; i++) await b.page.keyboard.press('ArrowDown');
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await expect(b.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  const movedA = (await boxesOf(a.page, 'dave', c))[0], movedB = (await boxesOf(b.page, 'dave', c))[0];
+  expect(movedA.x0).toBe(box.x0 + 3); expect(movedB.y0).toBe(box.y0 + 4);
+  await a.ctx.setOffline(false); await b.ctx.setOffline(false);
+  // both are told which box, and both versions are listed (nothing lost)
+  for (const w of [a, b]) {
+    const n = w.page.locator(`[data-testid="sync-conflict"][data-box="${box.id}"]`);
+    await expect(n).toBeVisible({ timeout: 90_000 });
+    await expect(n).toContainText(`[${movedA.x0}, ${movedA.y0}, ${movedA.x1}, ${movedA.y1}]`);
+    await expect(n).toContainText(`[${movedB.x0}, ${movedB.y0}, ${movedB.x1}, ${movedB.y1}]`);
+  }
+  // one of them keeps the shown version; the conflict is gone in both, and both show the same box
+  await a.page.getByTestId('conflict-keep-shown').click();
+  for (const w of [a, b]) await expect(w.page.locator('[data-testid="sync-conflict"]')).toHaveCount(0, { timeout: 90_000 });
+  await expect.poll(async () => JSON.stringify(await boxesOf(a.page, 'dave', c)), { timeout: 60_000 }).toBe(JSON.stringify(await boxesOf(b.page, 'dave', c)));
+  await a.ctx.close(); await b.ctx.close();
+});
+
+test('@sync a wrong password is a clear message naming the server', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const w = await workstation(browser);
+  await signIn(w.page, 'alice', 'not-her-password');
+  await expect(w.page.getByTestId('sync-status')).toHaveAttribute('data-code', 'BAD_LOGIN');
+  await expect(w.page.getByTestId('sync-status')).toContainText(SERVER);
+  await expect(w.page.getByTestId('sync-status')).toContainText('wrong user name or password');
+  await w.ctx.close();
+});

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { Replica, type BoxConflict, type PouchCtor, type ReplicatedRead, type SyncStatus } from './replica';
+import { readerDbName } from '../core/sync/couchLayout';
+
+/**
+ * The replication module against the real local sync server (scripts/sync-server.mjs, started
+ * here on a free port, set up by scripts/sync-setup.mjs): PouchDB in memory stands in for the
+ * browser's IndexedDB adapter; the server, its security objects and the protocol are the real ones.
+ */
+const require = createRequire(import.meta.url);
+const Pouch = require('pouchdb-core').plugin(require('pouchdb-adapter-memory')).plugin(require('pouchdb-adapter-http')).plugin(require('pouchdb-replication')) as PouchCtor;
+
+let server: { url: string; stop(): Promise<void>; restart(): Promise<void> };
+beforeAll(async () => {
+  const { startSyncServerProcess } = await import('../../scripts/syncServerProcess.mjs' as string);
+  server = await startSyncServerProcess({ readers: [{ name: 'alice', password: 'pa' }, { name: 'bob', password: 'pb' }], coordinators: [{ name: 'coord', password: 'pc' }] });
+});
+afterAll(async () => { await server?.stop(); });
+
+let n = 0;
+/** A network this test can unplug: while `down`, every request fails as a browser's fetch does offline. */
+function network() {
+  const net: { down: boolean; fetch: typeof fetch } = { down: false, fetch: ((url: RequestInfo | URL, init?: RequestInit) => (net.down ? Promise.reject(new TypeError('Failed to fetch')) : fetch(url, init))) as typeof fetch };
+  return net;
+}
+function replica(user: string, password: string, net = network()) {
+  const reads: ReplicatedRead[] = [];
+  const statuses: SyncStatus[] = [];
+  let conflicts: BoxConflict[] = [];
+  const r = new Replica({ Pouch, server: server.url, user, password, localPrefix: `t${n++}`, onReads: (x) => reads.push(...x), onStatus: (s) => statuses.push(s), onConflicts: (c) => { conflicts = c; }, fetch: net.fetch });
+  return { r, reads, statuses, conflicts: () => conflicts };
+}
+const until = async (f: () => boolean, ms = 20_000) => { const t = Date.now(); while (!f()) { if (Date.now() - t > ms) throw new Error('timed out'); await new Promise((res) => setTimeout(res, 50)); } };
+
+describe('Replica (real sync server)', () => {
+  it('a wrong password is a clear error naming the server', async () => {
+    const a = replica('alice', 'nope');
+    expect(await a.r.start()).toBeNull();
+    const last = a.statuses.at(-1)!;
+    expect(last.state).toBe('error');
+    expect(last.code).toBe('BAD_LOGIN');
+    expect(last.message).toContain(server.url);
+  });
+
+  it("a reader's boxes reach the coordinator; another reader's database is refused", async () => {
+    const a = replica('alice', 'pa');
+    expect(await a.r.start()).toBe('reader');
+    await a.r.push({ readerId: 'alice', caseId: 'c1', imageHash: 'h1', status: 'done', boxes: [{ id: 'b1', x0: 1, y0: 2, x1: 30, y1: 40 }, { id: 'b2', x0: 5, y0: 5, x1: 9, y1: 9 }] });
+    await a.r.push({ readerId: 'alice', caseId: 'c1', imageHash: 'h1', status: 'done', boxes: [{ id: 'b1', x0: 1, y0: 2, x1: 30, y1: 41 }] });
+    const c = replica('coord', 'pc');
+    expect(await c.r.start()).toBe('coordinator');
+    await until(() => { const x = c.r.readOf('alice', 'h1'); return x.boxes.length === 1 && x.boxes[0].y1 === 41 && x.status === 'done'; });
+    expect(c.r.readOf('alice', 'h1').boxes).toEqual([{ id: 'b1', x0: 1, y0: 2, x1: 30, y1: 41 }]);
+    // bob may not read alice's database, over plain HTTP
+    const res = await fetch(`${server.url}/${readerDbName('alice')}/_all_docs`, { headers: { authorization: 'Basic ' + btoa('bob:pb') } });
+    expect([401, 403]).toContain(res.status);
+    const changes = await fetch(`${server.url}/${readerDbName('alice')}/_changes?include_docs=true`, { headers: { authorization: 'Basic ' + btoa('bob:pb') } });
+    expect([401, 403]).toContain(changes.status);
+    // the coordinator reads but cannot write a reader's database
+    const put = await fetch(`${server.url}/${readerDbName('alice')}/forged`, { method: 'PUT', headers: { authorization: 'Basic ' + btoa('coord:pc'), 'content-type': 'application/json' }, body: '{"type":"box"}' });
+    expect(put.status).toBe(403);
+    await a.r.stop(); await c.r.stop();
+  });
+
+  it('one box edited on two workstations of one reader while both are offline: both are told, both versions kept, resolving keeps one', async () => {
+    const n1 = network(), n2 = network();
+    const w1 = replica('bob', 'pb', n1), w2 = replica('bob', 'pb', n2);
+    await w1.r.start(); await w2.r.start();
+    await w1.r.push({ readerId: 'bob', caseId: 'c2', imageHash: 'h2', status: 'in-progress', boxes: [{ id: 'bx', x0: 0, y0: 0, x1: 10, y1: 10 }] });
+    await until(() => w2.r.readOf('bob', 'h2').boxes.length === 1);
+    n1.down = true; n2.down = true;
+    await w1.r.push({ readerId: 'bob', caseId: 'c2', imageHash: 'h2', status: 'in-progress', boxes: [{ id: 'bx', x0: 0, y0: 0, x1: 20, y1: 10 }] });
+    await w2.r.push({ readerId: 'bob', caseId: 'c2', imageHash: 'h2', status: 'in-progress', boxes: [{ id: 'bx', x0: 5, y0: 0, x1: 10, y1: 10 }] });
+    await new Promise((res) => setTimeout(res, 1500));
+    n1.down = false; n2.down = false;
+    await until(() => w1.conflicts().length === 1 && w2.conflicts().length === 1 && w1.conflicts()[0].others[0].box !== null && w2.conflicts()[0].others[0].box !== null, 60_000);
+    const c1 = w1.conflicts()[0], c2 = w2.conflicts()[0];
+    expect(c1.boxId).toBe('bx');
+    expect(c1.shown.rev).toBe(c2.shown.rev); // the same winner everywhere
+    const versions = [c1.shown.box, ...c1.others.map((o) => o.box)].map((b) => [b!.x0, b!.x1]).sort();
+    expect(versions).toEqual([[0, 20], [5, 10]]); // nothing lost
+    // w2 keeps the losing version: the conflict goes away on both, and both show that version
+    const loser = c2.others[0];
+    await w2.r.resolveConflict('bx', loser.rev);
+    await until(() => w1.conflicts().length === 0 && w2.conflicts().length === 0, 60_000);
+    await until(() => w1.r.readOf('bob', 'h2').boxes[0]?.x0 === loser.box!.x0);
+    expect(w2.r.readOf('bob', 'h2').boxes).toEqual([loser.box!]);
+    await w1.r.stop(); await w2.r.stop();
+  });
+
+  it('edits made while the server is gone replicate when it returns (no loss, no duplicates)', async () => {
+    const net = network();
+    const a = replica('alice', 'pa', net);
+    await a.r.start();
+    net.down = true;
+    const boxes = Array.from({ length: 20 }, (_, i) => ({ id: `off${i}`, x0: i, y0: i, x1: i + 5, y1: i + 5 }));
+    for (let i = 1; i <= boxes.length; i++) await a.r.push({ readerId: 'alice', caseId: 'c9', imageHash: 'h9', status: 'in-progress', boxes: boxes.slice(0, i) });
+    await until(() => a.statuses.at(-1)!.state === 'offline');
+    expect(a.statuses.at(-1)!.message).toContain(server.url);
+    net.down = false;
+    const c = replica('coord', 'pc');
+    await c.r.start();
+    await until(() => c.r.readOf('alice', 'h9').boxes.length === 20, 60_000);
+    expect(c.r.readOf('alice', 'h9').boxes.map((b) => b.id).sort()).toEqual(boxes.map((b) => b.id).sort());
+    await a.r.stop(); await c.r.stop();
+  });
+
+  it('the server stops in the middle of replication and comes back empty (in memory): everything arrives once', async () => {
+    const a = replica('alice', 'pa');
+    await a.r.start();
+    const boxes = Array.from({ length: 60 }, (_, i) => ({ id: `mid${i}`, x0: i, y0: 0, x1: i + 3, y1: 3 }));
+    const pushes = (async () => { for (let i = 1; i <= boxes.length; i++) await a.r.push({ readerId: 'alice', caseId: 'c7', imageHash: 'h7', status: 'in-progress', boxes: boxes.slice(0, i) }); })();
+    await until(() => a.statuses.some((s) => s.state === 'syncing'));
+    await server.stop();
+    await pushes;
+    await until(() => a.statuses.at(-1)!.state === 'offline');
+    await server.restart();
+    const c = replica('coord', 'pc');
+    await c.r.start();
+    await until(() => c.r.readOf('alice', 'h7').boxes.length === 60, 60_000);
+    const ids = c.r.readOf('alice', 'h7').boxes.map((b) => b.id);
+    expect(new Set(ids).size).toBe(60);
+    expect(ids.sort()).toEqual(boxes.map((b) => b.id).sort());
+    await until(() => a.statuses.at(-1)!.state === 'connected', 30_000);
+    await a.r.stop(); await c.r.stop();
+  });
+});
