@@ -63,17 +63,32 @@ describe('heatcheck maps --backend webgl / webgpu', () => {
         const w = wasm.get(key)!;
         expect(m.backend).toBe(backend);
         expect(m.shape).toEqual(w.shape);
+        expect(m.data).toBeInstanceOf(Float32Array);
+        const [a, b] = [w.data as Float32Array, m.data as Float32Array];
         let maxW = 0;
         let maxD = 0;
-        for (let i = 0; i < w.data.length; i++) {
-          maxW = Math.max(maxW, Math.abs(w.data[i]));
-          maxD = Math.max(maxD, Math.abs(m.data[i] - w.data[i]));
+        for (let i = 0; i < a.length; i++) {
+          maxW = Math.max(maxW, Math.abs(a[i]));
+          maxD = Math.max(maxD, Math.abs(b[i] - a[i]));
         }
         expect(maxW, `${key}: the wasm map is all zeros`).toBeGreaterThan(0);
         expect(maxD / maxW, `${key} on ${backend}`).toBeLessThanOrEqual(1e-3);
       }
     });
   }
+
+  it('says which Chromium it could not find', async () => {
+    const before = process.env.HEATCHECK_CHROMIUM;
+    process.env.HEATCHECK_CHROMIUM = path.join(root, 'no-such-chromium');
+    try {
+      const r = await runCli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', path.join(root, 'no-chromium'), '--backend', 'webgl']);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain(`HEATCHECK_CHROMIUM points to ${path.join(root, 'no-such-chromium')}, which does not exist`);
+    } finally {
+      if (before === undefined) delete process.env.HEATCHECK_CHROMIUM;
+      else process.env.HEATCHECK_CHROMIUM = before;
+    }
+  });
 
   it('names the backends it knows when given another', async () => {
     const r = await runCli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', path.join(root, 'bad'), '--backend', 'metal']);

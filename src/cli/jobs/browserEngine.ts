@@ -109,8 +109,8 @@ export class BrowserEngine implements MapEngine {
   ) {}
 
   static async start(backend: BrowserBackend): Promise<BrowserEngine> {
-    const dir = await ensureEnginePage();
     const executablePath = findChromium();
+    const dir = await ensureEnginePage();
     const { chromium } = await import('playwright-core');
     const extra = (process.env.HEATCHECK_CHROMIUM_ARGS ?? '').split(/\s+/).filter(Boolean);
     const args = [...(backend === 'webgpu' ? ['--enable-unsafe-webgpu'] : []), ...extra];
