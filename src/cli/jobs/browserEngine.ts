@@ -149,12 +149,22 @@ export class BrowserEngine implements MapEngine {
     const { files, id } = readModelDirFiles(pm.dir, { classIndex });
     const b64: Record<string, string> = {};
     for (const [k, v] of files) b64[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-    return this.page.evaluate(([mid, manifestId, source, ci, fs]) => (globalThis as unknown as EnginePage).heatcheckEngine.loadModel(mid, manifestId, source, ci ?? undefined, fs), [pm.id, id, pm.dir, classIndex ?? null, b64] as const);
+    return this.inPage(`building model ${pm.dir}`, () => this.page.evaluate(([mid, manifestId, source, ci, fs]) => (globalThis as unknown as EnginePage).heatcheckEngine.loadModel(mid, manifestId, source, ci ?? undefined, fs), [pm.id, id, pm.dir, classIndex ?? null, b64] as const));
+  }
+
+  /** What the page threw (or that Chromium went away), as an error that names the backend and the step. */
+  private async inPage<T>(what: string, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      const said = (e instanceof Error ? e.message : String(e)).replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0];
+      throw new HeatcheckError('BACKEND_FAILED', `--backend ${this.backend} in Chromium, ${what}: ${said}`);
+    }
   }
 
   async compute(req: MapRequest): Promise<MapResult> {
     const x = Buffer.from(req.x.buffer, req.x.byteOffset, req.x.byteLength).toString('base64');
-    const r = await this.page.evaluate((q) => (globalThis as unknown as EnginePage).heatcheckEngine.map(q), { ...req, x });
+    const r = await this.inPage(`computing ${req.method} with model ${req.model}`, () => this.page.evaluate((q) => (globalThis as unknown as EnginePage).heatcheckEngine.map(q), { ...req, x }));
     const bytes = Buffer.from(r.values, 'base64');
     const values = new Float32Array(bytes.byteLength / 4);
     new Uint8Array(values.buffer).set(bytes);
