@@ -37,6 +37,15 @@ function asHeatcheckError(e: unknown): unknown {
   return code && !(e instanceof HeatcheckError) && typeof code === 'string' && /^[A-Z_]+$/.test(code) ? new HeatcheckError(code, (e as Error).message) : e;
 }
 
+/**
+ * A model folder's files as bytes (by path relative to it) and its manifest id, checked by the
+ * same reader as readModelDir: what a browser page needs to build the model itself.
+ */
+export function readModelDirFiles(dir: string, opts: ModelDirOptions = {}): { files: Map<string, Uint8Array>; id: string } {
+  const folder = readModelDir(dir, opts);
+  return { files: readFolderFiles(dir) as Map<string, Uint8Array>, id: idOf(dir, folder) };
+}
+
 /** Reads a model folder from disk and describes it (input, output, Grad-CAM layer and candidates...), without building the model. */
 export function readModelDir(dir: string, opts: ModelDirOptions = {}): ModelFolder {
   const files = readFolderFiles(dir);

@@ -10,16 +10,32 @@ import type { PresetId } from '../../core/saliency/registry';
 import { buildPlan, overridesFor, parseShard, readPlan, shardJobs, writePlan, type MapJob, type MapPlan, type PlanOptions } from '../plan/plan';
 import { doneEntry, type MapsIndexEntry } from '../jobs/compute';
 import { parseJobs, runJobs, type WorkerTimes } from '../jobs/pool';
+import { InProcessEngine, type MapEngine } from '../jobs/compute';
+import { BrowserEngine, isBrowserBackend } from '../jobs/browserEngine';
+
+const MAP_BACKENDS = ['wasm', 'cpu', 'webgl', 'webgpu'];
 
 /**
- * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm.
+ * The engine of --backend: none for wasm (the pool's own, in this thread or --jobs threads); cpu in
+ * this thread; webgl and webgpu in one headless Chromium page. All but wasm run one job at a time.
+ */
+function engineFor(backend: string): (() => Promise<MapEngine>) | undefined {
+  if (!MAP_BACKENDS.includes(backend)) throw new HeatcheckError('USAGE_BAD_OPTION', `--backend takes one of ${MAP_BACKENDS.join(', ')}, found "${backend}"`);
+  if (backend === 'cpu') return async () => new InProcessEngine('cpu');
+  if (isBrowserBackend(backend)) return () => BrowserEngine.start(backend);
+  return undefined;
+}
+
+/**
+ * `heatcheck maps`: saliency maps for a study folder and model folders, headless on wasm (or WebGL, WebGPU).
  * Writes OUT/<case>/<model-id>/<method>.npy (float32; --raw: H x W x C before any reduction, else
  * the 2-D post-processed map), beside each its index entry <method>.json, and OUT/index.json with
  * one entry per map (and `failed`: the images that could not be read, also in OUT/errors.csv).
  * The work is a plan (src/cli/plan): --plan runs a saved one, else one is built from the flags.
  * A map whose entry is already in OUT for the same weights, parameters and seed is reused, so a
  * rerun computes only what is missing; each map is written atomically, so a killed run loses at
- * most the maps in flight. --shard i/n: the i-th of n cost-balanced parts; --jobs N: N threads.
+ * most the maps in flight. --shard i/n: the i-th of n cost-balanced parts; --jobs N: N threads;
+ * --backend webgl|webgpu: the same computation in headless Chromium (src/cli/jobs/browserEngine.ts).
  */
 export type { MapsIndexEntry };
 export { overridesFor, parseShard };
@@ -31,6 +47,8 @@ export interface MapsOptions extends PlanOptions {
   shard?: string;
   /** --jobs N|auto: worker threads, each on its own wasm backend. */
   jobs?: string;
+  /** --backend wasm|cpu|webgl|webgpu: wasm (default) and cpu in Node; webgl and webgpu in headless Chromium. */
+  backend?: string;
   strict?: boolean;
   /** A plan already in hand (evaluate's), instead of --plan or flags. */
   planned?: MapPlan;
@@ -72,7 +90,13 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
     plan = await buildPlan(o);
   }
   const shard = parseShard(o.shard);
-  const workers = parseJobs(o.jobs);
+  const backend = o.backend ?? 'wasm';
+  const startEngine = engineFor(backend);
+  let workers = parseJobs(o.jobs);
+  if (startEngine && workers > 1) {
+    log(`maps: --backend ${backend} runs one job at a time (${isBrowserBackend(backend) ? 'one Chromium page' : 'this thread'}); --jobs ${o.jobs} is ignored`);
+    workers = 1;
+  }
   const jobs = shard.n > 1 ? shardJobs(plan.jobs, shard.n)[shard.i] : plan.jobs;
   const out = path.resolve(o.out);
   mkdirSync(out, { recursive: true });
@@ -109,7 +133,7 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
     workerTimes = ts;
     // Where each worker's time went: start-up, then its jobs (of which the saliency methods themselves).
     for (const t of ts) if (t.jobs) log(`maps: worker ${t.worker}: ready in ${(t.readyMs / 1000).toFixed(1)} s, ${t.jobs} job(s) in ${(t.busyMs / 1000).toFixed(1)} s (saliency ${(t.saliencyMs / 1000).toFixed(1)} s, the rest images, models, writing)`);
-  });
+  }, startEngine);
   // Index entries in plan order, whatever order the workers finished in.
   const ordered = jobs.map((j) => entries.get(j.key)).filter((e): e is MapsIndexEntry => !!e);
   const study = readStudyFolder(plan.study);
@@ -129,7 +153,7 @@ export async function runMaps(o: MapsOptions): Promise<MapsSummary> {
     failed: failures.count,
     models: plan.models.map((m) => m.id),
     methods: plan.methods,
-    backend: 'wasm',
+    backend,
     preset: plan.preset,
     shard: `${shard.i}/${shard.n}`,
     jobs: workers,
@@ -181,6 +205,7 @@ export function register(program: Command): void {
     .option('--cases <ids>', 'only these case ids, comma-separated')
     .option('--shard <i/n>', 'the i-th of n parts of the plan, balanced by estimated cost (0 <= i < n)')
     .option('--jobs <n>', 'worker threads, each on its own wasm backend: a number or auto (one per core); default 1')
+    .option('--backend <name>', 'wasm (default), cpu, or webgl / webgpu in headless Chromium (HEATCHECK_CHROMIUM, else /usr/bin/chromium, else Playwright\'s own); all but wasm run one job at a time')
     .option('--preset <p>', 'paper (SPEC defaults) or quick (fewer steps and samples); default paper')
     .option('--strict', 'exit non-zero when any image could not be read (default: only when none could)');
   addIgAccuracyOptions(cmd)

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeatcheckError } from '../errors';
@@ -7,16 +6,11 @@ import { loadModelDir } from '../modelDir';
 import { readStudyFolder, type StudyFolder } from '../studyFolder';
 import { writeNpy } from '../../core/io/npy';
 import { modelInput } from '../../core/model/preprocess';
-import { manifestForImage } from '../../core/model/explainedClass';
-import { createProbe } from '../../core/model/createProbe';
-import { abnormalProbability } from '../../core/model/abnormal';
-import type { LoadedModel } from '../../core/model/load';
-import { runSaliency, targetAt } from '../../core/saliency/run';
+import type { ModelManifest } from '../../core/model/manifest';
+import { MapComputer, type MapRequest, type MapResult } from '../../core/saliency/mapComputer';
 import { getMethod, isSeeded } from '../../core/saliency/registry';
 import { completenessFields } from '../../core/saliency/completeness';
-import { jobModelHash, jobModelId, type MapPlan, type MapJob } from '../plan/plan';
-import { randomizedCopy } from '../../core/trust/tfMapSource';
-import type { AnyTfModel } from '../../core/model/createProbe';
+import { jobModelHash, jobModelId, type MapPlan, type MapJob, type PlanModel } from '../plan/plan';
 import type { IntensityRecord } from '../../core/study/intensity';
 import type { Failure } from '../failures';
 
@@ -109,35 +103,65 @@ export function doneEntry(out: string, plan: Pick<MapPlan, 'models' | 'preset' |
 }
 
 /**
- * Computes map jobs in this thread on its own wasm backend and writes each atomically under its
- * key (.npy, then its .json entry, which marks the job done). Models are built on first use; the
- * last few cases' images are kept, so a case's jobs decode its image about once. The seed is the job's:
- * a map does not depend on which process or in which order it was computed.
+ * What computes the maps of a JobRunner: builds each model once, then computes maps of it. The
+ * default is this thread's own TF.js (wasm, or cpu); src/cli/jobs/browserEngine.ts runs the same
+ * code in headless Chromium on WebGL or WebGPU.
+ */
+export interface MapEngine {
+  /** Builds the model of the plan's model `pm` (once per id) and says its manifest and weights hash. */
+  load(pm: PlanModel, classIndex: number | undefined): Promise<{ manifest: ModelManifest; weightsHash: string }>;
+  compute(req: MapRequest): Promise<MapResult>;
+  dispose(): void | Promise<void>;
+}
+
+/** Maps on this thread's TF.js, on the wasm (default) or cpu backend. */
+export class InProcessEngine implements MapEngine {
+  private computer = new MapComputer();
+
+  constructor(private readonly backend: 'wasm' | 'cpu' = 'wasm') {}
+
+  async load(pm: PlanModel, classIndex: number | undefined) {
+    await initNodeBackend(this.backend);
+    const lm = await loadModelDir(pm.dir, { classIndex });
+    this.computer.add(pm.id, lm);
+    return { manifest: lm.manifest, weightsHash: lm.weightsHash };
+  }
+
+  compute(req: MapRequest): Promise<MapResult> {
+    return this.computer.compute(req);
+  }
+
+  dispose(): void {
+    this.computer.dispose();
+  }
+}
+
+/**
+ * Runs map jobs with a MapEngine (by default this thread's own wasm backend) and writes each
+ * atomically under its key (.npy, then its .json entry, which marks the job done). Models are
+ * built on first use; the last few cases' images are kept, so a case's jobs decode its image about
+ * once. The seed is the job's: a map does not depend on which process or in which order it was computed.
  */
 export class JobRunner {
   private study: StudyFolder;
-  private models = new Map<string, LoadedModel>();
-  /** Randomized copies of the last few (model, cascade step, seed): cascade jobs of one step come in runs. */
-  private randomized = new Map<string, AnyTfModel>();
+  private models = new Map<string, { manifest: ModelManifest; weightsHash: string }>();
   /** Model inputs by case and model, oldest first, at most INPUT_CACHE_BYTES in all. */
   private inputs = new Map<string, ReturnType<typeof modelInput>>();
   private inputBytes = 0;
   /** Decoded images of the last few cases (jobs fed by cost visit cases out of order). */
   private images = new Map<string, Awaited<ReturnType<StudyFolder['loadImage']>>>();
 
-  constructor(private readonly plan: MapPlan, private readonly out: string) {
+  constructor(private readonly plan: MapPlan, private readonly out: string, private readonly engine: MapEngine = new InProcessEngine()) {
     this.study = readStudyFolder(plan.study);
   }
 
-  private async model(id: string): Promise<LoadedModel> {
+  private async model(id: string): Promise<{ manifest: ModelManifest; weightsHash: string }> {
     let lm = this.models.get(id);
     if (lm) return lm;
     const pm = this.plan.models.find((m) => m.id === id);
     if (!pm) throw new HeatcheckError('BAD_INPUT_PLAN', `the plan has a job for model "${id}" but no such model in its "models"`);
-    await initNodeBackend('wasm');
-    lm = await loadModelDir(pm.dir, { classIndex: this.plan.class });
+    lm = await this.engine.load(pm, this.plan.class);
     if (lm.weightsHash !== pm.hash) {
-      lm.model.dispose();
       throw new HeatcheckError('BAD_INPUT_PLAN_STALE', `${pm.dir}: the model's weights changed since the plan was made (hash ${lm.weightsHash.slice(0, 12)}..., plan ${pm.hash.slice(0, 12)}...); make the plan again`);
     }
     this.models.set(id, lm);
@@ -174,70 +198,45 @@ export class JobRunner {
         this.inputBytes -= v.x.byteLength;
       }
     }
-    const { height, width, channels } = lm.manifest.input;
-    const x = tf.tensor3d(input.x, [height, width, channels]);
-    // A softmax model read without a class explains each image's predicted class.
-    const explained = manifestForImage(lm.model, lm.manifest, x);
-    // A cascade job explains the same class with the model randomized down to its step.
-    const net = job.step === undefined ? lm.model : this.randomizedModel(lm, job);
-    const probe = createProbe(net, explained);
-    try {
-      const targetLogit = await targetAt(probe, x);
-      const out = tf.tidy(() => (net.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
-      const probability = abnormalProbability(await out.data(), explained.output);
-      out.dispose();
-      const r = await runSaliency(probe, x, { method: job.method, preset: this.plan.preset, params: job.params, seed: job.seed }, {}, { targetLogit });
-      const raw = this.plan.raw;
-      const shape = raw ? r.output.rawShape : [r.output.height, r.output.width];
-      const entry: MapsIndexEntry = {
-        case: job.case,
-        model: jobModelId(job),
-        method: job.method,
-        preset: this.plan.preset,
-        parameters: r.params,
-        seed: job.seed,
-        backend: r.backend,
-        ms: Math.round(r.ms * 10) / 10,
-        targetLogit,
-        probability,
-        ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
-        ...completenessFields(r.output),
-        file: job.key,
-        shape,
-        raw,
-        modelHash: jobModelHash(lm.weightsHash, job),
-        ...(job.step !== undefined ? { cascadeStep: job.step, reinitSeed: job.reinitSeed ?? 0 } : {}),
-        ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: explained.output.index } : {}),
-        intensity: input.intensity,
-      };
-      writeAtomic(path.join(this.out, job.key), writeNpy(raw ? r.output.raw : r.output.map, shape));
-      writeAtomic(path.join(this.out, entryFileOf(job.key)), JSON.stringify(entry) + '\n');
-      return { key: job.key, entry };
-    } finally {
-      x.dispose();
-      probe.dispose();
-    }
+    const raw = this.plan.raw;
+    const r = await this.engine.compute({
+      model: job.model,
+      x: input.x,
+      method: job.method,
+      preset: this.plan.preset,
+      params: job.params,
+      seed: job.seed,
+      ...(job.step !== undefined ? { step: job.step, reinitSeed: job.reinitSeed ?? 0 } : {}),
+      raw,
+    });
+    const entry: MapsIndexEntry = {
+      case: job.case,
+      model: jobModelId(job),
+      method: job.method,
+      preset: this.plan.preset,
+      parameters: r.params,
+      seed: job.seed,
+      backend: r.backend,
+      ms: Math.round(r.ms * 10) / 10,
+      targetLogit: r.targetLogit,
+      probability: r.probability,
+      ...(r.baselineLogits ? { baselineLogits: r.baselineLogits } : {}),
+      ...completenessFields(r),
+      file: job.key,
+      shape: r.shape,
+      raw,
+      modelHash: jobModelHash(lm.weightsHash, job),
+      ...(job.step !== undefined ? { cascadeStep: job.step, reinitSeed: job.reinitSeed ?? 0 } : {}),
+      ...(lm.manifest.output.explain === 'predicted' ? { predictedClass: r.explainedIndex } : {}),
+      intensity: input.intensity,
+    };
+    writeAtomic(path.join(this.out, job.key), writeNpy(r.values, r.shape));
+    writeAtomic(path.join(this.out, entryFileOf(job.key)), JSON.stringify(entry) + '\n');
+    return { key: job.key, entry };
   }
 
-  private randomizedModel(lm: LoadedModel, job: MapJob): AnyTfModel {
-    const key = `${job.model}\u0000${job.step}\u0000${job.reinitSeed ?? 0}`;
-    let m = this.randomized.get(key);
-    if (!m) {
-      m = randomizedCopy(lm, job.step!, job.reinitSeed ?? 0, job.model);
-      if (this.randomized.size >= 2) {
-        const [oldest, copy] = this.randomized.entries().next().value!;
-        copy.dispose();
-        this.randomized.delete(oldest);
-      }
-      this.randomized.set(key, m);
-    }
-    return m;
-  }
-
-  dispose(): void {
-    for (const m of this.randomized.values()) m.dispose();
-    this.randomized.clear();
-    for (const lm of this.models.values()) lm.model.dispose();
+  async dispose(): Promise<void> {
+    await this.engine.dispose();
     this.models.clear();
     this.images.clear();
     this.inputs.clear();

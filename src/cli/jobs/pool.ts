@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { HeatcheckError } from '../errors';
-import { JobRunner, type JobResult } from './compute';
+import { JobRunner, type JobResult, type MapEngine } from './compute';
 import type { MapJob, MapPlan } from '../plan/plan';
 
 /** "--jobs N|auto": N >= 1, auto = the cores this process may use. */
@@ -36,11 +36,12 @@ export interface WorkerTimes {
   saliencyMs: number;
 }
 
-export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void, onTimes?: (t: WorkerTimes[]) => void): Promise<void> {
+export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void, onTimes?: (t: WorkerTimes[]) => void, startEngine?: () => Promise<MapEngine>): Promise<void> {
   const t0 = performance.now();
-  if (workers <= 1 || jobs.length <= 1) {
+  if (workers <= 1 || jobs.length <= 1 || startEngine) {
     // One worker: plan order (case by case, so each image is decoded once); order does not change a map.
-    const runner = new JobRunner(plan, out);
+    // An engine of its own (a browser page) always runs here, one job at a time.
+    const runner = new JobRunner(plan, out, startEngine && jobs.length ? await startEngine() : undefined);
     const times: WorkerTimes = { worker: 0, readyMs: performance.now() - t0, jobs: 0, busyMs: 0, saliencyMs: 0 };
     try {
       for (const job of jobs) {
@@ -52,7 +53,7 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
         onResult(r, job);
       }
     } finally {
-      runner.dispose();
+      await runner.dispose();
     }
     onTimes?.([times]);
     return;

@@ -16,7 +16,7 @@ console.log = (...args: unknown[]) => {
 };
 parentPort!.on('message', async (m: { job?: MapJob; stop?: true }) => {
   if (m.stop) {
-    runner.dispose();
+    await runner.dispose();
     parentPort!.close();
     return;
   }

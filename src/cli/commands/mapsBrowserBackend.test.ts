@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readNpy } from '../../core/io/npy';
+import { runCli } from '../testing/runCli';
+
+/**
+ * `maps --backend webgl|webgpu` computes in headless Chromium (here on SwiftShader, a GPU emulated
+ * on the CPU, hence the small model); its maps must equal the wasm backend's in Node within 1e-3
+ * relative (max |difference| over max |wasm map|). The entries must name the backend, so a run that
+ * fell back to another one fails.
+ */
+let root: string;
+let modelDir: string;
+const METHODS = ['grad', 'gradcam', 'ig'];
+const manifest = { id: 'small-s1', architecture: 'small', family: 'small', input: { height: 32, width: 32, channels: 1 }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } };
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'heatcheck-maps-browser-'));
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  const inp = tf.input({ shape: [32, 32, 1] });
+  let h = tf.layers.conv2d({ name: 'stem_conv', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(inp) as tf.SymbolicTensor;
+  h = tf.layers.conv2d({ name: 'block_conv', filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.globalAveragePooling2d({ name: 'head_gap' }).apply(h) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: inp, outputs: tf.layers.dense({ name: 'logit', units: 1, kernelInitializer: tf.initializers.randomUniform({ minval: 0.1, maxval: 1, seed: 3 }), biasInitializer: tf.initializers.constant({ value: 0.1 }) }).apply(h) as tf.SymbolicTensor });
+  modelDir = path.join(root, 'small-s1');
+  mkdirSync(modelDir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+    writeFileSync(path.join(modelDir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  model.dispose();
+  writeFileSync(path.join(modelDir, 'manifest.json'), JSON.stringify(manifest));
+  expect((await runCli(['phantom', '--out', path.join(root, 'study'), '--count', '2', '--seed', '3', '--size', '48'])).code).toBe(0);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Positive head weights keep Grad-CAM's map (the ReLU of a weighted sum of feature maps) away from all zeros. Fixed IG steps (no doubling), so every backend integrates the same path. */
+const mapsOf = async (backend: string) => {
+  const out = path.join(root, backend);
+  const r = await runCli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', METHODS.join(','), '--preset', 'quick', '--ig-steps', '8', '--ig-max-steps', '8', '--out', out, '--backend', backend]);
+  expect(r.code, r.err).toBe(0);
+  expect(r.json).toMatchObject({ backend, maps: 2 * METHODS.length, computed: 2 * METHODS.length });
+  const entries = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')).maps as Array<{ case: string; method: string; file: string; backend: string }>;
+  return new Map(entries.map((e) => [`${e.case}/${e.method}`, { backend: e.backend, ...readNpy(new Uint8Array(readFileSync(path.join(out, e.file)))) }]));
+};
+
+describe('heatcheck maps --backend webgl / webgpu', () => {
+  let wasm: Awaited<ReturnType<typeof mapsOf>>;
+  beforeAll(async () => {
+    wasm = await mapsOf('wasm');
+  });
+
+  for (const backend of ['webgl', 'webgpu']) {
+    it(`${backend} in headless Chromium gives wasm's maps within 1e-3 relative`, async () => {
+      const maps = await mapsOf(backend);
+      expect([...maps.keys()].sort()).toEqual([...wasm.keys()].sort());
+      for (const [key, m] of maps) {
+        const w = wasm.get(key)!;
+        expect(m.backend).toBe(backend);
+        expect(m.shape).toEqual(w.shape);
+        expect(m.data).toBeInstanceOf(Float32Array);
+        const [a, b] = [w.data as Float32Array, m.data as Float32Array];
+        let maxW = 0;
+        let maxD = 0;
+        for (let i = 0; i < a.length; i++) {
+          maxW = Math.max(maxW, Math.abs(a[i]));
+          maxD = Math.max(maxD, Math.abs(b[i] - a[i]));
+        }
+        expect(maxW, `${key}: the wasm map is all zeros`).toBeGreaterThan(0);
+        expect(maxD / maxW, `${key} on ${backend}`).toBeLessThanOrEqual(1e-3);
+      }
+    });
+  }
+
+  it('says which Chromium it could not find', async () => {
+    const before = process.env.HEATCHECK_CHROMIUM;
+    process.env.HEATCHECK_CHROMIUM = path.join(root, 'no-such-chromium');
+    try {
+      const r = await runCli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', path.join(root, 'no-chromium'), '--backend', 'webgl']);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain(`HEATCHECK_CHROMIUM points to ${path.join(root, 'no-such-chromium')}, which does not exist`);
+    } finally {
+      if (before === undefined) delete process.env.HEATCHECK_CHROMIUM;
+      else process.env.HEATCHECK_CHROMIUM = before;
+    }
+  });
+
+  it('names the backends it knows when given another', async () => {
+    const r = await runCli(['maps', '--study', path.join(root, 'study'), '--models', modelDir, '--methods', 'grad', '--out', path.join(root, 'bad'), '--backend', 'metal']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--backend takes one of wasm, cpu, webgl, webgpu, found "metal"/);
+  });
+});
