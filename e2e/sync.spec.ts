@@ -152,7 +152,8 @@ test('@sync three readers (one offline for a while) and a coordinator: the coord
   for (const c of cases) { expect(await boxesOf(ws[1].page, 'alice', c)).toEqual([]); expect(await boxesOf(ws[1].page, 'carol', c)).toEqual([]); }
 
   // the coordinator signs in; alice comes back online
-  const co = await workstation(browser);
+  // the coordinator's workstation, and one with no server for the file exchange below, start together
+  const [co, local] = await Promise.all([workstation(browser), workstation(browser)]);
   await signIn(co.page, COORD.name, COORD.password);
   await expect(co.page.getByTestId('sync-role')).toContainText('coordinator');
   await ws[0].ctx.setOffline(false);
@@ -185,7 +186,6 @@ test('@sync three readers (one offline for a while) and a coordinator: the coord
     expect(JSON.parse(readFileSync(file, 'utf8')).readers.map((r: { id: string }) => r.id)).toEqual([w.name]);
     files.push(file);
   }
-  const local = await workstation(browser);
   const before = await studyFigures(local.page);
   await local.page.goto('./?backend=wasm#/data');
   for (const file of files) {
