@@ -1,5 +1,6 @@
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,6 +75,25 @@ async function boxesOf(page: Page, reader: string, caseId: string): Promise<B[]>
     return (rec?.boxes ?? []).map((b) => ({ id: b.id, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 })).sort((a, b) => a.id.localeCompare(b.id));
   }, [reader, caseId] as const);
 }
+async function statusOf(page: Page, reader: string, caseId: string): Promise<string | null> {
+  return page.evaluate(async ([r, c]) => {
+    const db: IDBDatabase = await new Promise((res, rej) => { const q = indexedDB.open('heatcheck'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+    const rec = await new Promise<{ status: string } | undefined>((res) => { const q = db.transaction('annotations').objectStore('annotations').get([r, c]); q.onsuccess = () => res(q.result); });
+    db.close();
+    return rec?.status ?? null;
+  }, [reader, caseId] as const);
+}
+/** The coordinator view's whole-study figures, at full precision (the attributes beside the shown ones). */
+async function studyFigures(page: Page) {
+  await page.goto('./?backend=wasm#/annotate');
+  await page.getByTestId('mode-coordinator').click();
+  await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-blinded', 'false');
+  await page.getByTestId('study-agreement-run').click();
+  const f = page.getByTestId('study-agreement-figures');
+  await expect(f).toBeVisible({ timeout: 120_000 });
+  const [cases, pairs, vsOthers, vsConsensus] = await Promise.all(['data-cases', 'data-pairs', 'data-vs-others', 'data-vs-consensus'].map((a) => f.getAttribute(a)));
+  return { cases: Number(cases), pairs: Number(pairs), vsOthers: Number(vsOthers), vsConsensus: Number(vsConsensus) };
+}
 async function openCase(page: Page, id: string) {
   await page.locator(`li[data-case="${id}"] button`).click();
   await expect(page.getByTestId('page-annotate')).toHaveAttribute('data-case', id);
@@ -108,6 +128,9 @@ test('@sync three readers (one offline for a while) and a coordinator: the coord
     for (const [j, c] of cases.entries()) {
       await openCase(w.page, c);
       await drawBox(w.page, [...Array(k * 3 + j).fill('ArrowRight'), ...Array(k + 1).fill('Shift+ArrowDown')]);
+      // finished reads are the ones consensus and agreement count
+      await w.page.keyboard.press('d');
+      await expect(w.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
     }
   }
   await expect(ws[0].page.getByTestId('sync-status')).toHaveAttribute('data-state', 'offline', { timeout: 60_000 });
@@ -129,7 +152,8 @@ test('@sync three readers (one offline for a while) and a coordinator: the coord
   for (const c of cases) { expect(await boxesOf(ws[1].page, 'alice', c)).toEqual([]); expect(await boxesOf(ws[1].page, 'carol', c)).toEqual([]); }
 
   // the coordinator signs in; alice comes back online
-  const co = await workstation(browser);
+  // the coordinator's workstation, and one with no server for the file exchange below, start together
+  const [co, local] = await Promise.all([workstation(browser), workstation(browser)]);
   await signIn(co.page, COORD.name, COORD.password);
   await expect(co.page.getByTestId('sync-role')).toContainText('coordinator');
   await ws[0].ctx.setOffline(false);
@@ -146,7 +170,40 @@ test('@sync three readers (one offline for a while) and a coordinator: the coord
   await co.page.getByTestId('mode-coordinator').click();
   await expect(co.page.getByTestId('page-annotate')).toHaveAttribute('data-blinded', 'false');
   await expect(co.page.getByTestId('coordinator-basis')).toContainText(`coordinator login on ${SERVER}`);
-  for (const w of [...ws, co]) await w.ctx.close();
+
+  // the same figures as the file-exchange merge: each reader exports her reader file, a fresh
+  // workstation with no server merges the three files, and its coordinator view computes them
+  for (const w of ws) for (const c of cases) await expect.poll(() => statusOf(co.page, w.name, c), { timeout: 60_000 }).toBe('done');
+  const synced = await studyFigures(co.page);
+  const files: string[] = [];
+  for (const w of ws) {
+    await w.page.goto('./?backend=wasm#/data');
+    // the button and the reader's list share the test id
+    await w.page.locator('select[data-testid="export-reader"]').selectOption(w.name);
+    const [dl] = await Promise.all([w.page.waitForEvent('download'), w.page.locator('button[data-testid="export-reader"]').click()]);
+    const file = test.info().outputPath(`reader-${w.name}.json`);
+    writeFileSync(file, readFileSync((await dl.path())!));
+    expect(JSON.parse(readFileSync(file, 'utf8')).readers.map((r: { id: string }) => r.id)).toEqual([w.name]);
+    files.push(file);
+  }
+  const before = await studyFigures(local.page);
+  await local.page.goto('./?backend=wasm#/data');
+  for (const file of files) {
+    await local.page.getByTestId('merge-files').setInputFiles(file);
+    await expect(local.page.getByTestId('merge-panel')).toBeVisible();
+    await expect(local.page.getByTestId('merge-conflict-count')).toHaveText('0');
+    await local.page.getByTestId('merge-apply').click();
+    await expect(local.page.getByTestId('merge-message')).toContainText('reader record');
+  }
+  const merged = await studyFigures(local.page);
+  // the three readers' nine finished reads are in both, on top of whatever the demo holds
+  expect(merged.pairs).toBe(before.pairs + 9);
+  expect(synced.cases).toBe(merged.cases);
+  expect(synced.pairs).toBe(merged.pairs);
+  expect(synced.vsOthers).toBeCloseTo(merged.vsOthers, 12);
+  expect(synced.vsConsensus).toBeCloseTo(merged.vsConsensus, 12);
+  expect(Number.isFinite(merged.vsOthers) && Number.isFinite(merged.vsConsensus)).toBe(true);
+  for (const w of [...ws, co, local]) await w.ctx.close();
 });
 
 test('@sync one reader in two browsers edits the same box at once: both are told, both versions kept until one is chosen', async ({ browser }) => {

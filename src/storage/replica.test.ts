@@ -125,4 +125,60 @@ describe('Replica (real sync server)', () => {
     await until(() => a.statuses.at(-1)!.state === 'connected', 30_000);
     await a.r.stop(); await c.r.stop();
   });
+  it('the server is gone for a minute while the reader keeps drawing, moving and deleting boxes: after it returns (empty) the coordinator holds exactly her boxes', async () => {
+    type Bx = { id: string; x0: number; y0: number; x1: number; y1: number };
+    const a = replica('alice', 'pa');
+    await a.r.start();
+    // what the reader's boxes are, kept by the test itself: the expected state on the coordinator's side
+    const mine = new Map<string, Bx>();
+    const save = () => a.r.push({ readerId: 'alice', caseId: 'c5', imageHash: 'h5', status: 'in-progress', boxes: [...mine.values()] });
+    for (let i = 0; i < 3; i++) mine.set(`pre${i}`, { id: `pre${i}`, x0: 10 * i, y0: 0, x1: 10 * i + 4, y1: 4 });
+    await save();
+    const c = replica('coord', 'pc');
+    await c.r.start();
+    await until(() => c.r.readOf('alice', 'h5').boxes.length === 3, 30_000);
+    await until(() => a.statuses.at(-1)!.state === 'connected', 30_000);
+    const before = a.statuses.length;
+
+    await server.stop();
+    const t0 = Date.now();
+    let i = 0;
+    // one new box every 3 s for a minute; every fourth step moves an earlier box, every seventh deletes one
+    while (Date.now() - t0 < 60_000) {
+      mine.set(`gone${i}`, { id: `gone${i}`, x0: i, y0: 20, x1: i + 6, y1: 26 });
+      if (i % 4 === 3) { const m = mine.get(`gone${i - 2}`)!; mine.set(m.id, { ...m, x0: m.x0 + 100, x1: m.x1 + 100 }); }
+      if (i % 7 === 6) mine.delete(`gone${i - 5}`);
+      if (i === 10) mine.delete('pre1');
+      if (i === 11) { const m = mine.get('pre2')!; mine.set('pre2', { ...m, y0: 50, y1: 60 }); }
+      await save();
+      i++;
+      await new Promise((res) => setTimeout(res, 3000));
+    }
+    const offline = a.statuses.slice(before).filter((s) => s.state === 'offline');
+    expect(offline.length).toBeGreaterThan(0);
+    expect(offline.at(-1)!.message).toContain(server.url);
+    expect(a.statuses.at(-1)!.state).toBe('offline');
+    expect(c.statuses.at(-1)!.state).toBe('offline');
+
+    await server.restart();
+    const want = [...mine.values()].sort((x, y) => x.id.localeCompare(y.id));
+    const got = () => [...c.r.readOf('alice', 'h5').boxes].sort((x, y) => x.id.localeCompare(y.id));
+    await until(() => JSON.stringify(got()) === JSON.stringify(want), 60_000);
+    expect(got()).toEqual(want);
+    await until(() => a.statuses.at(-1)!.state === 'connected', 30_000);
+    await until(() => c.statuses.at(-1)!.state === 'connected', 30_000);
+    // the server itself, over plain HTTP: each box once, the moved ones where they were moved to, the deleted ones deleted
+    const res = await fetch(`${server.url}/${readerDbName('alice')}/_all_docs?include_docs=true`, { headers: { authorization: 'Basic ' + btoa('coord:pc') } });
+    expect(res.status).toBe(200);
+    // (her database also holds the earlier tests' boxes, pulled by this replica and sent again after the restart)
+    const rows = ((await res.json()) as { rows: Array<{ id: string; doc: Bx & { type: string; imageHash: string } }> }).rows.filter((r) => r.doc.type === 'box' && r.doc.imageHash === 'h5');
+    expect(rows.map((r) => ({ id: r.id, x0: r.doc.x0, y0: r.doc.y0, x1: r.doc.x1, y1: r.doc.y1 })).sort((x, y) => x.id.localeCompare(y.id))).toEqual(want);
+    // deleted ones are deletions there (a tombstone), not documents that never arrived
+    const gone = ['pre1', 'gone1', 'gone8'];
+    for (const id of gone) expect(want.some((b) => b.id === id)).toBe(false);
+    const keys = await fetch(`${server.url}/${readerDbName('alice')}/_all_docs?keys=${encodeURIComponent(JSON.stringify(gone))}`, { headers: { authorization: 'Basic ' + btoa('coord:pc') } });
+    const kr = ((await keys.json()) as { rows: Array<{ key: string; value?: { deleted?: boolean }; error?: string }> }).rows;
+    expect(kr.map((r) => [r.key, r.value?.deleted ?? r.error])).toEqual(gone.map((id) => [id, true]));
+    await a.r.stop(); await c.r.stop();
+  }, 240_000);
 });

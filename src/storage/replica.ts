@@ -34,8 +34,28 @@ export interface PouchLike {
   sync(remote: PouchLike, o: object): PouchEmitter;
   replicate: { from(remote: PouchLike, o: object): PouchEmitter };
   close(): Promise<void>;
+  info?(): Promise<object>;
 }
 export type PouchCtor = new (name: string, opts?: object) => PouchLike;
+
+/**
+ * A server database for replication. PouchDB's replication asks the source for `info()` after each
+ * batch it writes, only to update its progress bookkeeping, and attaches no handler to that promise:
+ * when the server goes away just then, the rejection is unhandled (a console error in the browser).
+ * Here a failed `info()` answers with the last one that succeeded, if any; the replication's next
+ * request fails as usual and its retry takes over. With no earlier answer it fails as before.
+ */
+function remoteDb(Pouch: PouchCtor, url: string, opts: object): PouchLike {
+  const db = new Pouch(url, opts);
+  const info = db.info?.bind(db);
+  if (info) {
+    let last: object | undefined;
+    db.info = async () => {
+      try { last = await info(); return last; } catch (e) { if (last) return last; throw e; }
+    };
+  }
+  return db;
+}
 
 export interface BoxDoc extends PouchDoc { type: 'box'; readerId: string; caseId: string; imageHash: string; x0: number; y0: number; x1: number; y1: number; updatedAt: number }
 export interface ReadDoc extends PouchDoc { type: 'read'; readerId: string; caseId: string; imageHash: string; status: ReadStatus; updatedAt: number }
@@ -159,7 +179,7 @@ export class Replica {
       this.mine = local;
       this.locals.push(local);
       await this.index(local);
-      const remote = new this.o.Pouch(`${this.server}/${readerDbName(this.o.user)}`, remoteOpts);
+      const remote = remoteDb(this.o.Pouch, `${this.server}/${readerDbName(this.o.user)}`, remoteOpts);
       this.watch(() => local.sync(remote, live));
     } else {
       let readers: string[] = [];
@@ -175,7 +195,7 @@ export class Replica {
         const local = new this.o.Pouch(`${prefix}-${name}`);
         this.locals.push(local);
         await this.index(local);
-        const remote = new this.o.Pouch(`${this.server}/${readerDbName(name)}`, remoteOpts);
+        const remote = remoteDb(this.o.Pouch, `${this.server}/${readerDbName(name)}`, remoteOpts);
         this.watch(() => local.replicate.from(remote, live));
       }
       if (!readers.length) this.setStatus({ state: 'connected', lastSyncedAt: Date.now() });

@@ -27,7 +27,8 @@ export function StudyAgreementLine({ quorum }: { quorum: number }) {
     <div className="study-agreement" data-testid="study-agreement">
       <button onClick={() => void run()} disabled={busy} data-testid="study-agreement-run">{busy ? 'Computing…' : 'Whole study'}</button>
       {res && (
-        <p className="small">
+        // the full-precision figures ride along as attributes, for comparing two workstations exactly
+        <p className="small" data-testid="study-agreement-figures" data-cases={res.cases} data-pairs={res.pairs} data-vs-others={String(res.vsOthers)} data-vs-consensus={String(res.vsAll)}>
           {res.cases} case(s), {res.pairs} reader reads with regions, quorum {res.q}: leave-one-out IoU <b data-testid="study-vs-others">{fmt(res.vsOthers)}</b>;
           incl. self <b data-testid="study-vs-consensus">{fmt(res.vsAll)}</b> <span className="muted">(the journal's optimistic figure)</span>
         </p>
