@@ -45,7 +45,8 @@ export interface MeasureResult {
 
 const target0 = (o: tf.Tensor) => tf.squeeze(tf.slice(o, [0, 0], [-1, 1]), [1]) as tf.Tensor1D;
 
-async function timeMs(fn: () => tf.Tensor, reps: number, warmup = 1): Promise<number> {
+/** Median wall time of fn (ms) over reps runs after warmup runs, each read back to the CPU. */
+export async function timeMs(fn: () => tf.Tensor, reps: number, warmup = 1): Promise<number> {
   for (let i = 0; i < warmup; i++) {
     const t = fn();
     await t.data();

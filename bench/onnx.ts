@@ -16,6 +16,7 @@
  *   npx tsx bench/onnx.ts [--reps 5] [--no-torch] [--no-stock]
  */
 import * as tf from '@tensorflow/tfjs';
+import { timeMs } from './gradients_core';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,23 +41,7 @@ const cacheDir = path.join(root, '.cache/bench-onnx');
 mkdirSync(cacheDir, { recursive: true });
 const file = path.join(cacheDir, 'densenet121_op13.onnx');
 
-async function median(fn: () => tf.Tensor, reps = REPS, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) {
-    const t = fn();
-    await t.data();
-    t.dispose();
-  }
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    const t = fn();
-    await t.data();
-    ts.push(performance.now() - t0);
-    t.dispose();
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor((ts.length - 1) / 2)];
-}
+const median = (fn: () => tf.Tensor, reps = REPS, warmup = 1): Promise<number> => timeMs(fn, reps, warmup);
 
 /** IG-25's gradient work: 25 input gradients at alpha * x in batches, summed, times x / 25. */
 async function ig(grad: (x: tf.Tensor4D) => tf.Tensor4D, x: tf.Tensor4D): Promise<number> {

@@ -12,23 +12,13 @@ Prints one JSON object on stdout.
 """
 import json
 import os
-import statistics
 import sys
-import time
 
 import torch
 import torchvision
 
-
-def median_ms(fn, reps, warmup=1):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ts)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gradients_torch import median_ms  # noqa: E402
 
 
 def main():
