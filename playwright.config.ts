@@ -32,7 +32,10 @@ export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time: the app's compute runs single-threaded wasm in each page's worker, so a
+  // second worker uses the second core (HEATCHECK_E2E_WORKERS overrides). Tests never share state:
+  // each has its own browser context (IndexedDB), and the sync spec its own server and ports.
+  workers: Number(process.env.HEATCHECK_E2E_WORKERS ?? 2),
   retries: 0,
   timeout: 180_000,
   expect: { timeout: 30_000 },

@@ -59,6 +59,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two test files at a time on every machine (vitest's default is cores - 1, one file on 2 cores):
+    // TF.js runs one wasm thread per file, and many files spend much of their time waiting on
+    // Python, Chromium, Slurm or the sync server.
+    maxWorkers: 2,
     // one wasm thread unless a test asks for more (src/platform/node/wasmThreads.test.ts): 'auto' would time a conv per test file
     env: { HEATCHECK_THREADS: '1' },
   },

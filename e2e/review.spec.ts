@@ -3,7 +3,8 @@ import type { Page } from '@playwright/test';
 
 /**
  * Compare and Dashboard on the demo study, wasm backend, quick preset, a small case count
- * (2 abnormal + 2 normal, cascade on 2 cases, fully randomized step only): the trust table fills with six methods x four criteria,
+ * (2 abnormal + 2 normal, cascade on 2 cases, fully randomized step only) and three of the four demo
+ * models (two seeds of one architecture, one of the other: every criterion has its pair): the trust table fills with six methods x four criteria,
  * Compare shows six methods per model on non-empty canvases, a plot point opens its case in
  * Compare, and a box drawn on Annotate changes the localization figure (computed in the worker).
  * Screenshots go to /tmp/heatcheck-review-*.png.
@@ -17,10 +18,12 @@ async function evaluateSmall(page: Page) {
   await page.getByTestId('eval-random').selectOption('2');
   await page.getByTestId('eval-steps').selectOption('1');
   await page.getByTestId('eval-preset').selectOption('quick');
+  await page.locator('[data-testid=eval-model][data-model-id="inception-compact-s2"]').uncheck();
+  await expect(page.locator('[data-testid=eval-model]:checked')).toHaveCount(3);
   const t0 = Date.now();
   await page.getByTestId('eval-start').click();
   await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 900_000 });
-  console.log(`[review] dashboard filled (2+2 cases, cascade 2 cases x 1 step, quick, wasm) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.getByTestId('eval-done').textContent()}`);
+  console.log(`[review] dashboard filled (2+2 cases, cascade 2 cases x 1 step, quick, 3 models, wasm) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await page.getByTestId('eval-done').textContent()}`);
 }
 
 test('@review dashboard fills, plot drill-down opens Compare with six methods per model, a box edit moves localization', async ({ page }) => {
@@ -62,7 +65,9 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   await expect(page.getByTestId('page-compare')).toBeVisible();
   await expect(page.getByTestId('compare-case')).toHaveValue(caseId);
 
-  // Compare: six methods for each model, each panel a drawn canvas with colour (the heatmap)
+  // Compare: six methods for each model evaluated, each panel a drawn canvas with colour (the heatmap)
+  await page.getByRole('toolbar', { name: 'Display options' }).getByLabel('inception-compact-s2').uncheck();
+  await expect(page.getByTestId('compare-grid').locator('thead th')).toHaveCount(4);
   const models = await page.getByTestId('compare-grid').locator('thead th').allTextContents();
   const modelIds = models.filter((m) => m.trim() && m !== 'Method');
   expect(modelIds.length).toBeGreaterThanOrEqual(1);

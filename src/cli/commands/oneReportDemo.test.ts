@@ -12,7 +12,8 @@ import type { TrustReport } from '../../core/trust/report';
 import { runCli } from '../testing/runCli';
 
 /**
- * [one-report] on the demo study: 8 phantoms (seed 2022), the four demo models of public/models,
+ * [one-report] on the demo study: 6 phantoms (seed 2022), three of the four demo models of
+ * public/models (two seeds of one architecture for repeatability, the other for reproducibility),
  * the six methods, the quick preset with small step counts (this test is about equality, not
  * accuracy), fixed seeds. `heatcheck evaluate` writes its report and its maps folder; the
  * dashboard's session runs on the same study as the app's records (image hashes, readers' boxes)
@@ -20,7 +21,7 @@ import { runCli } from '../testing/runCli';
  * its own predictions. The two reports must agree to 1e-9, with identical states, verdicts and
  * n/a reasons, and the CLI's printed table must be the session's table.
  */
-const MODELS = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-compact-s1', 'inception-compact-s2'].map((id) => path.join('public/models', id));
+const MODELS = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-compact-s1'].map((id) => path.join('public/models', id));
 const METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
 const PARAMS = { ig: { steps: 2 }, sg: { samples: 2 }, sig: { samples: 2, steps: 2 }, xrai: { steps: 2 } };
 let root: string;
@@ -29,7 +30,7 @@ const cli = runCli;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'heatcheck-one-report-'));
-  expect((await cli(['phantom', '--out', path.join(root, 'study'), '--count', '8', '--seed', '2022', '--jobs', '1'])).code).toBe(0);
+  expect((await cli(['phantom', '--out', path.join(root, 'study'), '--count', '6', '--seed', '2022', '--jobs', '1'])).code).toBe(0);
 }, 120_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -100,10 +101,10 @@ describe('[one-report] demo study', () => {
     fromCli.classifier.forEach((c, i) => {
       expect(fromSession.classifier[i].auroc).toBeCloseTo(c.auroc ?? NaN, 9);
     });
-    // four models of two families: every criterion has its units; normals are not mapped
-    expect(fromCli.cells.gradcam.localization.units.length).toBe(4);
-    expect(fromCli.cells.gradcam.repeatability.units.map((u) => u.models)).toEqual([['densenet-compact-s1', 'densenet-compact-s2'], ['inception-compact-s1', 'inception-compact-s2']]);
+    // three models of two families: every criterion has its units; normals are not mapped
+    expect(fromCli.cells.gradcam.localization.units.length).toBe(3);
+    expect(fromCli.cells.gradcam.repeatability.units.map((u) => u.models)).toEqual([['densenet-compact-s1', 'densenet-compact-s2']]);
     expect(fromCli.cases.filter((c) => c.mapped).every((c) => c.label === 1)).toBe(true);
     console.log(`[one-report] demo table:\n${fromCli.table.map((row) => `${row.method.padEnd(8)} ${Object.values(row.cells).join(' | ')} => ${row.verdict}`).join('\n')}`);
-  }, 600_000);
+  }, 1_200_000);
 });
