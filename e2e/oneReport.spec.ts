@@ -80,7 +80,7 @@ test('[one-report] the dashboard JSON export equals heatcheck evaluate on the sa
     for (const m of Object.keys(app.cells)) for (const c of Object.keys(app.cells[m])) await expect(page.getByTestId(`cell-${m}-${c}`)).toHaveAttribute('data-state', app.cells[m][c].state);
     // a cell lists its cases per unit and opens one in Compare
     await page.getByTestId('cell-gradcam-localization').click();
-    await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(4);
+    await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(MODEL_IDS.length);
     const open = page.getByTestId('cell-cases').locator('[data-testid^="open-case-"]').first();
     const caseId = (await open.getAttribute('data-testid'))!.slice('open-case-'.length);
     await open.click();
