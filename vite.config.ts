@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { tfjsWasmThreadsFix } from './src/core/model/kernels/wasmThreadsVitePlugin';
@@ -59,10 +60,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Two test files at a time on every machine (vitest's default is cores - 1, one file on 2 cores):
-    // TF.js runs one wasm thread per file, and many files spend much of their time waiting on
-    // Python, Chromium, Slurm or the sync server.
-    maxWorkers: 2,
+    // vitest's default (cores - 1) but at least two files at a time: on 2 cores the default runs one
+    // file, while TF.js runs one wasm thread per file and many files spend much of their time
+    // waiting on Python, Chromium, Slurm or the sync server.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // one wasm thread unless a test asks for more (src/platform/node/wasmThreads.test.ts): 'auto' would time a conv per test file
     env: { HEATCHECK_THREADS: '1' },
   },

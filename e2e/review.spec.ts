@@ -11,6 +11,8 @@ import type { Page } from '@playwright/test';
  */
 const METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
 const CRITERIA = ['localization', 'randomization', 'repeatability', 'reproducibility'];
+/** The demo model left out of the evaluation and of Compare (three remain). */
+const LEFT_OUT = 'inception-compact-s2';
 
 async function evaluateSmall(page: Page) {
   await page.getByTestId('eval-abnormal').selectOption('2');
@@ -18,7 +20,7 @@ async function evaluateSmall(page: Page) {
   await page.getByTestId('eval-random').selectOption('2');
   await page.getByTestId('eval-steps').selectOption('1');
   await page.getByTestId('eval-preset').selectOption('quick');
-  await page.locator('[data-testid=eval-model][data-model-id="inception-compact-s2"]').uncheck();
+  await page.locator(`[data-testid=eval-model][data-model-id="${LEFT_OUT}"]`).uncheck();
   await expect(page.locator('[data-testid=eval-model]:checked')).toHaveCount(3);
   const t0 = Date.now();
   await page.getByTestId('eval-start').click();
@@ -66,7 +68,7 @@ test('@review dashboard fills, plot drill-down opens Compare with six methods pe
   await expect(page.getByTestId('compare-case')).toHaveValue(caseId);
 
   // Compare: six methods for each model evaluated, each panel a drawn canvas with colour (the heatmap)
-  await page.getByRole('toolbar', { name: 'Display options' }).getByLabel('inception-compact-s2').uncheck();
+  await page.getByRole('toolbar', { name: 'Display options' }).getByLabel(LEFT_OUT).uncheck();
   await expect(page.getByTestId('compare-grid').locator('thead th')).toHaveCount(4);
   const models = await page.getByTestId('compare-grid').locator('thead th').allTextContents();
   const modelIds = models.filter((m) => m.trim() && m !== 'Method');
