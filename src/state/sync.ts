@@ -92,7 +92,8 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       const target = byHash[0];
       if (!target) {
         // the same case here, by its name in the study (the same on every workstation) or its record id
-        const byName = r.caseName ? (await db.getAllFromIndex('cases', 'byStudy', studyId ?? '')).find((c) => c.name === r.caseName) : undefined;
+        const here = r.caseName ? await currentStudy(db) : null;
+        const byName = here ? (await db.getAllFromIndex('cases', 'byStudy', here.id)).find((c) => c.name === r.caseName) : undefined;
         const sameId = byName ?? (r.caseId ? await db.get('cases', r.caseId) : undefined);
         problem(sameId
           ? `${server}: reader ${r.readerId}'s boxes for case ${sameId.name} were drawn on a different image (content hash ${r.imageHash.slice(0, 12)}…; here ${sameId.imageHash.slice(0, 12)}…). Import the same study folder on every workstation; these boxes are not shown.`

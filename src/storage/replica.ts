@@ -284,7 +284,7 @@ export class Replica {
       }
       if (r.status === 401 || r.status === 403) {
         const j = (await r.json().catch(() => ({}))) as { reason?: string };
-        throw Object.assign(new Error(`${this.server} refused to publish the case list (${r.status}): ${j.reason ?? 'forbidden'} Only a coordinator login writes to the study database.`), { code: 'FORBIDDEN', status: r.status });
+        throw Object.assign(new Error(`${this.server} refused to publish the case list (${r.status}): ${j.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status: r.status });
       }
       return r;
     };
@@ -310,7 +310,7 @@ export class Replica {
     if (!w.ok) throw Object.assign(new Error(`${this.server} answered ${w.status} to the case list; it may be published in part. Publish again.`), { code: 'SYNC_FAILED' });
     const res = (await w.json()) as Array<{ id: string; ok?: boolean; error?: string; reason?: string }>;
     const refused = res.find((x) => x.error === 'forbidden' || x.error === 'unauthorized');
-    if (refused) throw Object.assign(new Error(`${this.server} refused to publish the case list (${refused.error}): ${refused.reason ?? ''} Only a coordinator login writes to the study database.`), { code: 'FORBIDDEN' });
+    if (refused) throw Object.assign(new Error(`${this.server} refused to publish the case list (${refused.error}): ${refused.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN' });
     const failed = res.filter((x) => x.error);
     if (failed.length) throw Object.assign(new Error(`${failed.length} document(s) of the case list were not written (${failed[0].id}: ${failed[0].error}${failed[0].reason ? `, ${failed[0].reason}` : ''}); another coordinator may have published meanwhile. Publish again.`), { code: 'SYNC_FAILED' });
     return { published: cases.length, written: docs.length - 1 - removed, removed, publishedAt };
