@@ -27,6 +27,8 @@ import { appStore } from './appStore';
  */
 export interface CaseListState {
   check: CaseListCheck;
+  /** The study database has been pulled up to date at least once (before that the check is provisional). */
+  caughtUp: boolean;
   /** One line (matches / differs, with counts). */
   summary: string;
   /** One line per problem, naming the file (and both hashes where they differ). */
@@ -134,7 +136,8 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       const check = checkCaseList(list.cases, local.map((c) => ({ name: c.name, imageHash: c.imageHash })), list.manifest);
       if (pulled !== list) return; // a newer list arrived meanwhile; its own check follows
       const m = list.manifest;
-      set({ caseList: { check, summary: caseListSummary(check), messages: caseListMessages(check, m), study: study?.name ?? null, publishedBy: m?.publishedBy ?? null, publishedFrom: m?.study ?? null, publishedAt: m?.publishedAt ?? null } });
+      const summary = !list.caughtUp && check.published === 0 ? 'Pulling the case list from the study database…' : caseListSummary(check);
+      set({ caseList: { check, caughtUp: list.caughtUp, summary, messages: caseListMessages(check, m), study: study?.name ?? null, publishedBy: m?.publishedBy ?? null, publishedFrom: m?.study ?? null, publishedAt: m?.publishedAt ?? null } });
     };
 
     return {

@@ -42,7 +42,8 @@ describe('sync store: the study case list', () => {
     const coord = await workstation(`coord-${stamp}`, 'import-c', [['a/1.png', 'one'], ['a/2.png', 'two'], ['b/3.png', 'three']]);
     await coord.getState().connect(server.url, 'coord', 'pc');
     expect(coord.getState().status?.role).toBe('coordinator');
-    await until(() => coord.getState().caseList?.check.published === 0);
+    await until(() => coord.getState().caseList?.caughtUp === true);
+    expect(coord.getState().caseList?.check.published).toBe(0);
     expect(coord.getState().caseList?.summary).toBe('No case list published yet.');
     await coord.getState().publishCaseList();
     expect(coord.getState().publish.error).toBeNull();

@@ -72,7 +72,12 @@ export interface ReadDoc extends PouchDoc { type: 'read'; readerId: string; case
  */
 export interface ReplicatedRead { readerId: string; caseId: string; caseName?: string; imageHash: string; boxes: Box[]; status: ReadStatus }
 /** The study database's case list as pulled here (empty before anything is published). */
-export interface PulledCaseList { cases: PublishedCase[]; manifest: CaseListManifest | null }
+export interface PulledCaseList {
+  cases: PublishedCase[];
+  manifest: CaseListManifest | null;
+  /** The pull has caught up with the server at least once (before that, an empty list says nothing). */
+  caughtUp: boolean;
+}
 export interface PublishCaseListResult { published: number; written: number; removed: number; publishedAt: number }
 export interface BoxConflict {
   boxId: string;
@@ -142,6 +147,7 @@ export class Replica {
   private study: PouchLike | null = null;
   private studyDocs = new Map<string, PouchDoc>();
   private caseListTimer: ReturnType<typeof setTimeout> | null = null;
+  private studyCaughtUp = false;
 
   constructor(o: ReplicaOptions) {
     this.o = o;
@@ -259,7 +265,7 @@ export class Replica {
     cases.sort((a, b) => a.order - b.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const m = this.studyDocs.get(CASES_DOC_ID);
     const manifest = m && !m._deleted && m.type === 'case-list' ? ({ type: 'case-list', study: m.study, count: m.count, publishedAt: m.publishedAt, publishedBy: m.publishedBy } as CaseListManifest) : null;
-    return { cases, manifest };
+    return { cases, manifest, caughtUp: this.studyCaughtUp };
   }
   private emitCaseList() { if (!this.stopped) this.o.onCaseList?.(this.caseList()); }
 
@@ -485,7 +491,11 @@ export class Replica {
     });
     rep.on('active', () => { if (boxes) this.setStatus({ state: 'syncing' }); });
     rep.on('paused', (err?: { status?: number; message?: string; name?: string }) => {
-      if (this.stopped || (!boxes && !err)) return;
+      if (this.stopped) return;
+      if (!boxes && !err) {
+        if (!this.unreachable && !this.studyCaughtUp) { this.studyCaughtUp = true; this.emitCaseList(); }
+        return;
+      }
       if (!err && this.unreachable) { this.setStatus({ state: 'offline', message: `Cannot reach ${this.server}; ${this.status.pending} document(s) wait here and will be sent when it is back.` }); return; }
       if (!err) { if (this.role === 'reader') this.status.pending = 0; this.setStatus({ state: 'connected', pending: this.role === 'reader' ? 0 : this.status.pending, lastSyncedAt: Date.now() }); return; }
       if (err.status === 401) this.fail('BAD_LOGIN', `${this.server} no longer accepts the login "${this.o.user}" (401): sign in again. Your edits are kept here.`);

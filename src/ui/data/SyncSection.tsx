@@ -11,7 +11,7 @@ function CaseListPanel({ role }: { role: 'reader' | 'coordinator' }) {
   const caseList = useSync((s) => s.caseList);
   const publish = useSync((s) => s.publish);
   useEffect(() => { void syncStore().getState().recheckCaseList(); }, []);
-  const state = !caseList ? 'pending' : caseList.check.published === 0 ? 'none' : caseList.check.ok ? 'match' : 'differs';
+  const state = !caseList || (!caseList.caughtUp && caseList.check.published === 0) ? 'pending' : caseList.check.published === 0 ? 'none' : caseList.check.ok ? 'match' : 'differs';
   return (
     <div className="sync-case-list" data-testid="case-list-panel">
       <h3>Study case list</h3>
