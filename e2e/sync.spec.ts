@@ -157,6 +157,12 @@ test('@sync three readers (one offline for a while) and a coordinator: the coord
   await signIn(co.page, COORD.name, COORD.password);
   await expect(co.page.getByTestId('sync-role')).toContainText('coordinator');
   await ws[0].ctx.setOffline(false);
+  // the coordinator publishes the study's case list; a reader's workstation finds its images the same
+  await co.page.getByTestId('publish-case-list').click();
+  await expect(co.page.getByTestId('publish-message')).toContainText(`Published ${ids.length} cases`);
+  await ws[1].page.goto('./?backend=wasm#/data');
+  await expect(ws[1].page.getByTestId('case-list-check')).toHaveAttribute('data-state', 'match');
+  await expect(ws[1].page.getByTestId('case-list-check')).toContainText(`Case list matches: all ${ids.length} published cases`);
   for (const w of ws) {
     for (const c of cases) {
       const mine = await boxesOf(w.page, w.name, c);

@@ -1,8 +1,10 @@
 import { createStore, useStore } from 'zustand';
 import type { IDBPDatabase } from 'idb';
 import { openDatabase, type AnnotationRecord, type Box, type HeatcheckDB } from './db';
-import { Replica, type BoxConflict, type PouchCtor, type ReplicatedRead, type SyncStatus } from '../storage/replica';
+import { Replica, type BoxConflict, type PouchCtor, type PulledCaseList, type ReplicatedRead, type SyncStatus } from '../storage/replica';
 import { checkUserName } from '../core/sync/couchLayout';
+import { caseListMessages, caseListSummary, checkCaseList, publishedCase, type CaseListCheck } from '../core/sync/caseList';
+import { CURRENT_STUDY_KEY } from './study';
 import { annotationsStore } from './annotations';
 import { readersStore, persistCurrentReader } from './readers';
 import { appStore } from './appStore';
@@ -17,8 +19,28 @@ import { appStore } from './appStore';
  *   consensus and agreement work on it as on merged files.
  * - no server: the coordinator view is behind an explicit local switch ("I am the coordinator"),
  *   recorded in the settings with its time and shown beside the view.
+ * - the study database's case list (every login pulls it): this workstation's cases of the current
+ *   study are checked against it by name and image hash, and the result is shown on the Data page;
+ *   a coordinator publishes it from the current study (on request: after importing or removing
+ *   cases, publish again).
  * Settings: `sync.server`, `sync.user` (the password is never stored), `coordinator.localSwitch`.
  */
+export interface CaseListState {
+  check: CaseListCheck;
+  /** The study database has been pulled up to date at least once (before that the check is provisional). */
+  caughtUp: boolean;
+  /** One line (matches / differs, with counts). */
+  summary: string;
+  /** One line per problem, naming the file (and both hashes where they differ). */
+  messages: string[];
+  /** The study on this workstation it was checked against. */
+  study: string | null;
+  /** Who published the list, from which study, when (null: nothing published yet, or the manifest has not arrived). */
+  publishedBy: string | null;
+  publishedFrom: string | null;
+  publishedAt: number | null;
+}
+export interface PublishState { busy: boolean; message: string | null; error: string | null }
 export interface LocalCoordinatorSwitch { on: boolean; since: number }
 export interface SyncState {
   server: string | null;
@@ -28,6 +50,13 @@ export interface SyncState {
   /** Things the user must know (images that do not match, boxes restored by a conflict). */
   problems: string[];
   localCoordinator: LocalCoordinatorSwitch | null;
+  /** The study database's case list checked against this workstation's images (null: not signed in). */
+  caseList: CaseListState | null;
+  publish: PublishState;
+  /** Coordinator: publishes the current study's case list to the study database. */
+  publishCaseList(): Promise<void>;
+  /** Checks this workstation's cases against the pulled case list again (after an import). */
+  recheckCaseList(): Promise<void>;
   load(): Promise<void>;
   connect(server: string, user: string, password: string): Promise<void>;
   disconnect(): Promise<void>;
@@ -48,6 +77,11 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
   const open = opts.open ?? (() => openDatabase());
   let replica: Replica | null = null;
   let unsubscribe: (() => void) | null = null;
+  let pulled: PulledCaseList | null = null;
+  const currentStudy = async (db: IDBPDatabase<HeatcheckDB>) => {
+    const id = ((await db.get('settings', CURRENT_STUDY_KEY))?.value as string | undefined) ?? readersStore.getState().studyId ?? null;
+    return id ? (await db.get('studies', id)) ?? null : null;
+  };
 
   const store = createStore<SyncState>()((set, get) => {
     const problem = (p: string) => { if (!get().problems.includes(p)) set({ problems: [...get().problems, p] }); };
@@ -59,7 +93,10 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       const byHash = (await db.getAllFromIndex('cases', 'byHash', r.imageHash)).filter((c) => !studyId || c.studyId === studyId);
       const target = byHash[0];
       if (!target) {
-        const sameId = r.caseId ? await db.get('cases', r.caseId) : undefined;
+        // the same case here, by its name in the study (the same on every workstation) or its record id
+        const here = r.caseName ? await currentStudy(db) : null;
+        const byName = here ? (await db.getAllFromIndex('cases', 'byStudy', here.id)).find((c) => c.name === r.caseName) : undefined;
+        const sameId = byName ?? (r.caseId ? await db.get('cases', r.caseId) : undefined);
         problem(sameId
           ? `${server}: reader ${r.readerId}'s boxes for case ${sameId.name} were drawn on a different image (content hash ${r.imageHash.slice(0, 12)}…; here ${sameId.imageHash.slice(0, 12)}…). Import the same study folder on every workstation; these boxes are not shown.`
           : `${server}: reader ${r.readerId} has boxes on an image (content hash ${r.imageHash.slice(0, 12)}…) that is not in this study. Import the same study folder on every workstation; these boxes are not shown.`);
@@ -86,7 +123,21 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       if (!replica || replica.currentRole !== 'reader' || rec.readerId !== get().user) return;
       const c = await (await open()).get('cases', rec.caseId);
       if (!c) return;
-      await replica.push({ readerId: rec.readerId, caseId: rec.caseId, imageHash: c.imageHash, boxes: rec.boxes, status: rec.status });
+      await replica.push({ readerId: rec.readerId, caseId: rec.caseId, caseName: c.name, imageHash: c.imageHash, boxes: rec.boxes, status: rec.status });
+    };
+
+    /** The pulled case list against this workstation's cases of the current study. */
+    const runCheck = async () => {
+      if (!pulled) { set({ caseList: null }); return; }
+      const list = pulled;
+      const db = await open();
+      const study = await currentStudy(db);
+      const local = study ? await db.getAllFromIndex('cases', 'byStudy', study.id) : [];
+      const check = checkCaseList(list.cases, local.map((c) => ({ name: c.name, imageHash: c.imageHash })), list.manifest);
+      if (pulled !== list) return; // a newer list arrived meanwhile; its own check follows
+      const m = list.manifest;
+      const summary = !list.caughtUp && check.published === 0 ? 'Pulling the case list from the study database…' : caseListSummary(check);
+      set({ caseList: { check, caughtUp: list.caughtUp, summary, messages: caseListMessages(check, m), study: study?.name ?? null, publishedBy: m?.publishedBy ?? null, publishedFrom: m?.study ?? null, publishedAt: m?.publishedAt ?? null } });
     };
 
     return {
@@ -96,6 +147,26 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       conflicts: [],
       problems: [],
       localCoordinator: null,
+      caseList: null,
+      publish: { busy: false, message: null, error: null },
+      async publishCaseList() {
+        const r = replica;
+        if (!r) { set({ publish: { busy: false, message: null, error: 'Sign in to a sync server with a coordinator login first.' } }); return; }
+        set({ publish: { busy: true, message: null, error: null } });
+        try {
+          const db = await open();
+          const study = await currentStudy(db);
+          if (!study) throw new Error('There is no study on this workstation to publish; import the study folder first.');
+          const cases = (await db.getAllFromIndex('cases', 'byStudy', study.id)).sort((a, b) => a.order - b.order);
+          if (!cases.length) throw new Error(`Study "${study.name}" has no cases to publish.`);
+          const res = await r.publishCaseList(cases.map(publishedCase), study.name);
+          if (replica !== r) return;
+          set({ publish: { busy: false, error: null, message: `Published ${res.published} cases of "${study.name}" to ${get().server} (${res.written} written, ${res.removed} removed, ${res.published - res.written} unchanged) at ${new Date(res.publishedAt).toLocaleTimeString()}. Publish again after importing or removing cases.` } });
+        } catch (e) {
+          if (replica === r) set({ publish: { busy: false, message: null, error: (e as Error).message } });
+        }
+      },
+      async recheckCaseList() { await runCheck(); },
       async load() {
         const db = await open();
         const val = async (k: string) => (await db.get('settings', k))?.value;
@@ -111,7 +182,7 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
         const db = await open();
         await db.put('settings', { key: 'sync.server', value: url });
         await db.put('settings', { key: 'sync.user', value: user });
-        set({ server: url, user, conflicts: [], problems: [] });
+        set({ server: url, user, conflicts: [], problems: [], caseList: null, publish: { busy: false, message: null, error: null } });
         let Pouch: PouchCtor;
         try { Pouch = await opts.Pouch(); } catch (e) {
           set({ status: { state: 'error', server: url, role: null, pending: 0, lastSyncedAt: null, code: 'SYNC_FAILED', message: `Sync with ${url} could not start: ${(e as Error).message}` } });
@@ -122,6 +193,7 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
           onStatus: (status) => { if (replica === r) set({ status }); },
           onConflicts: (conflicts) => { if (replica === r) set({ conflicts }); },
           onReads: (reads) => { for (const x of reads) void apply(x, r.currentRole ?? 'reader', url).catch((e) => problem(`Could not store boxes from ${url}: ${(e as Error).message}`)); },
+          onCaseList: (list) => { if (replica !== r) return; pulled = list; void runCheck().catch((e) => problem(`Could not check the case list: ${(e as Error).message}`)); },
           onRestored: (x) => problem(`Box ${x.boxId} (case ${x.caseId}) that you deleted is back: it was changed on another workstation at the same time, and a change wins over a delete. Delete it again if it should go.`),
         });
         replica = r;
@@ -146,8 +218,9 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       async disconnect() {
         unsubscribe?.(); unsubscribe = null;
         const r = replica; replica = null;
+        pulled = null;
         await r?.stop();
-        set({ status: null, conflicts: [] });
+        set({ status: null, conflicts: [], caseList: null, publish: { busy: false, message: null, error: null } });
       },
       async resolve(boxId, keepRev) {
         try { await replica?.resolveConflict(boxId, keepRev); } catch (e) { problem((e as Error).message); }
@@ -166,6 +239,8 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       },
     };
   });
+  // another study made current here: check it against the case list
+  readersStore.subscribe((s, prev) => { if (s.studyId !== prev.studyId && store.getState().caseList) void store.getState().recheckCaseList(); });
   return store;
 }
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { Replica, type BoxConflict, type PouchCtor, type ReplicatedRead, type SyncStatus } from './replica';
-import { readerDbName } from '../core/sync/couchLayout';
+import { createHash } from 'node:crypto';
+import { Replica, type BoxConflict, type PouchCtor, type PulledCaseList, type ReplicatedRead, type SyncStatus } from './replica';
+import { readerDbName, STUDY_DB } from '../core/sync/couchLayout';
+import { checkCaseList, type PublishedCase } from '../core/sync/caseList';
 
 /**
  * The replication module against the real local sync server (scripts/sync-server.mjs, started
@@ -28,8 +30,9 @@ function replica(user: string, password: string, net = network()) {
   const reads: ReplicatedRead[] = [];
   const statuses: SyncStatus[] = [];
   let conflicts: BoxConflict[] = [];
-  const r = new Replica({ Pouch, server: server.url, user, password, localPrefix: `t${n++}`, onReads: (x) => reads.push(...x), onStatus: (s) => statuses.push(s), onConflicts: (c) => { conflicts = c; }, fetch: net.fetch });
-  return { r, reads, statuses, conflicts: () => conflicts };
+  let caseList: PulledCaseList | null = null;
+  const r = new Replica({ Pouch, server: server.url, user, password, localPrefix: `t${n++}`, onReads: (x) => reads.push(...x), onStatus: (s) => statuses.push(s), onConflicts: (c) => { conflicts = c; }, onCaseList: (l) => { caseList = l; }, fetch: net.fetch });
+  return { r, reads, statuses, conflicts: () => conflicts, caseList: () => caseList };
 }
 const until = async (f: () => boolean, ms = 20_000) => { const t = Date.now(); while (!f()) { if (Date.now() - t > ms) throw new Error('timed out'); await new Promise((res) => setTimeout(res, 50)); } };
 
@@ -181,4 +184,73 @@ describe('Replica (real sync server)', () => {
     expect(kr.map((r) => [r.key, r.value?.deleted ?? r.error])).toEqual(gone.map((id) => [id, true]));
     await a.r.stop(); await c.r.stop();
   }, 240_000);
+});
+
+describe('the study case list (real sync server)', () => {
+  const h = (s: string) => createHash('sha256').update(s).digest('hex');
+  const kase = (name: string, pixels: string, order: number): PublishedCase => ({ type: 'case', name, imageHash: h(pixels), width: 64, height: 48, label: order % 2 ? 1 : 0, order, format: 'png' });
+  const list = [kase('a/1.png', 'one', 0), kase('a/2.png', 'two', 1), kase('b/3.png', 'three', 2), kase('b/4.png', 'four', 3)];
+
+  it('the coordinator publishes, a reader pulls it and checks her images: match, different image, missing, extra; republishing updates her copy', async () => {
+    const c = replica('coord', 'pc');
+    expect(await c.r.start()).toBe('coordinator');
+    const first = await c.r.publishCaseList(list, 'Test study');
+    expect(first).toMatchObject({ published: 4, written: 4, removed: 0 });
+    // the same list again writes nothing but the manifest
+    expect(await c.r.publishCaseList(list, 'Test study')).toMatchObject({ published: 4, written: 0, removed: 0 });
+    // what the server holds, over plain HTTP as the reader: one document per case, no pixels
+    const res = await fetch(`${server.url}/${STUDY_DB}/_all_docs?include_docs=true`, { headers: { authorization: 'Basic ' + btoa('alice:pa') } });
+    expect(res.status).toBe(200);
+    const docs = ((await res.json()) as { rows: Array<{ id: string; doc: Record<string, unknown> }> }).rows.map((r) => r.doc);
+    const caseDocs = docs.filter((d) => d.type === 'case');
+    expect(caseDocs.map((d) => d._id).sort()).toEqual(['case:a/1.png', 'case:a/2.png', 'case:b/3.png', 'case:b/4.png']);
+    expect(Object.keys(caseDocs[0]).sort()).toEqual(['_id', '_rev', 'format', 'height', 'imageHash', 'label', 'name', 'order', 'type', 'width']);
+    expect(docs.find((d) => d._id === 'cases')).toMatchObject({ type: 'case-list', study: 'Test study', count: 4, publishedBy: 'coord' });
+
+    const a = replica('alice', 'pa');
+    expect(await a.r.start()).toBe('reader');
+    await until(() => a.caseList()?.cases.length === 4 && a.caseList()?.manifest?.count === 4);
+    expect(a.caseList()!.cases).toEqual(list);
+    // her workstation: 1 the same, 2 another image, 3 not imported, 4 the same, 5 not in the list
+    const mine = [{ name: 'a/1.png', imageHash: h('one') }, { name: 'a/2.png', imageHash: h('two, other export') }, { name: 'b/4.png', imageHash: h('four') }, { name: 'c/5.png', imageHash: h('five') }];
+    const check = checkCaseList(a.caseList()!.cases, mine, a.caseList()!.manifest);
+    expect(check.matching).toBe(2);
+    expect(check.mismatched).toEqual([{ name: 'a/2.png', publishedHash: h('two'), localHash: h('two, other export') }]);
+    expect(check.missing).toEqual([{ name: 'b/3.png', imageHash: h('three') }]);
+    expect(check.extra).toEqual([{ name: 'c/5.png', imageHash: h('five') }]);
+    // the same images as published: a match
+    expect(checkCaseList(a.caseList()!.cases, list.map((x) => ({ name: x.name, imageHash: x.imageHash })), a.caseList()!.manifest).ok).toBe(true);
+
+    // the coordinator drops case 3 and case 2's image changes: her copy follows, live
+    const next = [list[0], { ...list[1], imageHash: h('two, other export') }, list[3]];
+    expect(await c.r.publishCaseList(next, 'Test study')).toMatchObject({ published: 3, written: 1, removed: 1 });
+    await until(() => a.caseList()?.cases.length === 3 && a.caseList()?.manifest?.count === 3 && a.caseList()!.cases[1].imageHash === h('two, other export'));
+    const again = checkCaseList(a.caseList()!.cases, mine, a.caseList()!.manifest);
+    expect([again.matching, again.mismatched.length, again.missing.length, again.extra.map((x) => x.name)]).toEqual([3, 0, 0, ['c/5.png']]);
+    await a.r.stop(); await c.r.stop();
+  });
+
+  it("a reader's write to the study database is refused by the server (403), through the app and over plain HTTP", async () => {
+    const a = replica('alice', 'pa');
+    expect(await a.r.start()).toBe('reader');
+    await until(() => (a.caseList()?.cases.length ?? 0) > 0);
+    const before = a.caseList()!.cases;
+    const err = await a.r.publishCaseList([kase('forged.png', 'forged', 0)], 'Forged').then(() => null, (e: Error & { code?: string }) => e);
+    expect(err?.code).toBe('FORBIDDEN');
+    expect(err?.message).toContain(server.url);
+    expect(err?.message).toContain('Only a coordinator');
+    const put = await fetch(`${server.url}/${STUDY_DB}/${encodeURIComponent('case:forged.png')}`, { method: 'PUT', headers: { authorization: 'Basic ' + btoa('alice:pa'), 'content-type': 'application/json' }, body: JSON.stringify(kase('forged.png', 'forged', 0)) });
+    expect(put.status).toBe(403);
+    const del = await fetch(`${server.url}/${STUDY_DB}/cases`, { headers: { authorization: 'Basic ' + btoa('alice:pa') } });
+    const manifest = (await del.json()) as { _rev: string; count: number };
+    const gone = await fetch(`${server.url}/${STUDY_DB}/cases?rev=${manifest._rev}`, { method: 'DELETE', headers: { authorization: 'Basic ' + btoa('alice:pa') } });
+    expect(gone.status).toBe(403);
+    // nothing changed on the server
+    const after = await fetch(`${server.url}/${STUDY_DB}/_all_docs?keys=${encodeURIComponent(JSON.stringify(['case:forged.png', 'cases']))}`, { headers: { authorization: 'Basic ' + btoa('coord:pc') } });
+    const rows = ((await after.json()) as { rows: Array<{ key: string; error?: string; value?: { rev: string; deleted?: boolean } }> }).rows;
+    expect(rows[0].error).toBe('not_found');
+    expect(rows[1].value).toEqual({ rev: manifest._rev });
+    expect(a.caseList()!.cases).toEqual(before);
+    await a.r.stop();
+  });
 });

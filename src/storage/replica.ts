@@ -1,5 +1,6 @@
 import type { Box, ReadStatus } from './db';
-import { readerDbName, READERS_DOC_ID, STUDY_DB } from '../core/sync/couchLayout';
+import { CASES_DOC_ID, readerDbName, READERS_DOC_ID, STUDY_DB } from '../core/sync/couchLayout';
+import { CASE_DOC_PREFIX, caseDocId, type CaseListManifest, type PublishedCase } from '../core/sync/caseList';
 
 /**
  * Replication of readers' boxes with a CouchDB server (CouchDB's replication protocol, through
@@ -10,10 +11,15 @@ import { readerDbName, READERS_DOC_ID, STUDY_DB } from '../core/sync/couchLayout
  *   never comes here: the server refuses it);
  * - a coordinator pulls every reader's database listed in the study database (read-only).
  *
- * Documents: one per box, `_id` the box's stable id ({type: 'box', readerId, caseId, imageHash,
- * x0, y0, x1, y1}); a deleted box is a deletion of its document; one per read case,
+ * Documents: one per box, `_id` the box's stable id ({type: 'box', readerId, caseId, caseName,
+ * imageHash, x0, y0, x1, y1}); a deleted box is a deletion of its document; one per read case,
  * `read:<imageHash>` ({type: 'read', status}). Cases are matched across workstations by the
- * image's content hash (each workstation imports the same images; nothing is uploaded).
+ * image's content hash (each workstation imports the same images; nothing is uploaded); the case
+ * name (its path in the study folder) names the case when the hashes differ.
+ *
+ * The study database: every login pulls it (live, read only) and hands its case list to
+ * `onCaseList`; a coordinator publishes the case list into it (`publishCaseList`, over plain
+ * HTTP; the server refuses that to readers).
  *
  * Conflicts (one box edited on two workstations, or in two browsers, at once) are CouchDB's: both
  * revisions are kept, one wins by revision everywhere, and `conflicts` lists every box whose
@@ -57,11 +63,22 @@ function remoteDb(Pouch: PouchCtor, url: string, opts: object): PouchLike {
   return db;
 }
 
-export interface BoxDoc extends PouchDoc { type: 'box'; readerId: string; caseId: string; imageHash: string; x0: number; y0: number; x1: number; y1: number; updatedAt: number }
-export interface ReadDoc extends PouchDoc { type: 'read'; readerId: string; caseId: string; imageHash: string; status: ReadStatus; updatedAt: number }
+export interface BoxDoc extends PouchDoc { type: 'box'; readerId: string; caseId: string; caseName?: string; imageHash: string; x0: number; y0: number; x1: number; y1: number; updatedAt: number }
+export interface ReadDoc extends PouchDoc { type: 'read'; readerId: string; caseId: string; caseName?: string; imageHash: string; status: ReadStatus; updatedAt: number }
 
-/** One reader's boxes on one image, as replicated. */
-export interface ReplicatedRead { readerId: string; caseId: string; imageHash: string; boxes: Box[]; status: ReadStatus }
+/**
+ * One reader's boxes on one image, as replicated. `caseId` is the case's record id on the
+ * workstation that wrote it; `caseName` its name in the study (the same on every workstation).
+ */
+export interface ReplicatedRead { readerId: string; caseId: string; caseName?: string; imageHash: string; boxes: Box[]; status: ReadStatus }
+/** The study database's case list as pulled here (empty before anything is published). */
+export interface PulledCaseList {
+  cases: PublishedCase[];
+  manifest: CaseListManifest | null;
+  /** The pull has caught up with the server at least once (before that, an empty list says nothing). */
+  caughtUp: boolean;
+}
+export interface PublishCaseListResult { published: number; written: number; removed: number; publishedAt: number }
 export interface BoxConflict {
   boxId: string;
   readerId: string;
@@ -94,11 +111,19 @@ export interface ReplicaOptions {
   onConflicts(c: BoxConflict[]): void;
   /** A box this workstation deleted came back (changed elsewhere at the same time; an edit wins over a delete). */
   onRestored?(c: { boxId: string; readerId: string; caseId: string; imageHash: string }): void;
+  /** The study database's case list, after each change pulled (batched). */
+  onCaseList?(list: PulledCaseList): void;
   fetch?: typeof fetch;
 }
 
 const basic = (user: string, password: string) => 'Basic ' + btoa(unescape(encodeURIComponent(`${user}:${password}`)));
 const boxOf = (d: PouchDoc | undefined): Box | null => (d && !d._deleted && d.type === 'box' ? { id: d._id, x0: d.x0 as number, y0: d.y0 as number, x1: d.x1 as number, y1: d.y1 as number } : null);
+/** The same document body (ignoring `_id`, `_rev` and key order). */
+function sameBody(a: object, b: object): boolean {
+  const keys = (o: object) => Object.keys(o).filter((k) => !k.startsWith('_')).sort();
+  const ka = keys(a), kb = keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && JSON.stringify((a as Record<string, unknown>)[k]) === JSON.stringify((b as Record<string, unknown>)[k]));
+}
 const readKey = (readerId: string, imageHash: string) => `${readerId}\u001f${imageHash}`;
 
 export class Replica {
@@ -118,6 +143,11 @@ export class Replica {
   /** The last request to the server failed at the network level. */
   private unreachable = false;
   private writing: Promise<void> = Promise.resolve();
+  /** The local copy of the study database (pulled, read only here). */
+  private study: PouchLike | null = null;
+  private studyDocs = new Map<string, PouchDoc>();
+  private caseListTimer: ReturnType<typeof setTimeout> | null = null;
+  private studyCaughtUp = false;
 
   constructor(o: ReplicaOptions) {
     this.o = o;
@@ -200,7 +230,96 @@ export class Replica {
       }
       if (!readers.length) this.setStatus({ state: 'connected', lastSyncedAt: Date.now() });
     }
+    await this.pullStudy(prefix, remoteOpts, live);
     return this.role;
+  }
+
+  /** Pulls the study database (live, read only) and reports its case list. */
+  private async pullStudy(prefix: string, remoteOpts: object, live: object) {
+    if (this.stopped) return;
+    const local = new this.o.Pouch(`${prefix}-study`);
+    this.study = local;
+    const all = await local.allDocs({ include_docs: true });
+    for (const row of all.rows) if (row.doc) this.studyDocs.set(row.id, row.doc);
+    this.emitCaseList();
+    const feed = local.changes({ since: 'now', live: true, include_docs: true });
+    feed.on('change', (ch: { id: string; deleted?: boolean; doc?: PouchDoc }) => {
+      if (ch.deleted) this.studyDocs.delete(ch.id);
+      else if (ch.doc) this.studyDocs.set(ch.id, ch.doc);
+      // replication writes in batches: report the list once a batch has settled
+      if (!this.caseListTimer) this.caseListTimer = setTimeout(() => { this.caseListTimer = null; this.emitCaseList(); }, 150);
+    });
+    this.emitters.push(feed);
+    const remote = remoteDb(this.o.Pouch, `${this.server}/${STUDY_DB}`, remoteOpts);
+    this.watch(() => local.replicate.from(remote, live), 'study');
+  }
+
+  /** The study database's case list as pulled here so far. */
+  caseList(): PulledCaseList {
+    const cases: PublishedCase[] = [];
+    for (const d of this.studyDocs.values()) {
+      if (d._deleted || d.type !== 'case' || !d._id.startsWith(CASE_DOC_PREFIX)) continue;
+      const { _id, _rev, ...body } = d; // eslint-disable-line @typescript-eslint/no-unused-vars
+      cases.push(body as unknown as PublishedCase);
+    }
+    cases.sort((a, b) => a.order - b.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const m = this.studyDocs.get(CASES_DOC_ID);
+    const manifest = m && !m._deleted && m.type === 'case-list' ? ({ type: 'case-list', study: m.study, count: m.count, publishedAt: m.publishedAt, publishedBy: m.publishedBy } as CaseListManifest) : null;
+    return { cases, manifest, caughtUp: this.studyCaughtUp };
+  }
+  private emitCaseList() { if (!this.stopped) this.o.onCaseList?.(this.caseList()); }
+
+  /**
+   * Publishes the study's case list to the study database: a document per case (written only when
+   * new or changed), deletions of published cases no longer in the list, and the manifest. The
+   * server decides who may: a reader's login is refused (403), and that is the error thrown.
+   */
+  async publishCaseList(cases: PublishedCase[], study: string): Promise<PublishCaseListResult> {
+    const f = this.o.fetch ?? fetch;
+    const headers = { authorization: basic(this.o.user, this.o.password), accept: 'application/json', 'content-type': 'application/json' };
+    const base = `${this.server}/${STUDY_DB}`;
+    const names = new Set<string>();
+    for (const c of cases) {
+      if (names.has(c.name)) throw Object.assign(new Error(`Two cases are named ${c.name}; the case list keys cases by name.`), { code: 'SYNC_FAILED' });
+      names.add(c.name);
+    }
+    const call = async (url: string, init: RequestInit = {}) => {
+      let r: Response;
+      try { r = await f(url, { ...init, headers }); } catch (e) {
+        throw Object.assign(new Error(`Cannot reach ${this.server} to publish the case list (${(e as Error).message}); nothing was published.`), { code: 'SERVER_UNREACHABLE' });
+      }
+      if (r.status === 401 || r.status === 403) {
+        const j = (await r.json().catch(() => ({}))) as { reason?: string };
+        throw Object.assign(new Error(`${this.server} refused to publish the case list (${r.status}): ${j.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status: r.status });
+      }
+      return r;
+    };
+    const q = new URLSearchParams({ include_docs: 'true', startkey: JSON.stringify(CASE_DOC_PREFIX), endkey: JSON.stringify(`${CASE_DOC_PREFIX}\ufff0`) });
+    const listed = await call(`${base}/_all_docs?${q}`);
+    if (!listed.ok) throw Object.assign(new Error(`${this.server} answered ${listed.status} when asked for the published case list; nothing was published.`), { code: 'SYNC_FAILED' });
+    const existing = new Map(((await listed.json()) as { rows: Array<{ id: string; doc?: PouchDoc }> }).rows.filter((r) => r.doc).map((r) => [r.id, r.doc!]));
+    const m = await call(`${base}/${CASES_DOC_ID}`);
+    const manifestRev = m.ok ? ((await m.json()) as PouchDoc)._rev : undefined;
+    const docs: PouchDoc[] = [];
+    for (const c of cases) {
+      const id = caseDocId(c.name);
+      const old = existing.get(id);
+      if (old && sameBody(old, c)) continue;
+      docs.push({ ...c, _id: id, ...(old?._rev ? { _rev: old._rev } : {}) } as PouchDoc);
+    }
+    let removed = 0;
+    for (const [id, old] of existing) if (!names.has(id.slice(CASE_DOC_PREFIX.length))) { docs.push({ _id: id, _rev: old._rev, _deleted: true }); removed++; }
+    const publishedAt = Date.now();
+    const manifest: CaseListManifest = { type: 'case-list', study, count: cases.length, publishedAt, publishedBy: this.o.user };
+    docs.push({ ...manifest, _id: CASES_DOC_ID, ...(manifestRev ? { _rev: manifestRev } : {}) } as PouchDoc);
+    const w = await call(`${base}/_bulk_docs`, { method: 'POST', body: JSON.stringify({ docs }) });
+    if (!w.ok) throw Object.assign(new Error(`${this.server} answered ${w.status} to the case list; it may be published in part. Publish again.`), { code: 'SYNC_FAILED' });
+    const res = (await w.json()) as Array<{ id: string; ok?: boolean; error?: string; reason?: string }>;
+    const refused = res.find((x) => x.error === 'forbidden' || x.error === 'unauthorized');
+    if (refused) throw Object.assign(new Error(`${this.server} refused to publish the case list (${refused.error}): ${refused.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN' });
+    const failed = res.filter((x) => x.error);
+    if (failed.length) throw Object.assign(new Error(`${failed.length} document(s) of the case list were not written (${failed[0].id}: ${failed[0].error}${failed[0].reason ? `, ${failed[0].reason}` : ''}); another coordinator may have published meanwhile. Publish again.`), { code: 'SYNC_FAILED' });
+    return { published: cases.length, written: docs.length - 1 - removed, removed, publishedAt };
   }
 
   private async index(local: PouchLike) {
@@ -264,14 +383,16 @@ export class Replica {
     const boxes: Box[] = [];
     let status: ReadStatus = 'unread';
     let caseId = '';
+    let caseName: string | undefined;
     for (const d of this.docs.values()) {
       if (d.readerId !== readerId || d.imageHash !== imageHash) continue;
+      if (!d._deleted && typeof d.caseName === 'string') caseName = d.caseName;
       if (d.type === 'box' && !d._deleted) { boxes.push(boxOf(d)!); caseId = d.caseId as string; }
       if (d.type === 'read' && !d._deleted) { status = d.status as ReadStatus; caseId ||= d.caseId as string; }
       if (!caseId && d.caseId) caseId = d.caseId as string;
     }
     boxes.sort((a, b) => a.id.localeCompare(b.id));
-    return { readerId, caseId, imageHash, boxes, status };
+    return { readerId, caseId, ...(caseName !== undefined ? { caseName } : {}), imageHash, boxes, status };
   }
 
   /**
@@ -292,14 +413,14 @@ export class Replica {
         for (const b of read.boxes) {
           const d = this.docs.get(b.id);
           if (d && !d._deleted && d.x0 === b.x0 && d.y0 === b.y0 && d.x1 === b.x1 && d.y1 === b.y1) continue;
-          const doc: BoxDoc = { _id: b.id, type: 'box', readerId: read.readerId, caseId: read.caseId, imageHash: read.imageHash, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1, updatedAt: now };
+          const doc: BoxDoc = { _id: b.id, type: 'box', readerId: read.readerId, caseId: read.caseId, ...(read.caseName !== undefined ? { caseName: read.caseName } : {}), imageHash: read.imageHash, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1, updatedAt: now };
           if (d?._rev) doc._rev = d._rev;
           docs.push(doc);
         }
         const rid = `read:${read.imageHash}`;
         const r = this.docs.get(rid);
         if (!r || r._deleted || r.status !== read.status) {
-          const doc: ReadDoc = { _id: rid, type: 'read', readerId: read.readerId, caseId: read.caseId, imageHash: read.imageHash, status: read.status, updatedAt: now };
+          const doc: ReadDoc = { _id: rid, type: 'read', readerId: read.readerId, caseId: read.caseId, ...(read.caseName !== undefined ? { caseName: read.caseName } : {}), imageHash: read.imageHash, status: read.status, updatedAt: now };
           if (r?._rev) doc._rev = r._rev;
           docs.push(doc);
         }
@@ -354,20 +475,27 @@ export class Replica {
    * server restart that lost its users, or a changed password) ends its replication, so it is
    * started again every few seconds while the error is shown.
    */
-  private watch(start: () => PouchEmitter) {
+  private watch(start: () => PouchEmitter, what: 'boxes' | 'study' = 'boxes') {
     if (this.stopped) return;
     const rep = start();
     this.emitters.push(rep);
-    const again = () => { if (!this.stopped) setTimeout(() => { this.emitters = this.emitters.filter((e) => e !== rep); this.watch(start); }, 3000); };
+    const again = () => { if (!this.stopped) setTimeout(() => { this.emitters = this.emitters.filter((e) => e !== rep); this.watch(start, what); }, 3000); };
+    // the study database's pull leaves the boxes' status (pending, connected) to the boxes' replications; its errors are shown alike
+    const boxes = what === 'boxes';
     rep.on('change', (info: { direction?: string; change?: { docs_written?: number; pending?: number }; docs_written?: number; pending?: number }) => {
+      if (!boxes) return;
       const ch = info.change ?? info;
       if (info.direction === 'push') this.status.pending = Math.max(0, this.status.pending - (ch.docs_written ?? 0));
       const pending = info.direction === 'push' || this.role === 'reader' ? this.status.pending : ch.pending ?? 0;
       this.setStatus({ state: pending > 0 ? 'syncing' : 'connected', pending, lastSyncedAt: Date.now() });
     });
-    rep.on('active', () => this.setStatus({ state: 'syncing' }));
+    rep.on('active', () => { if (boxes) this.setStatus({ state: 'syncing' }); });
     rep.on('paused', (err?: { status?: number; message?: string; name?: string }) => {
       if (this.stopped) return;
+      if (!boxes && !err) {
+        if (!this.unreachable && !this.studyCaughtUp) { this.studyCaughtUp = true; this.emitCaseList(); }
+        return;
+      }
       if (!err && this.unreachable) { this.setStatus({ state: 'offline', message: `Cannot reach ${this.server}; ${this.status.pending} document(s) wait here and will be sent when it is back.` }); return; }
       if (!err) { if (this.role === 'reader') this.status.pending = 0; this.setStatus({ state: 'connected', pending: this.role === 'reader' ? 0 : this.status.pending, lastSyncedAt: Date.now() }); return; }
       if (err.status === 401) this.fail('BAD_LOGIN', `${this.server} no longer accepts the login "${this.o.user}" (401): sign in again. Your edits are kept here.`);
@@ -389,8 +517,9 @@ export class Replica {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.caseListTimer) { clearTimeout(this.caseListTimer); this.caseListTimer = null; }
     for (const e of this.emitters) { try { e.cancel(); } catch { /* already stopped */ } }
     await this.writing.catch(() => {});
-    await Promise.all(this.locals.map((l) => l.close().catch(() => {})));
+    await Promise.all([...this.locals, ...(this.study ? [this.study] : [])].map((l) => l.close().catch(() => {})));
   }
 }

@@ -1,11 +1,55 @@
 import { useEffect, useState } from 'react';
 import { syncStore, useSync } from '../../state/sync';
 
+const SHOWN_PROBLEMS = 50;
+
+/**
+ * The study's case list in the study database: the coordinator publishes it (on request), every
+ * login's check of this workstation's images against it (by case name and image content hash).
+ */
+function CaseListPanel({ role }: { role: 'reader' | 'coordinator' }) {
+  const caseList = useSync((s) => s.caseList);
+  const publish = useSync((s) => s.publish);
+  useEffect(() => { void syncStore().getState().recheckCaseList(); }, []);
+  const state = !caseList || (!caseList.caughtUp && caseList.check.published === 0) ? 'pending' : caseList.check.published === 0 ? 'none' : caseList.check.ok ? 'match' : 'differs';
+  return (
+    <div className="sync-case-list" data-testid="case-list-panel">
+      <h3>Study case list</h3>
+      {role === 'coordinator' && (
+        <>
+          <p className="muted">
+            Publishes the current study's cases to the study database: per case its name, image content hash, size, label and format (no pixels, no
+            patient identifiers). Each reader's workstation checks its imported images against it. It is not republished by itself: publish again after
+            importing or removing cases.
+          </p>
+          <button type="button" data-testid="publish-case-list" disabled={publish.busy} onClick={() => void syncStore().getState().publishCaseList()}>
+            {publish.busy ? 'Publishing…' : 'Publish case list'}
+          </button>
+          {publish.message && <p data-testid="publish-message" role="status">{publish.message}</p>}
+          {publish.error && <p className="error-text" role="alert" data-testid="publish-error">{publish.error}</p>}
+        </>
+      )}
+      <p data-testid="case-list-check" data-state={state} data-published={caseList?.check.published ?? 0} data-matching={caseList?.check.matching ?? 0}>
+        {caseList ? caseList.summary : 'Waiting for the study database…'}
+        {caseList?.publishedBy && <span className="muted"> Published by {caseList.publishedBy} from "{caseList.publishedFrom}"{caseList.publishedAt ? ` at ${new Date(caseList.publishedAt).toLocaleString()}` : ''}; checked against "{caseList.study ?? 'no study'}" here.</span>}
+        {' '}<button type="button" data-testid="case-list-recheck" onClick={() => void syncStore().getState().recheckCaseList()}>Check again</button>
+      </p>
+      {caseList && caseList.check.published > 0 && caseList.messages.length > 0 && (
+        <ul className="case-list-problems" data-testid="case-list-problems">
+          {caseList.messages.slice(0, SHOWN_PROBLEMS).map((m) => <li key={m} data-testid="case-list-problem">{m}</li>)}
+          {caseList.messages.length > SHOWN_PROBLEMS && <li className="muted">and {caseList.messages.length - SHOWN_PROBLEMS} more.</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /**
  * Data page section: sync with a CouchDB server (optional). Server address, login and password
  * (the password is kept in memory only); the status line names the server. Images are not
  * uploaded: every workstation imports the same study folder and boxes are matched by the image's
- * content hash (attachments are off).
+ * content hash (attachments are off); the study's case list in the study database says which images
+ * those are, and each workstation's images are checked against it.
  */
 export function SyncSection() {
   const server = useSync((s) => s.server);
@@ -37,6 +81,7 @@ export function SyncSection() {
         {status && <button type="button" data-testid="sync-disconnect" onClick={() => void syncStore().getState().disconnect()}>Disconnect</button>}
       </form>
       {status?.role && <p data-testid="sync-role">Signed in to {status.server} as {user}, {status.role === 'coordinator' ? 'coordinator (every reader\'s boxes come here, read only)' : 'reader (your boxes only; blinded by the server)'}.</p>}
+      {status?.role && <CaseListPanel role={status.role} />}
       <p className="muted">Image attachments: off (images stay on each workstation).</p>
     </section>
   );
