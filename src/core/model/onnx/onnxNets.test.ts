@@ -4,17 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithTorch, fixtureProbe, loadFixtureModel, makeOnnxFixtures, onnxRuntimeOutput, relMaxError, useWasmBackend, type OnnxFixture } from './fixtures.testutil';
 import { logical } from './values';
 
-// Full-size torchvision networks (seeded random weights, BatchNorm calibrated and its offsets moved so
-// that no ReLU is decided by rounding at the test image, one logit) exported by torch.onnx.export at opsets 13 and 17, against
-// PyTorch autograd on the same input (float64, and float32): one forward, input gradient and Grad-CAM
-// each, on wasm (the CLI's backend). Fixtures are generated here (scripts/onnx_fixtures.py), never
-// committed.
-// conditioned: PyTorch's own float32 input gradient meets its float64 one within 1e-4 of the max on
-// the fixture, so the 1e-3 tolerance applies. InceptionV3's fixture is not there yet (see
-// scripts/onnx_fixtures.py): its gradients are held to twice PyTorch's own float32 error.
-const nets: Array<{ name: string; camOp: string; conditioned: boolean }> = [
-  { name: 'densenet121', camOp: 'Relu', conditioned: true },
-  { name: 'inception_v3', camOp: 'Concat', conditioned: false },
+// Full-size torchvision networks (seeded random weights, BatchNorm calibrated, one logit) exported by
+// torch.onnx.export at opsets 13 and 17, against PyTorch autograd on the same input (float64, and
+// float32): one forward, input gradient and Grad-CAM each, on wasm (the CLI's backend). Fixtures are
+// generated here (scripts/onnx_fixtures.py), never committed, and conditioned: BatchNorm offsets
+// (and, for InceptionV3, a few filters feeding max pools) are nudged so that no ReLU input and no
+// max-pool lead at the test image lies within float32 rounding, so PyTorch's own float32 input
+// gradient meets its float64 one within 1e-4 of the max and the 1e-3 tolerances test the importer.
+const nets: Array<{ name: string; camOp: string }> = [
+  { name: 'densenet121', camOp: 'Relu' },
+  { name: 'inception_v3', camOp: 'Concat' },
 ];
 let fx: Map<string, OnnxFixture>;
 beforeAll(async () => {
@@ -27,7 +26,7 @@ afterAll(() => {
 });
 
 describe('torchvision networks imported from ONNX equal PyTorch (wasm)', () => {
-  for (const { name, camOp, conditioned } of nets) {
+  for (const { name, camOp } of nets) {
     for (const opset of [13, 17]) {
       it(`${name}, opset ${opset}`, async () => {
         const f = fx.get(name)!;
@@ -36,9 +35,9 @@ describe('torchvision networks imported from ONNX equal PyTorch (wasm)', () => {
           const c = await compareWithTorch(m, f);
           const torch32 = f.torchFloat32GradError;
           console.log(`${name} opset ${opset}: logit ${c.logit} (PyTorch ${f.logit}), logit rel ${c.logitRel.toExponential(2)}; input gradient vs PyTorch float64: max ${c.grad64Rel.toExponential(2)}, L2 ${c.grad64L2.toExponential(2)} (PyTorch float32: max ${torch32.maxAbsRel.toExponential(2)}); vs PyTorch float32: max ${c.gradRel.toExponential(2)}; Grad-CAM rel ${c.camRel.toExponential(2)} at ${c.camLayer}; ${c.seconds.toFixed(1)} s`);
-          // A conditioned fixture: PyTorch's own float32 gradient (either convolution implementation)
-          // meets its float64 one far inside the tolerance, so a miss below is ours.
-          if (conditioned) expect(torch32.maxAbsRel).toBeLessThan(1e-4);
+          // The fixture is conditioned: PyTorch's own float32 gradient (either convolution
+          // implementation) meets its float64 one far inside the tolerance, so a miss below is ours.
+          expect(torch32.maxAbsRel).toBeLessThan(1e-4);
           expect(c.logitRel).toBeLessThan(1e-4);
           // onnxruntime-node's forward pass on the same file: the second reference.
           const ort = (await onnxRuntimeOutput(f, opset))[0];
@@ -46,10 +45,9 @@ describe('torchvision networks imported from ONNX equal PyTorch (wasm)', () => {
           expect(Math.abs(c.logit - f.logit64) / Math.abs(f.logit64)).toBeLessThan(1e-4);
           // Input gradients: max |diff| over the image / max |reference| within 1e-3, against the
           // float64 truth and against PyTorch float32.
-          const bound = conditioned ? 1e-3 : Math.max(1e-3, 2 * torch32.maxAbsRel);
-          expect(c.grad64Rel).toBeLessThan(bound);
-          expect(c.grad64L2).toBeLessThan(conditioned ? 1e-3 : Math.max(1e-3, 2 * torch32.l2Rel));
-          if (conditioned) expect(c.gradRel).toBeLessThan(1e-3);
+          expect(c.grad64Rel).toBeLessThan(1e-3);
+          expect(c.grad64L2).toBeLessThan(1e-3);
+          expect(c.gradRel).toBeLessThan(1e-3);
           expect(c.camOp).toBe(camOp);
           expect(c.camRel).toBeLessThan(1e-3);
           if (name === 'densenet121' && opset === 13) {
