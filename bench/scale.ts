@@ -1,8 +1,8 @@
 /**
  * Scaling (printed, not asserted): `npx tsx bench/scale.ts` (part of `npm run bench`).
  *
- * 1. `heatcheck maps --plan` on the demo study (phantom seed 2022, BENCH_SCALE_CASES cases,
- *    default 20; models BENCH_SCALE_MODELS, default densenet-compact-s1,inception-compact-s1; one
+ * 1. `heatcheck maps --plan` on the demo study (phantom seed 2022, --cases=N or BENCH_SCALE_CASES cases,
+ *    default 40 as the demo study; models BENCH_SCALE_MODELS, default densenet-compact-s1,inception-compact-s1; one
  *    method mix, quick preset: gradcam,grad,ig,sg) with --jobs 1 and --jobs 2, side by side: wall
  *    time of the whole command (start, model loading and writing included), their ratio, and a
  *    byte-for-byte check that both folders hold the same maps.
@@ -27,7 +27,19 @@ import { slurmUnavailable, startLocalSlurm, waitForJobs } from '../scripts/slurm
 import { npyFiles } from '../src/cli/testing/npyFiles';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CASES = Number(process.env.BENCH_SCALE_CASES ?? 20);
+const argv = process.argv.slice(2);
+/** A flag's value, `--name=value` or `--name value` (bench/run.ts passes `--name=value`). */
+const flagValue = (name: string): string | undefined => {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+};
+/** Cases of the demo study for part 1 (the demo study has 40): --cases=N or BENCH_SCALE_CASES. */
+const CASES = Number(flagValue('cases') ?? process.env.BENCH_SCALE_CASES ?? 40);
+/** --jobs-only: parts 1 and 2 (the --jobs comparison and the cost table), not the projections. */
+const JOBS_ONLY = argv.includes('--jobs-only');
 const MODELS = (process.env.BENCH_SCALE_MODELS ?? 'densenet-compact-s1,inception-compact-s1').split(',').map((m) => path.join(root, 'public', 'models', m));
 const ALL_MODELS = ['densenet-compact-s1', 'densenet-compact-s2', 'inception-compact-s1', 'inception-compact-s2'].map((m) => path.join(root, 'public', 'models', m));
 const METHODS = 'gradcam,grad,ig,sg';
@@ -61,6 +73,9 @@ try {
   // 1. --jobs 1 vs --jobs 2
   const one = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j1'), '--jobs', '1']);
   const two = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
+  // --jobs 1 runs in the main thread, where the wasm backend's thread count is measured (auto: one
+  // thread per core when faster); for reference, --jobs 1 held to one wasm thread.
+  const oneSingle = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j1t1'), '--jobs', '1', '--threads', '1']);
   const a = npyFiles(path.join(tmp, 'j1'));
   const b = npyFiles(path.join(tmp, 'j2'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
@@ -70,6 +85,8 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${fmt(one.cpu)} | ${one.json.computed} |`);
   console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${fmt(two.cpu)} | ${two.json.computed} |`);
+  console.log(`| --jobs 1 --threads 1 (reference) | ${fmt(oneSingle.seconds)} | ${(oneSingle.seconds / one.seconds).toFixed(2)} | ${fmt(oneSingle.cpu)} | ${oneSingle.json.computed} |`);
+  console.log(`--jobs 2 / (--jobs 1 --threads 1): ${(two.seconds / oneSingle.seconds).toFixed(2)}`);
   // Where the time went: each worker's start-up (thread, TypeScript loader, TF.js + wasm) and its jobs (saliency, and the rest: images, models, writing).
   type W = { worker: number; readySeconds: number; jobs: number; busySeconds: number; saliencySeconds: number };
   console.log('\n| run | worker | start-up | jobs | busy | saliency | rest (images, models, writing) | command wall |');
@@ -104,6 +121,11 @@ try {
   }
   const msPerPass = new Map([...perModel].map(([m, v]) => [m, v.ms / v.passes]));
   for (const [m, v] of msPerPass) console.log(`${m}: ${v.toFixed(1)} ms per estimated pass over the mix`);
+
+  if (JOBS_ONLY) {
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(0);
+  }
 
   // 3. projections: paper preset, 40 cases x 4 models x six methods, cascading randomization included
   const study40 = path.join(tmp, 'study40');

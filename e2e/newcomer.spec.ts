@@ -11,6 +11,7 @@ import { generatePhantomCase } from '../src/core/phantom';
  * the Content-Security-Policy, the sticky colorbar, the keyboard, and axe.
  */
 const { root, put } = fixtureFolder('newcomer');
+const EVALUATED_MODELS = ['densenet-compact-s1', 'densenet-compact-s2'];
 const phantomPng = (seed: number, i: number, size = 96) => encodePng({ width: size, height: size, data: generatePhantomCase(seed, i, { size }).image, channels: 1, depth: 8 });
 
 type B = { id: string; x0: number; y0: number; x1: number; y1: number };
@@ -30,13 +31,14 @@ test.describe('a newcomer', () => {
     void watch;
     test.setTimeout(900_000);
     await page.setViewportSize({ width: 1400, height: 860 });
-    // a small trust evaluation (2 abnormal cases, few steps), so the table fills in a test's time
-    await page.addInitScript(() => {
+    // a small trust evaluation (2 abnormal cases, few steps, two seeds of one demo architecture), so
+    // the table fills in a test's time; reproducibility, with one architecture, says what it needs
+    await page.addInitScript((models) => {
       if (!localStorage.getItem('heatcheck.trust.settings')) {
         const parameters = { ig: { steps: 2 }, sg: { samples: 2 }, sig: { samples: 2, steps: 2 }, xrai: { steps: 2 } };
-        localStorage.setItem('heatcheck.trust.settings', JSON.stringify({ abnormal: 2, normal: 0, preset: 'quick', randomizationCases: 2, randomizationSteps: 1, parameters }));
+        localStorage.setItem('heatcheck.trust.settings', JSON.stringify({ abnormal: 2, normal: 0, preset: 'quick', randomizationCases: 2, randomizationSteps: 1, parameters, models }));
       }
-    });
+    }, EVALUATED_MODELS);
     // no ?backend: the measured default, on this GPU-less machine wasm (WebGL here is SwiftShader)
     await openApp(page);
     const badge = page.getByTestId('backend-badge');
@@ -105,8 +107,9 @@ test.describe('a newcomer', () => {
     // the trust table fills; a cell lists its cases per model and opens one in Compare
     await page.getByTestId('eval-start').click();
     await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
+    await expect(page.getByTestId('page-dashboard')).toContainText('needs models of two different families');
     await page.getByTestId('cell-gradcam-localization').click();
-    await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(4);
+    await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(EVALUATED_MODELS.length);
     const open = page.getByTestId('cell-cases').locator('[data-testid^="open-case-"]').first();
     const cellCase = (await open.getAttribute('data-testid'))!.slice('open-case-'.length);
     await open.click();
