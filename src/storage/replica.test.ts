@@ -188,7 +188,7 @@ describe('Replica (real sync server)', () => {
 
 describe('the study case list (real sync server)', () => {
   const h = (s: string) => createHash('sha256').update(s).digest('hex');
-  const kase = (name: string, pixels: string, order: number): PublishedCase => ({ type: 'case', name, imageHash: h(pixels), width: 64, height: 48, label: order % 2 ? 1 : 0, order, format: 'png' });
+  const kase = (name: string, pixels: string, order: number): PublishedCase => ({ type: 'case', name, imageHash: h(pixels), width: 64, height: 48, order, format: 'png' });
   const list = [kase('a/1.png', 'one', 0), kase('a/2.png', 'two', 1), kase('b/3.png', 'three', 2), kase('b/4.png', 'four', 3)];
 
   it('the coordinator publishes, a reader pulls it and checks her images: match, different image, missing, extra; republishing updates her copy', async () => {

@@ -4,7 +4,7 @@ import { caseListMessages, caseListSummary, checkCaseList, publishedCase, type P
 
 /** Content hashes as the importer writes them (sha256 hex), of small made-up pixel buffers. */
 const h = (s: string) => createHash('sha256').update(s).digest('hex');
-const pub = (name: string, hash: string, order = 0): PublishedCase => ({ type: 'case', name, imageHash: hash, width: 64, height: 48, label: null, order });
+const pub = (name: string, hash: string, order = 0): PublishedCase => ({ type: 'case', name, imageHash: hash, width: 64, height: 48, order });
 
 describe('case list check', () => {
   it('sorts every case into match, different image, missing here, extra here (worked by hand)', () => {
@@ -52,8 +52,9 @@ describe('case list check', () => {
     expect(checkCaseList([], here).ok).toBe(false);
   });
 
-  it('publishes name, hash, size and non-pixel metadata; never identifiers', () => {
-    const p = publishedCase({ name: 'ct/7.dcm', imageHash: h('7'), width: 512, height: 400, label: 1, order: 6, bodyPart: 'CHEST', meta: { source: { format: 'dicom', modality: 'CR', bitDepth: 12 }, labelSource: 'csv', identifiers: { PatientName: 'Doe^Jane' } } });
-    expect(p).toEqual({ type: 'case', name: 'ct/7.dcm', imageHash: h('7'), width: 512, height: 400, label: 1, order: 6, bodyPart: 'CHEST', format: 'dicom', modality: 'CR', labelSource: 'csv' });
+  it('publishes name, hash, size and non-pixel metadata; never identifiers, labels or findings (readers read the list)', () => {
+    const stored = { name: 'ct/7.dcm', imageHash: h('7'), width: 512, height: 400, label: 1, abnormality: 'fracture', order: 6, bodyPart: 'CHEST', meta: { source: { format: 'dicom', modality: 'CR', bitDepth: 12 }, labelSource: 'csv', identifiers: { PatientName: 'Doe^Jane' } } };
+    const p = publishedCase(stored);
+    expect(p).toEqual({ type: 'case', name: 'ct/7.dcm', imageHash: h('7'), width: 512, height: 400, order: 6, bodyPart: 'CHEST', format: 'dicom', modality: 'CR' });
   });
 });

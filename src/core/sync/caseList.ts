@@ -6,8 +6,10 @@
  * One document per case, `_id` `case:<case name>`: the case name is the image's path inside the
  * imported study folder (the case's key in a study; the study's own id differs from one
  * workstation to the next, the names do not). It carries the image's content hash (sha256 of the
- * decoded pixels, as the importer computes it), its size and the non-pixel metadata (label,
- * body part, file format, modality). No pixels and no DICOM identifiers. Beside them one manifest
+ * decoded pixels, as the importer computes it), its size and the non-pixel metadata a reader may
+ * see (body part, file format, modality). No pixels, no DICOM identifiers, and no labels or
+ * findings: every login reads the study database, and a case's label (normal or abnormal) and its
+ * abnormality are the study's answers, hidden from blinded readers. Beside them one manifest
  * document (`CASES_DOC_ID`) says how many cases the list has, from which study, when and by whom.
  */
 export const CASE_DOC_PREFIX = 'case:';
@@ -20,16 +22,12 @@ export interface PublishedCase {
   imageHash: string;
   width: number;
   height: number;
-  label: 0 | 1 | null;
   order: number;
   bodyPart?: string;
-  abnormality?: string;
   /** File format the image was decoded from (png, jpeg, dicom). */
   format?: string;
   /** DICOM Modality, when the file had one. */
   modality?: string;
-  /** Where the label came from (a CSV, the folder name, none). */
-  labelSource?: string;
 }
 
 export interface CaseListManifest {
@@ -44,28 +42,16 @@ export interface CaseListManifest {
 /** What a workstation has of a case: its name in the study and its image's content hash. */
 export interface LocalCase { name: string; imageHash: string }
 
-/** A stored case as the app keeps it (src/storage/db.ts CaseRecord), the fields published. */
-export interface CaseRecordLike {
-  name: string;
-  imageHash: string;
-  width: number;
-  height: number;
-  label: 0 | 1 | null;
-  order: number;
-  bodyPart?: string;
-  abnormality?: string;
-  meta?: Record<string, unknown>;
-}
+/** A stored case as the app keeps it (src/storage/db.ts CaseRecord): the fields published are read from it. */
+export type CaseRecordLike = Pick<PublishedCase, 'name' | 'imageHash' | 'width' | 'height' | 'order' | 'bodyPart'> & { meta?: Record<string, unknown> };
 
-/** The published form of a stored case: its key, hash, size and metadata that is not pixels or identifiers. */
+/** The published form of a stored case: its key, hash, size and metadata that is not pixels, identifiers or labels. */
 export function publishedCase(c: CaseRecordLike): PublishedCase {
-  const p: PublishedCase = { type: 'case', name: c.name, imageHash: c.imageHash, width: c.width, height: c.height, label: c.label, order: c.order };
+  const p: PublishedCase = { type: 'case', name: c.name, imageHash: c.imageHash, width: c.width, height: c.height, order: c.order };
   if (c.bodyPart) p.bodyPart = c.bodyPart;
-  if (c.abnormality) p.abnormality = c.abnormality;
   const source = c.meta?.source as Record<string, unknown> | undefined;
   if (typeof source?.format === 'string') p.format = source.format;
   if (typeof source?.modality === 'string') p.modality = source.modality;
-  if (typeof c.meta?.labelSource === 'string') p.labelSource = c.meta.labelSource;
   return p;
 }
 
