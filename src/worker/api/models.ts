@@ -11,6 +11,7 @@ import { readChosenFiles, type ImportFile } from './modelImport';
 import type { ModelFolderInfo } from '../../core/model/modelFolder';
 import { activeBackend } from './backend';
 import { dropProbes, setModelSource } from './saliency';
+import { ModelCache } from './modelCache';
 
 /**
  * Models in the worker: the demo models served by the app (models/index.json, models/<id>/...)
@@ -96,9 +97,16 @@ async function loadImported(rec: ModelRecord): Promise<LoadedModel> {
   return loadModelFromFiles({ source: `imported model "${rec.manifest.name ?? rec.id}"`, modelJson: rec.modelJson, shards, manifest: rec.manifest });
 }
 
-/** Built models by id, least recently used first (a Map keeps insertion order; a use moves an id last). */
-const cache = new Map<string, Promise<LoadedModel>>();
-let modelLimit = Infinity;
+/**
+ * Built models by id, least recently used first. The pool's workers keep at most a few (limitModels);
+ * a dropped model is disposed with its probes.
+ */
+const cache = new ModelCache<Promise<LoadedModel>>((old, p) => {
+  void p.then((m) => {
+    dropProbes(old);
+    m.model.dispose();
+  }, () => {});
+});
 
 /**
  * Keeps at most `n` models built in this worker: the least recently used is disposed (with its
@@ -106,30 +114,15 @@ let modelLimit = Infinity;
  * so a model is never disposed under a running job; the app's first worker keeps every model.
  */
 export function limitModels(n: number): void {
-  modelLimit = Math.max(1, Math.floor(n));
-}
-
-function evictFor(id: string): void {
-  for (const [old, p] of cache) {
-    if (cache.size < modelLimit) return;
-    if (old === id) continue;
-    cache.delete(old);
-    void p.then((m) => {
-      dropProbes(old);
-      m.model.dispose();
-    }, () => {});
-  }
+  cache.setLimit(n);
 }
 
 /** The built model by id (demo or imported), cached. Throws ModelError NOT_FOUND_MODEL for an unknown id. */
 export function getLoadedModel(id: string): Promise<LoadedModel> {
-  let p = cache.get(id);
-  if (p) {
-    cache.delete(id);
-    cache.set(id, p);
-  } else {
-    evictFor(id);
-    p = (async () => {
+  let p = cache.use(id);
+  if (!p) {
+    cache.makeRoomFor(id);
+    const built: Promise<LoadedModel> = (async () => {
       await activeBackend();
       const db = await openDatabase();
       const rec = await db.get('models', id);
@@ -137,8 +130,9 @@ export function getLoadedModel(id: string): Promise<LoadedModel> {
       if ((await demoIds()).some((m) => m.id === id)) return loadDemo(id);
       throw new ModelError('NOT_FOUND_MODEL', `model "${id}" is neither a demo model nor imported in this browser; import it on the Data page`);
     })();
-    p.catch(() => cache.delete(id));
-    cache.set(id, p);
+    built.catch(() => cache.forget(id, built));
+    cache.set(id, built);
+    p = built;
   }
   return p;
 }
@@ -322,8 +316,7 @@ export function deleteModel(id: string): Promise<Reply<true>> {
     const db = await openDatabase();
     if (!(await db.get('models', id))) throw new ModelError('NOT_FOUND_MODEL', `model "${id}" is not an imported model`);
     await db.delete('models', id);
-    const p = cache.get(id);
-    cache.delete(id);
+    const p = cache.take(id);
     if (p) (await p.catch(() => null))?.model.dispose();
     return true as const;
   });
