@@ -204,7 +204,7 @@ describe('the study case list (real sync server)', () => {
     const docs = ((await res.json()) as { rows: Array<{ id: string; doc: Record<string, unknown> }> }).rows.map((r) => r.doc);
     const caseDocs = docs.filter((d) => d.type === 'case');
     expect(caseDocs.map((d) => d._id).sort()).toEqual(['case:a/1.png', 'case:a/2.png', 'case:b/3.png', 'case:b/4.png']);
-    expect(Object.keys(caseDocs[0]).sort()).toEqual(['_id', '_rev', 'format', 'height', 'imageHash', 'label', 'name', 'order', 'type', 'width']);
+    expect(Object.keys(caseDocs[0]).sort()).toEqual(['_id', '_rev', 'format', 'height', 'imageHash', 'name', 'order', 'type', 'width']);
     expect(docs.find((d) => d._id === 'cases')).toMatchObject({ type: 'case-list', study: 'Test study', count: 4, publishedBy: 'coord' });
 
     const a = replica('alice', 'pa');
