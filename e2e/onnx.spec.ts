@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { test, expect, openApp, fixtureFolder } from './fixtures';
+import { test, expect, openApp, fixtureFolder, firstAbnormalDemoImageHash } from './fixtures';
 import type { Page } from '@playwright/test';
 
 /**
@@ -13,7 +13,7 @@ import type { Page } from '@playwright/test';
  * Imported through the Data page (dropped files, and the folder chooser); the logit, input
  * gradient and Grad-CAM of the imported model in the browser's worker equal PyTorch autograd's on
  * the same input (1e-4 relative; 1e-3 of the reference's max |value|); Compare shows all six maps
- * for it; the dashboard computes all four criteria with it in the units (repeatability: the two
+ * for it; the extras (Guided IG, Blur IG, occlusion) compute on it; the dashboard computes all four criteria with it in the units (repeatability: the two
  * seeds; reproducibility: against a demo model's family; randomization: its Conv/Gemm cascade).
  */
 const METHODS = ['gradcam', 'grad', 'ig', 'sg', 'sig', 'xrai'];
@@ -163,6 +163,24 @@ test('an ONNX model imports on the Data page, equals PyTorch in Chromium, shows 
     expect(coloured, `${m} map drawn`).toBeGreaterThan(0);
   }
   await page.screenshot({ path: '/tmp/heatcheck-onnx-compare.png' });
+
+  // The extras (Guided IG, Blur IG, occlusion) on the imported graph in Chromium's worker: a
+  // finite map of the image's size, not constant, with the IG family's completeness recorded.
+  const imageHash = await firstAbnormalDemoImageHash(page);
+  for (const method of ['guided-ig', 'blur-ig', 'occlusion']) {
+    const r = await page.evaluate(async (req) => {
+      const out = await (window.__heatcheck!.computeMap as (q: unknown) => Promise<{ ok: boolean; message?: string; value?: { map: Float32Array; width: number; height: number; completenessError?: number } }>)(req);
+      if (!out.ok || !out.value) return { ok: false, message: out.message };
+      let min = Infinity, max = -Infinity, finite = true;
+      for (const x of out.value.map) { min = Math.min(min, x); max = Math.max(max, x); if (!Number.isFinite(x)) finite = false; }
+      return { ok: true, len: out.value.map.length, size: out.value.width * out.value.height, min, max, finite, completenessError: out.value.completenessError };
+    }, { imageHash, modelId: ids.s1, method, preset: 'quick', seed: 3 });
+    expect(r.ok, `${method}: ${r.message ?? ''}`).toBe(true);
+    expect(r.len, method).toBe(r.size);
+    expect(r.finite, method).toBe(true);
+    expect(r.max!, `${method}: a constant map`).toBeGreaterThan(r.min!);
+    if (method !== 'occlusion') expect(typeof r.completenessError, method).toBe('number');
+  }
 
   // The dashboard on the two ONNX seeds and one demo model (another family), small settings.
   await page.evaluate(([parameters, models]) => {
