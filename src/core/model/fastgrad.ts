@@ -23,7 +23,8 @@ import { backpropagate, type BackwardNode } from './opgraph';
  *    filters prepared once per weight version;
  *  - BatchNormalization (inference): dy * gamma / sqrt(var + eps);
  *  - ReLU and other activations: from the saved output;
- *  - max pooling: one scatter to each window's first maximum; average pooling: upsampling
+ *  - max pooling: each window's dy to its first maximum in raster order, the same cell on every
+ *    backend (the fused kernel on wasm, exact ops elsewhere); average pooling: upsampling
  *    (kernels/poolBackprop); concatenation: slices; Dense: dy W^T; padding: a slice.
  * Layers it does not know are differentiated one by one with tf.grads (their weights are never
  * asked for; fused layers may still compute them internally), so any model works, the known ones fast.
