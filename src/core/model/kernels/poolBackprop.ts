@@ -88,9 +88,9 @@ function windowBase(n: number, h: number, w: number, c: number, oh: number, ow: 
  * maximum; the fast path there is the fused kernel, this serves the ONNX importer and checks).
  * Everywhere else (cpu, WebGL, WebGPU): maxPoolBackpropFirstMax, whose result does not depend on
  * how the backend breaks ties, because the backends do not agree: WebGL's MaxPoolGrad takes the
- * last maximum (`>=` in its position shader), WebGPU's ArgMax reduces in a tree that can keep a
- * later one, and WebGL's ScatterNd loops over every update for each output element (a
- * densenet-compact gradient took 60 s on SwiftShader WebGL).
+ * last maximum (`>=` in its position shader), WebGPU's ArgMax keeps the first one only below 32
+ * taps (a tree reduction from 32 on can keep a later one), and WebGL's ScatterNd loops over every
+ * update for each output element (a densenet-compact gradient took 60 s on SwiftShader WebGL).
  */
 export function maxPoolBackprop(
   dy: tf.Tensor4D,

@@ -90,6 +90,7 @@ describe('max-pool backward: ties go to the first maximum on every backend', () 
     { k: [3, 3], s: [2, 2], pad: 'same' },
     { k: [2, 3], s: [1, 2], pad: 'same' },
     { k: [3, 2], s: [2, 1], pad: 'valid' },
+    { k: [6, 6], s: [2, 2], pad: 'same' }, // 36 taps: WebGPU's ArgMax would reduce these in a tree
   ];
   for (const g of geometries) {
     it(`${g.k.join('x')} stride ${g.s.join('x')} ${g.pad}, quantized values (many ties): every route equals the fused wasm kernel`, async () => {
