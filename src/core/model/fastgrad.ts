@@ -23,7 +23,8 @@ import { backpropagate, type BackwardNode } from './opgraph';
  *    filters prepared once per weight version;
  *  - BatchNormalization (inference): dy * gamma / sqrt(var + eps);
  *  - ReLU and other activations: from the saved output;
- *  - max pooling: one scatter to each window's first maximum; average pooling: upsampling
+ *  - max pooling: each window's dy to its first maximum in raster order, the same cell on every
+ *    backend (the fused kernel on wasm, exact ops elsewhere); average pooling: upsampling
  *    (kernels/poolBackprop); concatenation: slices; Dense: dy W^T; padding: a slice.
  * Layers it does not know are differentiated one by one with tf.grads (their weights are never
  * asked for; fused layers may still compute them internally), so any model works, the known ones fast.
@@ -41,6 +42,12 @@ export interface FastGradOptions {
   logits?: boolean;
   /** Fold inference BatchNorm into the preceding conv (default true; false keeps it a separate op, for checks). */
   foldBatchNorm?: boolean;
+  /**
+   * Diagnosis only: called with every op's forward output (`forward`) and its complete upstream
+   * gradient (`backward`, just before its backward function runs), named by the op's layer (a fused
+   * conv -> BN -> ReLU by its conv). Read the tensor synchronously; it is freed afterwards.
+   */
+  trace?: { forward?: (layer: string, out: tf.Tensor) => void; backward?: (layer: string, dOut: tf.Tensor) => void };
 }
 
 export interface FastGrad {
@@ -464,6 +471,7 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
         }
       }
       steps.set(o.id, step);
+      options.trace?.forward?.(o.name, step.out);
     }
     return steps;
   };
@@ -478,7 +486,8 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
       // Backward in reverse topological order (opgraph.ts); gradients are summed where a tensor has several consumers.
       const inputOp = ops.find((o) => o.kind === 'input')!;
       const nodes: Array<BackwardNode<number>> = ops.filter((o) => o.kind !== 'input').map((o) => ({ output: o.id, inputs: o.inputs, back: steps.get(o.id)!.back! }));
-      const gx = backpropagate(nodes, { value: outputId, grad: dOut }, inputOp.id) ?? tf.zerosLike(x);
+      const onGradient = options.trace?.backward ? (id: number, g: tf.Tensor) => options.trace!.backward!(ops.find((o) => o.id === id)!.name, g) : undefined;
+      const gx = backpropagate(nodes, { value: outputId, grad: dOut }, inputOp.id, onGradient) ?? tf.zerosLike(x);
       return { value: targetValues, grad: (gx === x ? gx.clone() : gx) as tf.Tensor4D };
     });
   };

@@ -33,7 +33,13 @@ export interface BackwardNode<K> {
  * the gradient of `wanted` (null when no path leads there). Intermediate gradients are disposed as
  * soon as no pending gradient refers to them; call inside tf.tidy all the same.
  */
-export function backpropagate<K>(nodes: Array<BackwardNode<K>>, seed: { value: K; grad: tf.Tensor }, wanted: K): tf.Tensor | null {
+export function backpropagate<K>(
+  nodes: Array<BackwardNode<K>>,
+  seed: { value: K; grad: tf.Tensor },
+  wanted: K,
+  /** Called with each node's complete upstream gradient just before its backward function runs (for diagnosis: read it synchronously, it may be freed afterwards). */
+  onGradient?: (value: K, grad: tf.Tensor) => void,
+): tf.Tensor | null {
   const grads = new Map<K, tf.Tensor>([[seed.value, seed.grad]]);
   const keepAlive = new Set<tf.Tensor>([seed.grad]);
   for (let k = nodes.length - 1; k >= 0; k--) {
@@ -42,6 +48,7 @@ export function backpropagate<K>(nodes: Array<BackwardNode<K>>, seed: { value: K
     const g = grads.get(node.output);
     if (!g) continue;
     grads.delete(node.output);
+    onGradient?.(node.output, g);
     const dins = node.back(g);
     const maybeFree: tf.Tensor[] = [g];
     node.inputs.forEach((i, j) => {

@@ -11,7 +11,8 @@ import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from 
  *   (the tie rule of tfjs' MaxPoolGrad), found by scanning x; no ArgMax tensor, no ScatterNd.
  *
  * They run as plain loops over the wasm heap (BackendWasm.typedArrayFromHeap: views, no copies).
- * Where they are not registered (other backends) the callers use the stock composition.
+ * Where they are not registered (other backends) the callers compose stock ops with the same rules
+ * (reluBackward below; poolBackprop.maxPoolBackpropFirstMax).
  */
 
 interface WasmBackendLike {
@@ -94,12 +95,15 @@ function fusedOn(kernel: string): boolean {
   return tf.getKernel(kernel, tf.getBackend()) !== undefined;
 }
 
-/** dy * (y > 0): fused on wasm, Multiply(dy, Step(y)) elsewhere. */
+/**
+ * y > 0 ? dy : 0, the same rule on every backend: fused on wasm, Select(y > 0, dy, 0) elsewhere
+ * (not dy * Step(y): Step keeps NaN, and Infinity * 0 is NaN, where the fused kernel gives 0).
+ */
 export function reluBackward(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (dy.dtype === 'float32' && y.dtype === 'float32' && fusedOn(RELU_BACKWARD) && tf.util.arraysEqual(dy.shape, y.shape)) {
     return tf.engine().runKernel(RELU_BACKWARD, { dy, y }) as tf.Tensor;
   }
-  return tf.mul(dy, tf.step(y));
+  return tf.tidy(() => tf.where(tf.greater(y, 0), dy, tf.zerosLike(dy)));
 }
 
 /** Whether the fused max-pool backward runs on the current backend. */

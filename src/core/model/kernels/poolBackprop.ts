@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
  * Pooling backprops built from fast forward kernels (stock wasm's MaxPoolGrad is ~80x its forward,
  * AvgPoolGrad ~20x).
  *
- * Max pooling: the first maximum of every window (ArgMax over the stacked window taps, the tie
- * rule of tfjs' own MaxPoolGrad), then one ScatterNd of dy into those positions, duplicates summed.
+ * Max pooling: dy to the first maximum of every window in raster order (the tie rule of tfjs'
+ * cpu MaxPoolGrad), on every backend (see maxPoolBackprop).
  *
  * Average pooling (tfjs averages over in-bounds cells only):
  *  - window == stride, no padding: dx = dy / (kh*kw) repeated over each window (nearest-neighbour resize);
@@ -80,32 +80,85 @@ function windowBase(n: number, h: number, w: number, c: number, oh: number, ow: 
 }
 
 /**
- * Backends whose ScatterNd costs O(output x updates): WebGL's shader loops over every update for
- * each output element, so the scatter below takes tens of seconds per batch there (measured: a
- * densenet-compact gradient 60 s on SwiftShader WebGL, forward 0.5 s). They use their own
- * MaxPoolGrad kernel instead.
- */
-const STOCK_MAX_POOL_GRAD = new Set(['webgl']);
-
-/**
- * dx of max pooling: dy scattered to each window's first maximum (one ScatterNd, duplicates
- * summed); on WebGL the backend's MaxPoolGrad (which needs the forward output y).
+ * dx of max pooling, every window's dy to its first maximum in raster (row-major) order within the
+ * window: the rule of tfjs' cpu MaxPoolGrad, of the fused wasm kernel (kernels/fusedBackward.ts)
+ * and of PyTorch.
+ *
+ * On wasm: one ScatterNd into the positions maxPoolArgmax finds (wasm's ArgMax returns the first
+ * maximum; the fast path there is the fused kernel, this serves the ONNX importer and checks).
+ * Everywhere else (cpu, WebGL, WebGPU): maxPoolBackpropFirstMax, whose result does not depend on
+ * how the backend breaks ties, because the backends do not agree: WebGL's MaxPoolGrad takes the
+ * last maximum (`>=` in its position shader), WebGPU's ArgMax keeps the first one only below 32
+ * taps (a tree reduction from 32 on can keep a later one), and WebGL's ScatterNd loops over every
+ * update for each output element (a densenet-compact gradient took 60 s on SwiftShader WebGL).
  */
 export function maxPoolBackprop(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
-  y: tf.Tensor4D | null,
+  _y: tf.Tensor4D | null,
   _argmax: tf.Tensor | null,
   filterSize: number | [number, number],
   strides: number | [number, number],
   pad: PoolPad,
 ): tf.Tensor4D {
-  if (y && STOCK_MAX_POOL_GRAD.has(tf.getBackend()) && tf.getKernel('MaxPoolGrad', tf.getBackend())) {
-    return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize, strides, pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-  }
+  if (tf.getBackend() !== 'wasm') return maxPoolBackpropFirstMax(dy, x, filterSize, strides, pad);
   return tf.tidy(() => {
     const idx = maxPoolArgmax(x, filterSize, strides, pad);
     return tf.scatterND(idx.reshape([-1, 1]), dy.reshape([-1]), [x.size]).reshape(x.shape) as tf.Tensor4D;
+  });
+}
+
+/**
+ * dx of max pooling by the first-maximum rule, from ops that are exact on every backend, so that
+ * every backend sends each window's gradient to the same cell on ties (flat image regions give
+ * equal conv outputs over a whole window):
+ *  1. the window taps as channels: a depthwise convolution with one-hot filters (tap k of channel
+ *     c is x * 1 plus zeros: exact), [N, OH, OW, C, K];
+ *  2. the maxima of each window: tap == max over the taps (max and == are exact);
+ *  3. the first of them: each maximal tap scores K - k (small integers, exact in float), and the
+ *     one whose score is the window's largest is the first in raster order; no ArgMax, whose tie
+ *     rule differs between backends;
+ *  4. dy times that one-hot mask, sent back to the cells by the transposed convolution of the
+ *     same one-hot filters (per channel: channels go to the batch axis). A cell in several windows
+ *     sums their contributions; only that sum's order can differ between backends (rounding).
+ * 'same' padding: the input is padded with the most negative float (0 * -Infinity is NaN) and the
+ * padding sliced off dx.
+ */
+export function maxPoolBackpropFirstMax(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  filterSize: number | [number, number],
+  strides: number | [number, number],
+  pad: PoolPad,
+): tf.Tensor4D {
+  const [kh, kw] = pair(filterSize);
+  const [sh, sw] = pair(strides);
+  const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
+  const { top, left, bottom, right } = info.padInfo;
+  const [n, h, w, c] = x.shape;
+  const oh = info.outHeight;
+  const ow = info.outWidth;
+  const taps = kh * kw;
+  const padded = top > 0 || left > 0 || bottom > 0 || right > 0;
+  const hp = h + top + bottom;
+  const wp = w + left + right;
+  return tf.tidy(() => {
+    const xp = padded ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], -3.4028234663852886e38) : x;
+    const tapFilter = tf.eye(taps).reshape([kh, kw, 1, taps]) as tf.Tensor4D; // [r, s, 0, k] = 1 where k = r*kw + s
+    const windows = tf.depthwiseConv2d(xp, tf.tile(tapFilter, [1, 1, c, 1]) as tf.Tensor4D, [sh, sw], 'valid').reshape([-1, taps]);
+    const isMax = tf.cast(tf.equal(windows, tf.max(windows, 1, true)), 'float32');
+    const score = tf.mul(isMax, tf.range(taps, 0, -1, 'float32')); // K - k at the maxima, 0 elsewhere
+    const first = tf.mul(isMax, tf.cast(tf.equal(score, tf.max(score, 1, true)), 'float32'));
+    const routed = tf.mul(first.reshape([n, oh, ow, c, taps]), dy.reshape([n, oh, ow, c, 1]));
+    const perChannel = tf.transpose(routed, [0, 3, 1, 2, 4]).reshape([n * c, oh, ow, taps]) as tf.Tensor4D;
+    // Largest padded extent the windows reach; rows and columns past it (a stride that does not
+    // divide) get no gradient.
+    const he = (oh - 1) * sh + kh;
+    const we = (ow - 1) * sw + kw;
+    let dxp = tf.conv2dTranspose(perChannel, tapFilter, [n * c, he, we, 1], [sh, sw], 'valid');
+    if (he < hp || we < wp) dxp = tf.pad(dxp, [[0, 0], [0, hp - he], [0, wp - we], [0, 0]]);
+    const dx = tf.transpose(dxp.reshape([n, c, hp, wp]), [0, 2, 3, 1]);
+    return (padded ? tf.slice(dx, [0, top, left, 0], [n, h, w, c]) : dx) as tf.Tensor4D;
   });
 }
 
