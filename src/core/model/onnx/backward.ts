@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormAffine, constConvBackward, poolBackward, type OpContext } from './ops';
-import { reluBackward } from '../kernels/fusedBackward';
+import { batchNormAffine, constConvBackward, reluMask, poolBackward, type OpContext } from './ops';
 import { NCHW_TO_NHWC_AXIS, logicalShape, type Value } from './values';
 
 /**
@@ -30,7 +29,7 @@ const BACKWARD: Record<string, OnnxBackward> = {
     const y = stored(out);
     if (!b || !y) return null;
     // With a folded Relu (ctx.fuse) the output is the Relu's: dy * (y > 0) first (the bias adds nothing to dx).
-    return ctx.fuse === 'relu' ? (dy) => [b(reluBackward(dy, y))] : (dy) => [b(dy)];
+    return ctx.fuse === 'relu' ? (dy) => [b(reluMask(dy, y))] : (dy) => [b(dy)];
   },
   BatchNormalization: (ins, out, ctx, diff) => {
     const x = ins[0];
@@ -42,8 +41,7 @@ const BACKWARD: Record<string, OnnxBackward> = {
   Relu: (ins, out, _ctx, diff) => {
     const x = stored(ins[0]), y = stored(out);
     if (!diff[0] || !x || !y || x.shape.join() !== y.shape.join()) return null;
-    // dy * (y > 0) in one pass on wasm (kernels/fusedBackward.ts), Multiply(dy, Step(y)) elsewhere.
-    return (dy) => [reluBackward(dy, y)];
+    return (dy) => [reluMask(dy, y)];
   },
   MaxPool: (ins, _out, ctx, diff) => {
     if (!firstOnly(diff)) return null;
