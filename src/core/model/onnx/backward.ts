@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormAffine, constConvBackward, poolBackward, type OpContext } from './ops';
+import { batchNormAffine, constConvBackward, reluMask, poolBackward, type OpContext } from './ops';
 import { NCHW_TO_NHWC_AXIS, logicalShape, type Value } from './values';
 
 /**
@@ -23,10 +23,13 @@ function firstOnly(diff: boolean[]): boolean {
 }
 
 const BACKWARD: Record<string, OnnxBackward> = {
-  Conv: (ins, _out, ctx, diff) => {
+  Conv: (ins, out, ctx, diff) => {
     if (!firstOnly(diff)) return null;
     const b = constConvBackward(ins, ctx);
-    return b && ((dy) => [b(dy)]);
+    const y = stored(out);
+    if (!b || !y) return null;
+    // With a folded Relu (ctx.fuse) the output is the Relu's: dy * (y > 0) first (the bias adds nothing to dx).
+    return ctx.fuse === 'relu' ? (dy) => [b(reluMask(dy, y))] : (dy) => [b(dy)];
   },
   BatchNormalization: (ins, out, ctx, diff) => {
     const x = ins[0];
@@ -38,7 +41,7 @@ const BACKWARD: Record<string, OnnxBackward> = {
   Relu: (ins, out, _ctx, diff) => {
     const x = stored(ins[0]), y = stored(out);
     if (!diff[0] || !x || !y || x.shape.join() !== y.shape.join()) return null;
-    return (dy) => [tf.mul(dy, tf.step(y))];
+    return (dy) => [reluMask(dy, y)];
   },
   MaxPool: (ins, _out, ctx, diff) => {
     if (!firstOnly(diff)) return null;
@@ -63,6 +66,8 @@ const BACKWARD: Record<string, OnnxBackward> = {
     const axis = typeof raw === 'number' ? (raw < 0 ? raw + 4 : raw) : 0;
     const phys = NCHW_TO_NHWC_AXIS[axis];
     const sizes = vs.map((v) => (v as { t: tf.Tensor }).t.shape[phys]);
+    // A one-input Concat (torchvision's DenseNet starts each block with one) passes dy through: no split, no copy.
+    if (vs.length === 1) return (dy) => [diff[0] ? dy : null];
     return (dy) => {
       const parts = tf.split(dy, sizes, phys);
       return parts.map((p, j) => {

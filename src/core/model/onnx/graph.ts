@@ -29,6 +29,13 @@ export interface OnnxValueShape {
   op: string;
 }
 
+/**
+ * A run's nodes in graph order; the Conv nodes that run fused with their Relu (conv index -> relu
+ * index; the relu is not in `order`); and the nodes that read other inputs than the graph says
+ * (node index -> input names: a Concat that extends an earlier one).
+ */
+interface Plan { order: number[]; fused: Map<number, number>; inputs: Map<number, string[]> }
+
 export class OnnxGraph {
   readonly opset: number;
   readonly producer: string;
@@ -46,7 +53,14 @@ export class OnnxGraph {
   private readonly initializerNames: Set<string>;
   private readonly cache = new Map<string, tf.Tensor>();
   private readonly objects = new Map<string, { value: unknown; free: (v: unknown) => void }>();
-  private readonly plans = new Map<string, number[]>();
+  private readonly plans = new Map<string, Plan>();
+  /**
+   * Conv node index -> the Relu node that is its output's only consumer (the conv output is no
+   * graph output). Where a run needs the Relu and not the conv output itself, the pair runs as one
+   * fused kernel (bias and ReLU in the convolution's output pass, as the Keras models' fastgrad
+   * runs conv -> BN -> ReLU), and its backward is one fused ReLU mask and one transposed convolution.
+   */
+  private readonly reluAfterConv = new Map<number, number>();
   private shapes: Map<string, OnnxValueShape> | null = null;
 
   constructor(readonly proto: OnnxModelProto, readonly where: string) {
@@ -77,6 +91,16 @@ export class OnnxGraph {
     for (const [name, t] of proto.initializers) this.constants.set(name, keepValue(tensorFromOnnx(t)));
     this.initializerNames = new Set(proto.initializers.keys());
     this.foldConstants();
+    const consumers = new Map<string, number[]>();
+    proto.nodes.forEach((n, i) => n.inputs.forEach((x) => x && consumers.set(x, [...(consumers.get(x) ?? []), i])));
+    const outputs = new Set(this.outputNames);
+    proto.nodes.forEach((n, i) => {
+      const y = n.outputs[0];
+      if (n.opType !== 'Conv' || !y || outputs.has(y) || this.constants.has(y) || n.outputs.length !== 1) return;
+      const users = consumers.get(y) ?? [];
+      const r = users.length === 1 ? this.nodes[users[0]] : null;
+      if (r && r.opType === 'Relu' && r.inputs[0] === y && r.outputs[0]) this.reluAfterConv.set(i, users[0]);
+    });
   }
 
   /** Runs, once, every node whose inputs are all constants; their outputs become constants. */
@@ -131,11 +155,12 @@ export class OnnxGraph {
     this.objects.clear();
   }
 
-  private contextOf(index: number): OpContext {
+  private contextOf(index: number, fuse?: 'relu'): OpContext {
     const node = this.nodes[index];
     return {
       node,
       opset: this.opset,
+      fuse,
       isConst: (i) => !!node.inputs[i] && this.constants.has(node.inputs[i]),
       cached: (key, make) => {
         const k = `${index}:${key}`;
@@ -158,9 +183,9 @@ export class OnnxGraph {
     };
   }
 
-  private runNode(index: number, ins: Array<Value | undefined>): Value[] {
+  private runNode(index: number, ins: Array<Value | undefined>, fuse?: 'relu'): Value[] {
     const node = this.nodes[index];
-    const ctx = this.contextOf(index);
+    const ctx = this.contextOf(index, fuse);
     try {
       return opOf(node.opType)!(ins, ctx);
     } catch (e) {
@@ -173,8 +198,12 @@ export class OnnxGraph {
     }
   }
 
-  /** Nodes to run, in graph order, to get `wanted` from the fed names and the constants. */
-  private plan(fed: string[], wanted: string[]): number[] {
+  /**
+   * Nodes to run, in graph order, to get `wanted` from the fed names and the constants; the
+   * Conv -> Relu pairs among them that run fused (the conv output is neither wanted nor fed); and
+   * the Concat nodes that extend an earlier concat of the run.
+   */
+  private plan(fed: string[], wanted: string[]): Plan {
     const key = `${[...fed].sort().join('\u0000')}\u0001${wanted.join('\u0000')}`;
     const hit = this.plans.get(key);
     if (hit) return hit;
@@ -194,9 +223,50 @@ export class OnnxGraph {
       need.add(i);
       stack.push(...this.nodes[i].inputs);
     }
-    const order = [...need].sort((a, b) => a - b);
-    this.plans.set(key, order);
-    return order;
+    const fused = new Map<number, number>();
+    const wantedSet = new Set(wanted);
+    for (const i of need) {
+      const r = this.reluAfterConv.get(i);
+      if (r !== undefined && need.has(r) && !wantedSet.has(this.nodes[i].outputs[0])) fused.set(i, r);
+    }
+    const skipped = new Set(fused.values());
+    const order = [...need].filter((i) => !skipped.has(i)).sort((a, b) => a - b);
+    // torchvision's DenseNet concatenates all earlier features at every layer: Concat(f0..fi) after
+    // Concat(f0..fi-1) on the same axis. Run as Concat(the earlier concat, fi) it is equal
+    // (concatenation is associative) and cheaper both ways: the forward copies two blocks per row,
+    // not i + 1 small ones, and the backward is one two-way split whose first part flows into the
+    // earlier concat's gradient, instead of i + 1 slices each added to its feature's gradient.
+    const inputs = new Map<number, string[]>();
+    const concats = new Map<string, number>();
+    for (const i of order) {
+      const n = this.nodes[i];
+      if (n.opType !== 'Concat' || !n.outputs[0] || n.inputs.some((x) => !x)) continue;
+      for (let k = n.inputs.length - 1; k >= 2; k--) {
+        const j = concats.get(n.inputs.slice(0, k).join('\u0000'));
+        if (j === undefined || this.nodes[j].attrs.axis !== n.attrs.axis) continue;
+        inputs.set(i, [this.nodes[j].outputs[0], ...n.inputs.slice(k)]);
+        break;
+      }
+      concats.set(n.inputs.join('\u0000'), i);
+    }
+    const p = { order, fused, inputs };
+    this.plans.set(key, p);
+    return p;
+  }
+
+  /** Runs node i of a plan (fused with its Relu when the plan says so); its outputs go into `memo`. */
+  private step(p: Plan, i: number, ins: Array<Value | undefined>, memo: Map<string, Value>): { outs: Value[]; outName: string; fuse?: 'relu' } {
+    const n = this.nodes[i];
+    const r = p.fused.get(i);
+    if (r !== undefined) {
+      const outs = this.runNode(i, ins, 'relu');
+      const outName = this.nodes[r].outputs[0];
+      memo.set(outName, outs[0]);
+      return { outs, outName, fuse: 'relu' };
+    }
+    const outs = this.runNode(i, ins);
+    n.outputs.forEach((o, k) => o && outs[k] && memo.set(o, outs[k]));
+    return { outs, outName: n.outputs[0] };
   }
 
   /**
@@ -206,11 +276,8 @@ export class OnnxGraph {
   execute(feed: Map<string, Value>, wanted: string[]): Value[] {
     const memo = new Map<string, Value>(feed);
     const get = (name: string): Value | undefined => (name ? memo.get(name) ?? this.constants.get(name) : undefined);
-    for (const i of this.plan([...feed.keys()], wanted)) {
-      const n = this.nodes[i];
-      const outs = this.runNode(i, n.inputs.map(get));
-      n.outputs.forEach((o, k) => o && outs[k] && memo.set(o, outs[k]));
-    }
+    const p = this.plan([...feed.keys()], wanted);
+    for (const i of p.order) this.step(p, i, (p.inputs.get(i) ?? this.nodes[i].inputs).map(get), memo);
     return wanted.map((w) => {
       const v = get(w);
       if (!v) throw new ModelError('MODEL_GRAPH_UNFED', `${this.where}: value "${w}" was not computed`);
@@ -235,17 +302,17 @@ export class OnnxGraph {
     const get = (name: string): Value | undefined => (name ? memo.get(name) ?? this.constants.get(name) : undefined);
     const onPath = new Set([from]);
     const nodes: Array<BackwardNode<string>> = [];
-    const concats = new Map<string, { value: string; channels: number }>();
-    for (const i of this.plan([...feed.keys()], [wanted])) {
+    const p = this.plan([...feed.keys()], [wanted]);
+    for (const i of p.order) {
       const n = this.nodes[i];
-      const ins = n.inputs.map(get);
-      const diff = n.inputs.map((name, j) => !!name && onPath.has(name) && ins[j]?.kind === 'tensor');
-      const outs = this.runNode(i, ins);
-      n.outputs.forEach((o, k) => o && outs[k] && memo.set(o, outs[k]));
+      const names = p.inputs.get(i) ?? n.inputs;
+      const ins = names.map(get);
+      const diff = names.map((name, j) => !!name && onPath.has(name) && ins[j]?.kind === 'tensor');
+      const { outs, outName, fuse } = this.step(p, i, ins, memo);
       const out = outs[0];
-      if (!diff.some(Boolean) || !out || out.kind !== 'tensor' || !n.outputs[0]) continue;
-      onPath.add(n.outputs[0]);
-      const fast = onnxBackward(n.opType)?.(ins, out, this.contextOf(i), diff) ?? null;
+      if (!diff.some(Boolean) || !out || out.kind !== 'tensor' || !outName) continue;
+      onPath.add(outName);
+      const fast = onnxBackward(n.opType)?.(ins, out, this.contextOf(i, fuse), diff) ?? null;
       const idx = diff.flatMap((d, j) => (d ? [j] : []));
       let back: (dy: tf.Tensor) => Array<tf.Tensor | null>;
       if (fast) {
@@ -258,29 +325,12 @@ export class OnnxGraph {
           const again = this.runNode(i, ins.map((v, j) => {
             const k = idx.indexOf(j);
             return k < 0 ? v : tensorValue(ts[k], (v as { nhwc: boolean }).nhwc);
-          }))[0];
+          }), fuse)[0];
           return (again as { t: tf.Tensor }).t;
         };
         back = genericBackward(f, idx.map((j) => (ins[j] as { t: tf.Tensor }).t), out.t);
       }
-      let inputs = idx.map((j) => n.inputs[j]);
-      if (fast && n.opType === 'Concat' && idx.length === n.inputs.length && out.nhwc && (n.attrs.axis === 1 || n.attrs.axis === -3)) {
-        // torchvision's DenseNet concatenates all earlier features at every layer: Concat(f0..fi)
-        // after Concat(f0..fi-1). Read as Concat(the earlier concat, fi), its backward is one
-        // two-way split whose first part flows into the earlier concat's gradient (equal values:
-        // concatenation is associative), instead of i slices each added to its feature's gradient.
-        for (let k = n.inputs.length - 1; k >= 2; k--) {
-          const prev = concats.get(n.inputs.slice(0, k).join('\u0000'));
-          if (!prev) continue;
-          const rest = n.inputs.slice(k);
-          const sizes = [prev.channels, ...rest.map((r) => (get(r) as { t: tf.Tensor }).t.shape[3] as number)];
-          inputs = [prev.value, ...rest];
-          back = (dy) => tf.split(dy, sizes, 3);
-          break;
-        }
-        concats.set(n.inputs.join('\u0000'), { value: n.outputs[0], channels: out.t.shape[3] as number });
-      }
-      nodes.push({ output: n.outputs[0], inputs, back });
+      nodes.push({ output: outName, inputs: idx.map((j) => names[j]), back });
     }
     const v = get(wanted);
     if (!v || v.kind !== 'tensor') throw new ModelError('MODEL_GRAPH_UNFED', `${this.where}: value "${wanted}" was not computed as a tensor`);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OnnxAttr, OnnxNode, OnnxTensor } from './decode';
 import { backpropInputGeometry, conv2dBackpropInputPrepared, disposePrepared, prepareBackpropInputFilters, type PreparedBackpropFilters } from '../kernels/conv2dBackpropInput';
 import { avgPoolBackprop, maxPoolBackprop } from '../kernels/poolBackprop';
+import { fusedMaxPoolBackward, maxPoolBackwardFused } from '../kernels/fusedBackward';
 import {
   NCHW_TO_NHWC_AXIS, alignChannelsLast, hostBroadcast, hostValue, logical, logicalShape, numbers, physical, tensorValue, type Value,
 } from './values';
@@ -23,6 +24,11 @@ export interface OpContext {
   cachedObject<T>(key: string, make: () => T, free: (t: T) => void): T;
   /** True when input i is a constant (initializer or folded), so it may be prepared once. */
   isConst(i: number): boolean;
+  /**
+   * 'relu': this Conv node runs with the Relu node that is its output's only consumer folded in
+   * (graph.ts decides when); its output is then the Relu's. Unset for every other node.
+   */
+  fuse?: 'relu';
 }
 
 export class OnnxOpError extends Error {}
@@ -139,18 +145,37 @@ function dilateFilter(f: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
 }
 
 /**
+ * A ReLU's input gradient from its output: dy * (y > 0), as Multiply(dy, Step(y)). Two passes, but
+ * both vectorised wasm kernels: measured faster on wasm than the one-pass JavaScript loop of
+ * kernels/fusedBackward.ts (1.3-1.4x on DenseNet-sized tensors; its data-dependent branch on
+ * ReLU's mixed signs is the likely cause).
+ */
+export function reluMask(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
  * A convolution by a constant filter whose gradient is the input's only: dx as forward
  * convolutions of dy with the flipped filter (kernels/conv2dBackpropInput.ts, the fast path the
  * Keras models' fastgrad uses; stock TF.js wasm's Conv2DBackpropInput is a direct loop many times
  * slower than the forward convolution). No filter gradient is ever computed.
  */
-function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext, bias: tf.Tensor | null): tf.Tensor4D {
+function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: tf.backend_util.ExplicitPadding, ctx: OpContext, bias: tf.Tensor | null, relu: boolean): tf.Tensor4D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xx = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    // A constant bias and a following ReLU ride in the convolution kernel (one pass over the output
+    // instead of three), as the Keras models' fastgrad runs its conv -> BN -> ReLU chains.
+    const value = bias || relu
+      ? tf.fused.conv2d({ x: xx, filter: f, strides, pad, dataFormat: 'NHWC', bias: bias ?? undefined, activation: relu ? 'relu' : 'linear' })
+      : tf.conv2d(xx, f, strides, pad, 'NHWC');
+    if (relu) save([value]);
     return {
-      // A constant bias rides in the convolution kernel (one pass over the output instead of two).
-      value: bias ? tf.fused.conv2d({ x: xx, filter: f, strides, pad, dataFormat: 'NHWC', bias }) : tf.conv2d(xx, f, strides, pad, 'NHWC'),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [conv2dBackpropInputPrepared(dy as tf.Tensor4D, backpropFilters(f, strides, ctx), backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))],
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dpre = relu ? reluMask(dy as tf.Tensor, saved[0]) : (dy as tf.Tensor);
+        return [conv2dBackpropInputPrepared(dpre as tf.Tensor4D, backpropFilters(f, strides, ctx), backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))];
+      },
     };
   });
   return op(x) as tf.Tensor4D;
@@ -212,7 +237,7 @@ const conv: Op = (ins, ctx) => {
     const f = convFilter(wv, dilations, ctx);
     if (ctx.isConst(1) && (!ins[2] || ctx.isConst(2))) {
       const bias = ins[2] ? ctx.cached('bias', () => tensorOf(ins[2]!).reshape([-1])) : null;
-      return [tensorValue(convInputGradOnly(x, f, strides, explicit(pads), ctx, bias), true)];
+      return [tensorValue(convInputGradOnly(x, f, strides, explicit(pads), ctx, bias, ctx.fuse === 'relu'), true)];
     }
     y = tf.conv2d(x, f, strides, explicit(pads), 'NHWC');
   } else if (group === inC && inPerGroup === 1) {
@@ -232,6 +257,7 @@ const conv: Op = (ins, ctx) => {
     y = tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, fs[g], strides, explicit(pads), 'NHWC')), 3);
   }
   if (ins[2]) y = y.add(tensorOf(ins[2]).reshape([-1]));
+  if (ctx.fuse === 'relu') y = tf.relu(y);
   return [tensorValue(y, true)];
 };
 
@@ -415,6 +441,14 @@ export function poolBackward(kind: 'max' | 'avg', ins: Array<Value | undefined>,
   const { kernel, strides, total } = poolGeometry(ctx.node, x);
   if (kind === 'avg') return isZero(total) ? (dy) => avgPoolBackprop(dy as tf.Tensor4D, x, kernel, strides, 'valid') : null;
   const [n, h, w, c] = x.shape;
+  if (fusedMaxPoolBackward()) {
+    // One pass (kernels/fusedBackward.ts): the same first maximum of each window in row-major order,
+    // out-of-range cells skipped (as the lowest float's padding never wins). Equal pads on all four
+    // sides are the kernel's own; others (ceil_mode's overhang) pad x with the lowest float.
+    const [[t, b], [l, r]] = total;
+    if (t === b && l === r && t === l) return (dy) => maxPoolBackwardFused(dy as tf.Tensor4D, x, kernel, strides, t === 0 ? 'valid' : t);
+    return (dy) => tf.tidy(() => maxPoolBackwardFused(dy as tf.Tensor4D, tf.pad(x, explicit(total), -3.4e38) as tf.Tensor4D, kernel, strides, 'valid').slice([0, t, l, 0], [n, h, w, c]));
+  }
   return (dy) => {
     const xp = isZero(total) ? x : tf.pad(x, explicit(total), -3.4e38) as tf.Tensor4D;
     const dxp = maxPoolBackprop(dy as tf.Tensor4D, xp, null, null, kernel, strides, 'valid');
@@ -451,6 +485,8 @@ const globalMaxPool: Op = (ins, ctx) => [tensorValue(physical(need(ins[0], ctx, 
 
 const concat: Op = (ins, ctx) => {
   const vs = ins.filter((v): v is Value => !!v);
+  // One input: the value itself (no copy; torchvision's DenseNet starts each block with one).
+  if (vs.length === 1) return [vs[0]];
   const rank = logicalShape(vs[0]).length;
   const axis = norm(attrInt(ctx.node, 'axis', 0), rank);
   if (vs.every((v) => v.kind === 'host')) {
