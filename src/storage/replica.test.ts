@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Replica, type BoxConflict, type PouchCtor, type PulledCaseList, type ReplicatedRead, type SyncStatus } from './replica';
 import { readerDbName, STUDY_DB } from '../core/sync/couchLayout';
 import { checkCaseList, type PublishedCase } from '../core/sync/caseList';
-import { TrustStudy, type MapSource, type StudyModel } from '../core/trust/study';
+import { syntheticTrustReport } from '../core/sync/reportFixture';
 import { trustReportJson, type TrustReport } from '../core/trust/report';
 import type { PublishedReportSummary } from '../core/sync/modelResults';
 
@@ -260,27 +260,6 @@ describe('the study case list (real sync server)', () => {
 });
 
 describe('model results in the study database (real sync server)', () => {
-  /**
-   * A real trust report, computed by the study on synthetic maps: two models (a repeatability
-   * pair), one method; case k's map covers k + 1 of 100 pixels, the readers' box the first half.
-   */
-  async function makeReport(): Promise<TrustReport> {
-    const S = 10;
-    const source: MapSource = {
-      image: async () => null,
-      predict: async (caseId) => ({ logit: caseId.startsWith('a') ? 1 : -1, output: [caseId.startsWith('a') ? 1 : -1] }),
-      map: async (q) => {
-        const d = new Float32Array(S * S);
-        for (let i = 0; i <= Number(q.caseId.slice(1)) + (q.modelId === 'm2' ? 1 : 0); i++) d[i] = 1;
-        return { map: { data: d, height: S, width: S }, cached: false, ms: 0 };
-      },
-      cascade: async () => ({ unavailable: 'synthetic maps have no cascade' }),
-    };
-    const model = (id: string, seed: number, hash: string): StudyModel => ({ id, name: `Net ${id}`, architecture: 'net', family: 'net', seed, input: { height: S, width: S, channels: 1 }, output: { kind: 'logit', index: 0 }, weightsSha256: hash });
-    const models = [model('m1', 1, createHash('sha256').update('weights one').digest('hex')), model('m2', 2, createHash('sha256').update('weights two').digest('hex'))];
-    const cases = [0, 1, 2, 3].map((k) => ({ id: `a${k}`, name: `a/${k}.png`, label: 1 as const, width: S, height: S, readers: { R1: [[0, 0, 5, 5] as [number, number, number, number]] } }));
-    return new TrustStudy(cases, models, { methods: ['flat'], preset: 'quick', seed: 0, quorum: 1, caseSet: 'all-abnormal', randomization: { cases: 2, steps: 'all' }, stats: { resamples: 50 } }, source).run();
-  }
   const auth = (u: string, p: string) => ({ authorization: 'Basic ' + btoa(`${u}:${p}`) });
   const docOnServer = async (id: string) => {
     const r = await fetch(`${server.url}/${STUDY_DB}/${encodeURIComponent(id)}`, { headers: auth('coord', 'pc') });
@@ -288,7 +267,7 @@ describe('model results in the study database (real sync server)', () => {
   };
   let report: TrustReport;
   let docId = '';
-  beforeAll(async () => { report = await makeReport(); });
+  beforeAll(async () => { report = await syntheticTrustReport(); });
 
   it('a coordinator publishes; a second coordinator workstation reads back the same report; publishing again writes nothing', async () => {
     // the report is a real one: its localization cell has a figure, its verdicts states

@@ -144,6 +144,72 @@ function sameBody(a: object, b: object): boolean {
 }
 const readKey = (readerId: string, imageHash: string) => `${readerId}\u001f${imageHash}`;
 
+/** A login on a sync server, for plain HTTP requests (no replication). */
+export interface ServerLogin { server: string; user: string; password: string; fetch?: typeof fetch }
+
+/** Requests to the study database for a publication: the login, and refusals as clear errors naming `what`. */
+function studyCall(o: ServerLogin, what: string) {
+  const f = o.fetch ?? fetch;
+  const headers = { authorization: basic(o.user, o.password), accept: 'application/json', 'content-type': 'application/json' };
+  return async (url: string, init: RequestInit = {}) => {
+    let r: Response;
+    try { r = await f(url, { ...init, headers }); } catch (e) {
+      throw Object.assign(new Error(`Cannot reach ${o.server} to publish ${what} (${(e as Error).message}); nothing was published.`), { code: 'SERVER_UNREACHABLE' });
+    }
+    if (r.status === 401 || r.status === 403) {
+      const j = (await r.json().catch(() => ({}))) as { reason?: string };
+      throw Object.assign(new Error(`${o.server} refused to publish ${what} (${r.status}): ${j.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status: r.status });
+    }
+    return r;
+  };
+}
+
+/**
+ * Publishes a trust report to the study database over plain HTTP (the app and `heatcheck
+ * publish-report`): a document per model (written when new or changed) and the report's document,
+ * whose id is the report's content hash: the same report published again writes nothing. The
+ * server decides who may: a reader's login is refused (403), and that is the error thrown.
+ */
+export async function publishTrustReport(o: ServerLogin, report: TrustReport): Promise<PublishReportResult> {
+  const what = 'the trust report';
+  const server = o.server.replace(/\/+$/, '');
+  const login = { ...o, server };
+  const call = studyCall(login, what);
+  const base = `${server}/${STUDY_DB}`;
+  const publishedAt = Date.now();
+  const docs = await modelResultDocs(report, o.user, publishedAt);
+  const ids = [docs.report._id, ...docs.models.map((m) => m._id)];
+  const listed = await call(`${base}/_all_docs?include_docs=true`, { method: 'POST', body: JSON.stringify({ keys: ids }) });
+  if (listed.status === 404) throw Object.assign(new Error(`${server} has no Heatcheck study database (${STUDY_DB}); run scripts/sync-setup.mjs against it. Nothing was published.`), { code: 'NOT_A_HEATCHECK_SERVER' });
+  if (!listed.ok) throw Object.assign(new Error(`${server} answered ${listed.status} when asked for the published reports; nothing was published.`), { code: 'SYNC_FAILED' });
+  const rows = ((await listed.json()) as { rows: Array<{ key: string; doc?: PouchDoc | null }> }).rows;
+  const existing = new Map(rows.filter((r) => r.doc).map((r) => [r.key, r.doc!]));
+  const write: PouchDoc[] = [];
+  for (const m of docs.models) {
+    const old = existing.get(m._id);
+    if (old && sameBody(old, m.body)) continue;
+    write.push({ ...m.body, _id: m._id, ...(old?._rev ? { _rev: old._rev } : {}) } as unknown as PouchDoc);
+  }
+  const oldReport = existing.get(docs.report._id);
+  const already = oldReport ? { publishedBy: String(oldReport.publishedBy), publishedAt: Number(oldReport.publishedAt) } : null;
+  if (!oldReport) write.push({ ...docs.report.body, _id: docs.report._id } as unknown as PouchDoc);
+  const result: PublishReportResult = { docId: docs.report._id, reportId: docs.report.body.reportId, written: write.length, modelsWritten: write.length - (oldReport ? 0 : 1), already, publishedAt };
+  if (!write.length) return result;
+  const w = await call(`${base}/_bulk_docs`, { method: 'POST', body: JSON.stringify({ docs: write }) });
+  if (w.status === 413) throw Object.assign(new Error(`${server} refused the trust report as too large (413); raise the server's max_document_size (CouchDB: [couchdb] max_document_size) or publish a report of fewer cases.`), { code: 'SYNC_FAILED' });
+  if (!w.ok) throw Object.assign(new Error(`${server} answered ${w.status} to the trust report; it may be published in part. Publish again.`), { code: 'SYNC_FAILED' });
+  const res = (await w.json()) as Array<{ id: string; ok?: boolean; error?: string; reason?: string }>;
+  const refused = res.find((x) => x.error === 'forbidden' || x.error === 'unauthorized');
+  if (refused) {
+    const status = refused.error === 'forbidden' ? 403 : 401;
+    throw Object.assign(new Error(`${server} refused to publish ${what} (${status}): ${refused.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status });
+  }
+  // the report's document written meanwhile by another coordinator is the same report: not a failure
+  const failed = res.filter((x) => x.error && !(x.error === 'conflict' && x.id === docs.report._id));
+  if (failed.length) throw Object.assign(new Error(`${failed.length} document(s) of the trust report were not written (${failed[0].id}: ${failed[0].error}${failed[0].reason ? `, ${failed[0].reason}` : ''}); another coordinator may have published meanwhile. Publish again.`), { code: 'SYNC_FAILED' });
+  return result;
+}
+
 export class Replica {
   private readonly o: ReplicaOptions;
   private readonly server: string;
@@ -306,66 +372,18 @@ export class Replica {
     const manifest = m && !m._deleted && m.type === 'case-list' ? ({ type: 'case-list', study: m.study, count: m.count, publishedAt: m.publishedAt, publishedBy: m.publishedBy } as CaseListManifest) : null;
     return { cases, manifest, caughtUp: this.studyCaughtUp };
   }
+  /**
+   * Publishes a trust report to the study database (`publishTrustReport`, with this login). The
+   * server decides who may: a reader's login is refused (403), and that is the error thrown.
+   */
+  publishReport(report: TrustReport): Promise<PublishReportResult> {
+    return publishTrustReport({ server: this.server, user: this.o.user, password: this.o.password, fetch: this.o.fetch }, report);
+  }
+
   private emitCaseList() {
     if (this.stopped) return;
     this.o.onCaseList?.(this.caseList());
     if (this.role === 'coordinator') this.o.onReports?.(this.publishedReports());
-  }
-
-  /** Requests to the study database for a publication: the login, and refusals as clear errors naming `what`. */
-  private studyCall(what: string) {
-    const f = this.o.fetch ?? fetch;
-    const headers = { authorization: basic(this.o.user, this.o.password), accept: 'application/json', 'content-type': 'application/json' };
-    return async (url: string, init: RequestInit = {}) => {
-      let r: Response;
-      try { r = await f(url, { ...init, headers }); } catch (e) {
-        throw Object.assign(new Error(`Cannot reach ${this.server} to publish ${what} (${(e as Error).message}); nothing was published.`), { code: 'SERVER_UNREACHABLE' });
-      }
-      if (r.status === 401 || r.status === 403) {
-        const j = (await r.json().catch(() => ({}))) as { reason?: string };
-        throw Object.assign(new Error(`${this.server} refused to publish ${what} (${r.status}): ${j.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status: r.status });
-      }
-      return r;
-    };
-  }
-
-  /**
-   * Publishes a trust report to the study database: a document per model (written when new or
-   * changed) and the report's document, whose id is the report's content hash: the same report
-   * published again writes nothing. The server decides who may: a reader's login is refused (403),
-   * and that is the error thrown.
-   */
-  async publishReport(report: TrustReport): Promise<PublishReportResult> {
-    const what = 'the trust report';
-    const call = this.studyCall(what);
-    const base = `${this.server}/${STUDY_DB}`;
-    const publishedAt = Date.now();
-    const docs = await modelResultDocs(report, this.o.user, publishedAt);
-    const ids = [docs.report._id, ...docs.models.map((m) => m._id)];
-    const listed = await call(`${base}/_all_docs?include_docs=true`, { method: 'POST', body: JSON.stringify({ keys: ids }) });
-    if (!listed.ok) throw Object.assign(new Error(`${this.server} answered ${listed.status} when asked for the published reports; nothing was published.`), { code: 'SYNC_FAILED' });
-    const rows = ((await listed.json()) as { rows: Array<{ key: string; doc?: PouchDoc | null }> }).rows;
-    const existing = new Map(rows.filter((r) => r.doc).map((r) => [r.key, r.doc!]));
-    const write: PouchDoc[] = [];
-    for (const m of docs.models) {
-      const old = existing.get(m._id);
-      if (old && sameBody(old, m.body)) continue;
-      write.push({ ...m.body, _id: m._id, ...(old?._rev ? { _rev: old._rev } : {}) } as unknown as PouchDoc);
-    }
-    const oldReport = existing.get(docs.report._id);
-    const already = oldReport ? { publishedBy: String(oldReport.publishedBy), publishedAt: Number(oldReport.publishedAt) } : null;
-    if (!oldReport) write.push({ ...docs.report.body, _id: docs.report._id } as unknown as PouchDoc);
-    const result: PublishReportResult = { docId: docs.report._id, reportId: docs.report.body.reportId, written: write.length, modelsWritten: write.length - (oldReport ? 0 : 1), already, publishedAt };
-    if (!write.length) return result;
-    const w = await call(`${base}/_bulk_docs`, { method: 'POST', body: JSON.stringify({ docs: write }) });
-    if (w.status === 413) throw Object.assign(new Error(`${this.server} refused the trust report as too large (413); raise the server's max_document_size (CouchDB: [couchdb] max_document_size) or publish a report of fewer cases.`), { code: 'SYNC_FAILED' });
-    if (!w.ok) throw Object.assign(new Error(`${this.server} answered ${w.status} to the trust report; it may be published in part. Publish again.`), { code: 'SYNC_FAILED' });
-    const res = (await w.json()) as Array<{ id: string; ok?: boolean; error?: string; reason?: string }>;
-    const refused = res.find((x) => x.error === 'forbidden' || x.error === 'unauthorized');
-    if (refused) throw Object.assign(new Error(`${this.server} refused to publish ${what} (${refused.error === 'forbidden' ? 403 : 401}): ${refused.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status: refused.error === 'forbidden' ? 403 : 401 });
-    const failed = res.filter((x) => x.error && !(x.error === 'conflict' && x.id === docs.report._id));
-    if (failed.length) throw Object.assign(new Error(`${failed.length} document(s) of the trust report were not written (${failed[0].id}: ${failed[0].error}${failed[0].reason ? `, ${failed[0].reason}` : ''}); another coordinator may have published meanwhile. Publish again.`), { code: 'SYNC_FAILED' });
-    return result;
   }
 
   /**

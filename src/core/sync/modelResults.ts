@@ -107,7 +107,9 @@ export async function modelResultDocs(r: TrustReport, publishedBy: string, publi
   for (const m of report.models) {
     const _id = await modelDocId(m);
     refs.push({ doc: _id, id: m.id, ...(m.name !== undefined ? { name: m.name } : {}), family: m.family, weightsSha256: m.weightsSha256 });
-    if (!models.some((x) => x._id === _id)) models.push({ _id, body: { ...m, type: 'model' } });
+    // the entry's own fields only (a CLI report's entries carry more, like the model's folder on that machine)
+    const body: PublishedModel = { type: 'model', id: m.id, ...(m.name !== undefined ? { name: m.name } : {}), architecture: m.architecture, family: m.family, seed: m.seed, input: m.input, output: m.output, weightsSha256: m.weightsSha256, cascade: m.cascade ?? null };
+    if (!models.some((x) => x._id === _id)) models.push({ _id, body });
   }
   const verdicts: Record<string, VerdictState> = {};
   for (const [k, v] of Object.entries(report.verdicts)) verdicts[k] = v.state;
