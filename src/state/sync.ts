@@ -177,7 +177,8 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
         try {
           const res = await r.publishReport(report);
           if (replica !== r) return;
-          const what = `the trust report (${report.models.length} model${report.models.length === 1 ? '' : 's'}, ${report.methods.length} methods, ${report.cases.length} cases)`;
+          const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+          const what = `the trust report (${count(report.models.length, 'model')}, ${count(report.methods.length, 'method')}, ${count(report.cases.length, 'case')})`;
           const message = res.already
             ? `${what[0].toUpperCase()}${what.slice(1)} is already in the study database on ${get().server}: published by ${res.already.publishedBy} at ${new Date(res.already.publishedAt).toLocaleString()}; nothing was written.`
             : `Published ${what} to the study database on ${get().server} at ${new Date(res.publishedAt).toLocaleTimeString()} (${res.written} document${res.written === 1 ? '' : 's'} written, ${res.modelsWritten} of them models).`;
