@@ -313,6 +313,10 @@ test('@sync model results: a coordinator publishes the dashboard\'s report; anot
   await co.page.getByTestId('publish-report').click();
   await expect(co.page.getByTestId('publish-report-message')).toContainText(`is already in the study database on ${SERVER}: published by ${COORD.name}`);
   await expect(co.page.getByTestId('published-report')).toHaveCount(1);
+  // the list's JSON is the report as exported, and saving it opens nothing
+  const [listed] = await Promise.all([co.page.waitForEvent('download'), row.getByTestId('published-json').click()]);
+  expect(JSON.parse(readFileSync((await listed.path())!, 'utf8'))).toEqual(localJson);
+  await expect(co.page.getByTestId('published-view')).toHaveCount(0);
   // opening it here does not touch the local results
   await row.getByTestId('published-open').click();
   await expect(co.page.getByTestId('published-label')).toContainText('Published report, read only');

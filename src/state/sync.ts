@@ -67,6 +67,8 @@ export interface SyncState {
   opened: OpenedReport | null;
   /** Publishes a trust report (the dashboard's) to the study database; the server refuses a reader's login. */
   publishReport(report: TrustReport): Promise<void>;
+  /** A published report as pulled here (null: not here), without opening it. */
+  reportOf(docId: string): OpenedReport | null;
   /** Opens a published report (read only) / closes it. */
   openReport(docId: string): void;
   closeReport(): void;
@@ -187,8 +189,9 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
           if (replica === r) set({ reportPublish: { busy: false, message: null, error: (e as Error).message } });
         }
       },
+      reportOf(docId) { return replica?.publishedReport(docId) ?? null; },
       openReport(docId) {
-        const found = replica?.publishedReport(docId) ?? null;
+        const found = get().reportOf(docId);
         if (!found) { set({ reportPublish: { ...get().reportPublish, error: `The published report ${docId} is not on this workstation (yet); wait for the study database to replicate.` } }); return; }
         set({ opened: found });
       },

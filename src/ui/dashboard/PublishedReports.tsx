@@ -9,12 +9,8 @@ const when = (ms: number) => new Date(ms).toLocaleString();
 const modelNames = (r: PublishedReportSummary) => r.models.map((m) => m.name ?? m.id).join(', ');
 
 /** The published report's JSON, as the dashboard's "Metrics JSON" export writes it. */
-function downloadPublished(docId: string) {
-  const s = syncStore().getState();
-  s.openReport(docId);
-  const o = syncStore().getState().opened;
-  if (!o || o.docId !== docId) return;
-  download(`heatcheck-published-${o.reportId.slice(0, 12)}.json`, 'application/json', trustJson(o.report));
+function downloadPublished(o: { reportId: string; report: TrustReport } | null) {
+  if (o) download(`heatcheck-published-${o.reportId.slice(0, 12)}.json`, 'application/json', trustJson(o.report));
 }
 
 /**
@@ -65,7 +61,7 @@ export function PublishedReports({ report }: { report: TrustReport | null }) {
                       <td>{r.preset}{r.complete ? '' : ' (incomplete)'}</td>
                       <td>
                         <button type="button" className="link" data-testid="published-open" onClick={() => syncStore().getState().openReport(r.docId)}>Open</button>{' '}
-                        <button type="button" className="link" data-testid="published-json" onClick={() => downloadPublished(r.docId)}>JSON</button>
+                        <button type="button" className="link" data-testid="published-json" onClick={() => downloadPublished(syncStore().getState().reportOf(r.docId))}>JSON</button>
                       </td>
                     </tr>
                   ))}
@@ -79,7 +75,7 @@ export function PublishedReports({ report }: { report: TrustReport | null }) {
             <b>Published report, read only</b>: published by {opened.publishedBy} at {when(opened.publishedAt)} (computed {new Date(opened.report.createdAt).toLocaleString()}
             {opened.report.backend ? ` on ${opened.report.backend}` : ''}). It is not a live computation: it does not follow readers' edits, and the local results
             below are unchanged.{' '}
-            <button type="button" data-testid="published-download" onClick={() => download(`heatcheck-published-${opened.reportId.slice(0, 12)}.json`, 'application/json', trustJson(opened.report))}>Download JSON</button>{' '}
+            <button type="button" data-testid="published-download" onClick={() => downloadPublished(opened)}>Download JSON</button>{' '}
             <button type="button" data-testid="published-close" onClick={() => syncStore().getState().closeReport()}>Close</button>
           </p>
           <TrustTable report={opened.report} />
