@@ -258,3 +258,118 @@ test('@sync a wrong password is a clear message naming the server', async ({ bro
   await expect(w.page.getByTestId('sync-status')).toContainText('wrong user name or password');
   await w.ctx.close();
 });
+
+/** The trust table's cells (state and shown figure), in `scope`: the local one or the published one. */
+async function tableCells(scope: ReturnType<Page['getByTestId']>) {
+  const cells = scope.locator('td[data-testid^="cell-"]');
+  const out: Record<string, { state: string | null; value: string | null }> = {};
+  for (const c of await cells.all()) {
+    const id = (await c.getAttribute('data-testid'))!;
+    const v = c.locator('.cell-value');
+    out[id] = { state: await c.getAttribute('data-state'), value: (await v.count()) ? await v.textContent() : null };
+  }
+  return out;
+}
+
+test('@sync model results: a coordinator publishes the dashboard\'s report; another coordinator workstation lists it and opens it read only with the same cells; readers\' workstations never receive it', async ({ browser }) => {
+  test.setTimeout(1_500_000);
+  const co = await workstation(browser);
+  await signIn(co.page, COORD.name, COORD.password);
+  await expect(co.page.getByTestId('sync-role')).toContainText('coordinator');
+  // the case list too: readers replicate it (and only it) from the study database
+  await co.page.getByTestId('publish-case-list').click();
+  await expect(co.page.getByTestId('publish-message')).toContainText('Published');
+
+  // a small evaluation: one demo model, 2 abnormal cases, the cascade on 2 cases, its last step only
+  await co.page.goto('./?backend=wasm#/dashboard');
+  await expect(co.page.getByTestId('page-dashboard')).toBeVisible();
+  await co.page.getByTestId('eval-abnormal').selectOption('2');
+  await co.page.getByTestId('eval-normal').selectOption('0');
+  await co.page.getByTestId('eval-random').selectOption('2');
+  await co.page.getByTestId('eval-steps').selectOption('1');
+  await co.page.getByTestId('eval-preset').selectOption('quick');
+  const boxes = co.page.locator('[data-testid=eval-model]');
+  const modelId = (await boxes.first().getAttribute('data-model-id'))!;
+  for (const b of (await boxes.all()).slice(1)) await b.uncheck();
+  await expect(co.page.locator('[data-testid=eval-model]:checked')).toHaveCount(1);
+  // before a report there is nothing to publish; the warning is there from the start
+  await expect(co.page.getByTestId('publish-report')).toBeDisabled();
+  await expect(co.page.getByTestId('publish-report-warning')).toContainText('Every login on that server, readers included, can read it over HTTP');
+  await expect(co.page.getByTestId('publish-report-warning')).toContainText('publish after reading has ended');
+  await expect(co.page.getByTestId('published-none')).toBeVisible();
+  await co.page.getByTestId('eval-start').click();
+  await expect(co.page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 1_200_000 });
+  const local = await tableCells(co.page.getByTestId('trust-table'));
+  expect(Object.keys(local).length).toBe(24);
+  const [exported] = await Promise.all([co.page.waitForEvent('download'), co.page.getByTestId('export-json').click()]);
+  const localJson = JSON.parse(readFileSync((await exported.path())!, 'utf8'));
+
+  await co.page.getByTestId('publish-report').click();
+  await expect(co.page.getByTestId('publish-report-message')).toContainText(`Published the trust report (1 model, 6 methods, 2 cases) to the study database on ${SERVER}`);
+  await expect(co.page.getByTestId('published-report')).toHaveCount(1);
+  const row = co.page.getByTestId('published-report');
+  await expect(row.getByTestId('published-by')).toHaveText(COORD.name);
+  // publishing the same report again writes nothing and says who published it
+  await co.page.getByTestId('publish-report').click();
+  await expect(co.page.getByTestId('publish-report-message')).toContainText(`is already in the study database on ${SERVER}: published by ${COORD.name}`);
+  await expect(co.page.getByTestId('published-report')).toHaveCount(1);
+  // the list's JSON is the report as exported, and saving it opens nothing
+  const [listed] = await Promise.all([co.page.waitForEvent('download'), row.getByTestId('published-json').click()]);
+  expect(JSON.parse(readFileSync((await listed.path())!, 'utf8'))).toEqual(localJson);
+  await expect(co.page.getByTestId('published-view')).toHaveCount(0);
+  // opening it here does not touch the local results
+  await row.getByTestId('published-open').click();
+  await expect(co.page.getByTestId('published-label')).toContainText('Published report, read only');
+  await expect(co.page.getByTestId('published-label')).toContainText('not a live computation');
+  expect(await tableCells(co.page.getByTestId('published-view'))).toEqual(local);
+  await expect(co.page.getByTestId('eval-done')).toBeVisible();
+  await co.page.getByTestId('published-close').click();
+  await expect(co.page.getByTestId('published-view')).toHaveCount(0);
+  expect(await tableCells(co.page.getByTestId('trust-table'))).toEqual(local);
+
+  // another coordinator workstation: no local report; the published one is listed and opens with the same cells
+  const co2 = await workstation(browser);
+  await signIn(co2.page, COORD.name, COORD.password);
+  await expect(co2.page.getByTestId('sync-role')).toContainText('coordinator');
+  await co2.page.goto('./?backend=wasm#/dashboard');
+  await expect(co2.page.getByTestId('dash-empty')).toBeVisible();
+  const row2 = co2.page.getByTestId('published-report');
+  await expect(row2).toHaveCount(1, { timeout: 60_000 });
+  await expect(row2.getByTestId('published-by')).toHaveText(COORD.name);
+  await expect(row2.getByTestId('published-models')).toContainText(localJson.models[0].name ?? modelId);
+  await expect(row2.getByTestId('published-methods')).toContainText('Grad-CAM');
+  await row2.getByTestId('published-open').click();
+  const view = co2.page.getByTestId('published-view');
+  await expect(view).toBeVisible();
+  await expect(co2.page.getByTestId('published-label')).toContainText(`Published report, read only: published by ${COORD.name}`);
+  expect(await tableCells(view)).toEqual(local);
+  // its JSON is the one the first workstation exported
+  const [dl] = await Promise.all([co2.page.waitForEvent('download'), co2.page.getByTestId('published-download').click()]);
+  expect(JSON.parse(readFileSync((await dl.path())!, 'utf8'))).toEqual(localJson);
+  await expect(co2.page.getByTestId('dash-empty')).toBeVisible();
+
+  // a reader's workstation: the case list arrives, model results do not (neither shown nor stored)
+  const rd = await workstation(browser);
+  await signIn(rd.page, READERS[0].name, READERS[0].password);
+  await expect(rd.page.getByTestId('sync-role')).toContainText('reader');
+  await expect(rd.page.getByTestId('case-list-check')).toHaveAttribute('data-state', 'match', { timeout: 60_000 });
+  const stored = await rd.page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.endsWith('-study'));
+    const ids: string[] = [];
+    for (const name of names) {
+      const db: IDBDatabase = await new Promise((res, rej) => { const q = indexedDB.open(name); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+      if (db.objectStoreNames.contains('document-store')) {
+        ids.push(...await new Promise<string[]>((res) => { const q = db.transaction('document-store').objectStore('document-store').getAllKeys(); q.onsuccess = () => res(q.result.map(String)); }));
+      }
+      db.close();
+    }
+    return { names, ids };
+  });
+  expect(stored.names.length).toBe(1);
+  expect(stored.ids).toContain('cases');
+  expect(stored.ids.filter((id) => id.startsWith('report:') || id.startsWith('model:'))).toEqual([]);
+  await rd.page.goto('./?backend=wasm#/dashboard');
+  await expect(rd.page.getByTestId('published-reports')).toContainText('not shown on a reader\'s workstation');
+  await expect(rd.page.getByTestId('published-list')).toHaveCount(0);
+  for (const w of [co, co2, rd]) await w.ctx.close();
+});

@@ -102,6 +102,25 @@ export async function startSyncServer(options = {}) {
     if (who.roles.includes('_admin') || (who.name && who.name === wanted)) return next();
     res.status(who.name ? 403 : 401).json({ error: who.name ? 'forbidden' : 'unauthorized', reason: 'Only the user and server admins may read a user document.' });
   });
+  // `POST /db/_changes?filter=_selector` with {selector} in the body: CouchDB filters the feed by
+  // the Mango selector; express-pouchdb reads only `doc_ids` from the body and would drop the
+  // selector, so it is parsed here and handed on as the changes option PouchDB applies
+  app.post('/:db/_changes', (req, res, next) => {
+    if (req.query.filter !== '_selector') return next();
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => { raw += d; });
+    req.on('end', () => {
+      let body;
+      try { body = JSON.parse(raw || '{}'); } catch { res.status(400).json({ error: 'bad_request', reason: 'invalid_json' }); return; }
+      if (!body || typeof body.selector !== 'object' || body.selector === null) { res.status(400).json({ error: 'bad_request', reason: 'filter=_selector needs a "selector" object in the request body' }); return; }
+      req.body = body;
+      req._body = true; // body-parser: already read
+      req.query.selector = body.selector;
+      next();
+    });
+    req.on('error', next);
+  });
   app.use(couch);
 
   let server;

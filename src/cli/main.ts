@@ -16,6 +16,7 @@ import { register as registerInputs } from './commands/inputs';
 import { register as registerAgreement } from './commands/agreement';
 import { register as registerPlan } from './commands/plan';
 import { register as registerMerge } from './commands/merge';
+import { register as registerPublishReport } from './commands/publishReport';
 
 // Quiet tfjs's "install tfjs-node" banner: the CLI runs on wasm by design.
 const origWarn = console.warn;
@@ -46,6 +47,7 @@ const COMMANDS: Array<(p: Command) => void> = [
   registerAgreement,
   registerPlan,
   registerMerge,
+  registerPublishReport,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,8 @@ import { openDatabase, type AnnotationRecord, type Box, type HeatcheckDB } from 
 import { Replica, type BoxConflict, type PouchCtor, type PulledCaseList, type ReplicatedRead, type SyncStatus } from '../storage/replica';
 import { checkUserName } from '../core/sync/couchLayout';
 import { caseListMessages, caseListSummary, checkCaseList, publishedCase, type CaseListCheck } from '../core/sync/caseList';
+import type { PublishedReportSummary } from '../core/sync/modelResults';
+import type { TrustReport } from '../core/trust/report';
 import { CURRENT_STUDY_KEY } from './study';
 import { annotationsStore } from './annotations';
 import { readersStore, persistCurrentReader } from './readers';
@@ -23,6 +25,10 @@ import { appStore } from './appStore';
  *   study are checked against it by name and image hash, and the result is shown on the Data page;
  *   a coordinator publishes it from the current study (on request: after importing or removing
  *   cases, publish again).
+ * - model results: a coordinator publishes the dashboard's trust report to the study database
+ *   (`publishReport`; a reader's login is refused by the server and the message says so) and sees
+ *   the published ones (`reports`); one opens read only (`opened`), beside the local results,
+ *   which it never replaces. Readers' workstations do not receive them (blinding).
  * Settings: `sync.server`, `sync.user` (the password is never stored), `coordinator.localSwitch`.
  */
 export interface CaseListState {
@@ -41,6 +47,8 @@ export interface CaseListState {
   publishedAt: number | null;
 }
 export interface PublishState { busy: boolean; message: string | null; error: string | null }
+/** A published report opened on the dashboard (read only; the local results stay as they are). */
+export type OpenedReport = PublishedReportSummary & { report: TrustReport };
 export interface LocalCoordinatorSwitch { on: boolean; since: number }
 export interface SyncState {
   server: string | null;
@@ -53,6 +61,17 @@ export interface SyncState {
   /** The study database's case list checked against this workstation's images (null: not signed in). */
   caseList: CaseListState | null;
   publish: PublishState;
+  /** Coordinator: the trust reports published in the study database, newest first (null: not a coordinator login, or not pulled yet). */
+  reports: PublishedReportSummary[] | null;
+  reportPublish: PublishState;
+  opened: OpenedReport | null;
+  /** Publishes a trust report (the dashboard's) to the study database; the server refuses a reader's login. */
+  publishReport(report: TrustReport): Promise<void>;
+  /** A published report as pulled here (null: not here), without opening it. */
+  reportOf(docId: string): OpenedReport | null;
+  /** Opens a published report (read only) / closes it. */
+  openReport(docId: string): void;
+  closeReport(): void;
   /** Coordinator: publishes the current study's case list to the study database. */
   publishCaseList(): Promise<void>;
   /** Checks this workstation's cases against the pulled case list again (after an import). */
@@ -149,6 +168,34 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
       localCoordinator: null,
       caseList: null,
       publish: { busy: false, message: null, error: null },
+      reports: null,
+      reportPublish: { busy: false, message: null, error: null },
+      opened: null,
+      async publishReport(report) {
+        const r = replica;
+        if (!r || !get().status?.role) { set({ reportPublish: { busy: false, message: null, error: 'Sign in to a sync server (Data page) with a coordinator login first.' } }); return; }
+        if (!report.complete) { set({ reportPublish: { busy: false, message: null, error: 'The evaluation is still running; publish the report when it is done.' } }); return; }
+        set({ reportPublish: { busy: true, message: null, error: null } });
+        try {
+          const res = await r.publishReport(report);
+          if (replica !== r) return;
+          const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+          const what = `the trust report (${count(report.models.length, 'model')}, ${count(report.methods.length, 'method')}, ${count(report.cases.length, 'case')})`;
+          const message = res.already
+            ? `${what[0].toUpperCase()}${what.slice(1)} is already in the study database on ${get().server}: published by ${res.already.publishedBy} at ${new Date(res.already.publishedAt).toLocaleString()}; nothing was written.`
+            : `Published ${what} to the study database on ${get().server} at ${new Date(res.publishedAt).toLocaleTimeString()} (${res.written} document${res.written === 1 ? '' : 's'} written, ${res.modelsWritten} of them models).`;
+          set({ reportPublish: { busy: false, error: null, message } });
+        } catch (e) {
+          if (replica === r) set({ reportPublish: { busy: false, message: null, error: (e as Error).message } });
+        }
+      },
+      reportOf(docId) { return replica?.publishedReport(docId) ?? null; },
+      openReport(docId) {
+        const found = get().reportOf(docId);
+        if (!found) { set({ reportPublish: { ...get().reportPublish, error: `The published report ${docId} is not on this workstation (yet); wait for the study database to replicate.` } }); return; }
+        set({ opened: found });
+      },
+      closeReport() { set({ opened: null }); },
       async publishCaseList() {
         const r = replica;
         if (!r) { set({ publish: { busy: false, message: null, error: 'Sign in to a sync server with a coordinator login first.' } }); return; }
@@ -182,7 +229,7 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
         const db = await open();
         await db.put('settings', { key: 'sync.server', value: url });
         await db.put('settings', { key: 'sync.user', value: user });
-        set({ server: url, user, conflicts: [], problems: [], caseList: null, publish: { busy: false, message: null, error: null } });
+        set({ server: url, user, conflicts: [], problems: [], caseList: null, publish: { busy: false, message: null, error: null }, reports: null, reportPublish: { busy: false, message: null, error: null }, opened: null });
         let Pouch: PouchCtor;
         try { Pouch = await opts.Pouch(); } catch (e) {
           set({ status: { state: 'error', server: url, role: null, pending: 0, lastSyncedAt: null, code: 'SYNC_FAILED', message: `Sync with ${url} could not start: ${(e as Error).message}` } });
@@ -194,6 +241,7 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
           onConflicts: (conflicts) => { if (replica === r) set({ conflicts }); },
           onReads: (reads) => { for (const x of reads) void apply(x, r.currentRole ?? 'reader', url).catch((e) => problem(`Could not store boxes from ${url}: ${(e as Error).message}`)); },
           onCaseList: (list) => { if (replica !== r) return; pulled = list; void runCheck().catch((e) => problem(`Could not check the case list: ${(e as Error).message}`)); },
+          onReports: (reports) => { if (replica === r) set({ reports }); },
           onRestored: (x) => problem(`Box ${x.boxId} (case ${x.caseId}) that you deleted is back: it was changed on another workstation at the same time, and a change wins over a delete. Delete it again if it should go.`),
         });
         replica = r;
@@ -220,7 +268,7 @@ export function createSyncStore(opts: { Pouch: () => Promise<PouchCtor>; open?: 
         const r = replica; replica = null;
         pulled = null;
         await r?.stop();
-        set({ status: null, conflicts: [], caseList: null, publish: { busy: false, message: null, error: null } });
+        set({ status: null, conflicts: [], caseList: null, publish: { busy: false, message: null, error: null }, reports: null, reportPublish: { busy: false, message: null, error: null }, opened: null });
       },
       async resolve(boxId, keepRev) {
         try { await replica?.resolveConflict(boxId, keepRev); } catch (e) { problem((e as Error).message); }

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { Replica, type BoxConflict, type PouchCtor, type PulledCaseList, type ReplicatedRead, type SyncStatus } from './replica';
 import { readerDbName, STUDY_DB } from '../core/sync/couchLayout';
 import { checkCaseList, type PublishedCase } from '../core/sync/caseList';
+import { syntheticTrustReport } from '../core/sync/reportFixture';
+import { trustReportJson, type TrustReport } from '../core/trust/report';
+import type { PublishedReportSummary } from '../core/sync/modelResults';
 
 /**
  * The replication module against the real local sync server (scripts/sync-server.mjs, started
@@ -26,13 +29,14 @@ function network() {
   const net: { down: boolean; fetch: typeof fetch } = { down: false, fetch: ((url: RequestInfo | URL, init?: RequestInit) => (net.down ? Promise.reject(new TypeError('Failed to fetch')) : fetch(url, init))) as typeof fetch };
   return net;
 }
-function replica(user: string, password: string, net = network()) {
+function replica(user: string, password: string, net = network(), P: PouchCtor = Pouch) {
   const reads: ReplicatedRead[] = [];
   const statuses: SyncStatus[] = [];
   let conflicts: BoxConflict[] = [];
   let caseList: PulledCaseList | null = null;
-  const r = new Replica({ Pouch, server: server.url, user, password, localPrefix: `t${n++}`, onReads: (x) => reads.push(...x), onStatus: (s) => statuses.push(s), onConflicts: (c) => { conflicts = c; }, onCaseList: (l) => { caseList = l; }, fetch: net.fetch });
-  return { r, reads, statuses, conflicts: () => conflicts, caseList: () => caseList };
+  let reports: PublishedReportSummary[] | null = null;
+  const r = new Replica({ Pouch: P, server: server.url, user, password, localPrefix: `t${n++}`, onReads: (x) => reads.push(...x), onStatus: (s) => statuses.push(s), onConflicts: (c) => { conflicts = c; }, onCaseList: (l) => { caseList = l; }, onReports: (x) => { reports = x; }, fetch: net.fetch });
+  return { r, reads, statuses, conflicts: () => conflicts, caseList: () => caseList, reports: () => reports };
 }
 const until = async (f: () => boolean, ms = 20_000) => { const t = Date.now(); while (!f()) { if (Date.now() - t > ms) throw new Error('timed out'); await new Promise((res) => setTimeout(res, 50)); } };
 
@@ -252,5 +256,120 @@ describe('the study case list (real sync server)', () => {
     expect(rows[1].value).toEqual({ rev: manifest._rev });
     expect(a.caseList()!.cases).toEqual(before);
     await a.r.stop();
+  });
+});
+
+describe('model results in the study database (real sync server)', () => {
+  const auth = (u: string, p: string) => ({ authorization: 'Basic ' + btoa(`${u}:${p}`) });
+  const docOnServer = async (id: string) => {
+    const r = await fetch(`${server.url}/${STUDY_DB}/${encodeURIComponent(id)}`, { headers: auth('coord', 'pc') });
+    return r.status === 200 ? ((await r.json()) as Record<string, unknown> & { _rev: string }) : null;
+  };
+  let report: TrustReport;
+  let docId = '';
+  beforeAll(async () => { report = await syntheticTrustReport(); });
+
+  it('a coordinator publishes; a second coordinator workstation reads back the same report; publishing again writes nothing', async () => {
+    // the report is a real one: its localization cell has a figure, its verdicts states
+    expect(report.cells.flat.localization.value).not.toBeNull();
+    const c = replica('coord', 'pc');
+    expect(await c.r.start()).toBe('coordinator');
+    const first = await c.r.publishReport(report);
+    // the report's document, and one per model (two different weights hashes)
+    expect(first).toMatchObject({ written: 3, modelsWritten: 2, already: null });
+    docId = first.docId;
+    // the id is the content's: SHA-256 of its canonical JSON, worked here independently (sorted keys, the export's JSON form)
+    const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v);
+    const exported = JSON.parse(trustReportJson(report)) as TrustReport;
+    expect(docId).toBe(`report:${createHash('sha256').update(JSON.stringify(sorted(exported))).digest('hex')}`);
+    const onServer = (await docOnServer(docId))!;
+    expect(onServer).toMatchObject({ type: 'trust-report', publishedBy: 'coord', preset: 'quick', cases: 4, methods: [{ id: 'flat', label: expect.any(String) }] });
+    expect(onServer.report).toEqual(exported);
+    for (const m of report.models) {
+      const md = (await docOnServer(`model:${m.weightsSha256}`))!;
+      expect(md).toMatchObject({ type: 'model', id: m.id, name: m.name, family: 'net', weightsSha256: m.weightsSha256, input: { height: 10, width: 10, channels: 1 } });
+    }
+    const revs = [onServer._rev, ...(await Promise.all(report.models.map(async (m) => (await docOnServer(`model:${m.weightsSha256}`))!._rev)))];
+
+    // the same report again: found by its id, nothing written, no new revision
+    const again = await c.r.publishReport(report);
+    expect(again).toMatchObject({ docId, written: 0, modelsWritten: 0, already: { publishedBy: 'coord', publishedAt: first.publishedAt } });
+    const revsAfter = [(await docOnServer(docId))!._rev, ...(await Promise.all(report.models.map(async (m) => (await docOnServer(`model:${m.weightsSha256}`))!._rev)))];
+    expect(revsAfter).toEqual(revs);
+    expect(revs.every((r) => r.startsWith('1-'))).toBe(true);
+
+    // another coordinator workstation: the report is listed and reads back deep-equal to the export
+    const c2 = replica('coord', 'pc');
+    expect(await c2.r.start()).toBe('coordinator');
+    await until(() => (c2.reports() ?? []).some((x) => x.docId === docId));
+    const listed = c2.reports()!.find((x) => x.docId === docId)!;
+    expect(listed).toMatchObject({ publishedBy: 'coord', publishedAt: first.publishedAt, preset: 'quick', cases: 4, methods: [{ id: 'flat' }] });
+    expect(listed.models.map((m) => [m.id, m.weightsSha256])).toEqual(report.models.map((m) => [m.id, m.weightsSha256]));
+    expect(listed.verdicts).toEqual({ flat: report.verdicts.flat.state });
+    const back = c2.r.publishedReport(docId)!;
+    expect(back.report).toEqual(exported);
+    expect(back.report.cells.flat.localization.value).toBe(report.cells.flat.localization.value);
+    await c.r.stop(); await c2.r.stop();
+  });
+
+  it("a reader's publish is refused by the server (403) with a clear message, and nothing is written", async () => {
+    const a = replica('alice', 'pa');
+    expect(await a.r.start()).toBe('reader');
+    const other = { ...report, createdAt: '2001-01-01T00:00:00.000Z' };
+    const err = await a.r.publishReport(other).then(() => null, (e: Error & { code?: string; status?: number }) => e);
+    expect(err?.code).toBe('FORBIDDEN');
+    expect(err?.status).toBe(403);
+    expect(err?.message).toContain(server.url);
+    expect(err?.message).toContain('refused to publish the trust report');
+    expect(err?.message).toContain('Only a coordinator');
+    const all = await fetch(`${server.url}/${STUDY_DB}/_all_docs`, { headers: auth('coord', 'pc') });
+    const ids = ((await all.json()) as { rows: Array<{ id: string }> }).rows.map((r) => r.id).filter((id) => id.startsWith('report:'));
+    expect(ids).toEqual([docId]);
+    await a.r.stop();
+  });
+
+  it("a reader's workstation never receives report or model documents (neither over the network nor in its local database), yet gets the case list", async () => {
+    const c = replica('coord', 'pc');
+    await c.r.start();
+    const cases = [0, 1].map((k): PublishedCase => ({ type: 'case', name: `r/${k}.png`, imageHash: createHash('sha256').update(`r${k}`).digest('hex'), width: 8, height: 8, order: k }));
+    await c.r.publishCaseList(cases, 'Results study');
+    // the report is in the study database (published again: the same documents)
+    docId = (await c.r.publishReport(report)).docId;
+    expect(await docOnServer(docId)).not.toBeNull();
+    // what the reader's workstation is sent from the study database, as received
+    const received: string[] = [];
+    const net = network();
+    const inner = net.fetch;
+    net.fetch = (async (url: RequestInfo | URL, init?: RequestInit) => {
+      const res = await inner(url, init);
+      if (String(url).includes(`/${STUDY_DB}`)) void res.clone().text().then((t) => received.push(t), () => {});
+      return res;
+    }) as typeof fetch;
+    const locals: Array<{ name: string; db: InstanceType<PouchCtor> }> = [];
+    class Recording extends (Pouch as unknown as new (name: string, o?: object) => InstanceType<PouchCtor>) {
+      constructor(name: string, o?: object) { super(name, o); locals.push({ name, db: this }); }
+    }
+    const a = replica('alice', 'pa', net, Recording as unknown as PouchCtor);
+    expect(await a.r.start()).toBe('reader');
+    await until(() => a.caseList()?.manifest?.study === 'Results study' && a.caseList()!.cases.length === 2 && a.caseList()!.caughtUp);
+    expect(a.caseList()!.cases).toEqual(cases);
+    const study = locals.find((l) => l.name.endsWith('-study'))!;
+    const here = (await study.db.allDocs({ include_docs: true })).rows.map((r) => r.id);
+    expect(here).toContain('cases');
+    expect(here.filter((id) => id.startsWith('report:') || id.startsWith('model:'))).toEqual([]);
+    expect(a.r.publishedReports()).toEqual([]);
+    expect(a.reports()).toBeNull();
+    const sent = received.join('\n');
+    expect(sent).toContain('case:r/0.png');
+    expect(sent).not.toContain('report:');
+    expect(sent).not.toContain('model:');
+    expect(sent).not.toContain('trust-report');
+    // the study database itself still holds them (a reader's login can GET them: the README says so)
+    const direct = await fetch(`${server.url}/${STUDY_DB}/${encodeURIComponent(docId)}`, { headers: auth('alice', 'pa') });
+    expect(direct.status).toBe(200);
+    // deleting a case reaches the reader through the filter (a deletion keeps its id)
+    await c.r.publishCaseList(cases.slice(0, 1), 'Results study');
+    await until(() => a.caseList()!.cases.length === 1 && a.caseList()!.manifest?.count === 1);
+    await a.r.stop(); await c.r.stop();
   });
 });

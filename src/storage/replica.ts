@@ -1,6 +1,8 @@
 import type { Box, ReadStatus } from './db';
 import { CASES_DOC_ID, readerDbName, READERS_DOC_ID, STUDY_DB } from '../core/sync/couchLayout';
 import { CASE_DOC_PREFIX, caseDocId, type CaseListManifest, type PublishedCase } from '../core/sync/caseList';
+import { modelResultDocs, READER_STUDY_SELECTOR, readerNeedsStudyDoc, REPORT_DOC_PREFIX, summaryOf, type PublishedReport, type PublishedReportSummary } from '../core/sync/modelResults';
+import type { TrustReport } from '../core/trust/report';
 
 /**
  * Replication of readers' boxes with a CouchDB server (CouchDB's replication protocol, through
@@ -19,7 +21,11 @@ import { CASE_DOC_PREFIX, caseDocId, type CaseListManifest, type PublishedCase }
  *
  * The study database: every login pulls it (live, read only) and hands its case list to
  * `onCaseList`; a coordinator publishes the case list into it (`publishCaseList`, over plain
- * HTTP; the server refuses that to readers).
+ * HTTP; the server refuses that to readers). A coordinator also publishes trust reports into it
+ * (`publishReport`: model and report documents, src/core/sync/modelResults.ts) and sees the
+ * published ones (`onReports`, `publishedReport`). A reader's workstation pulls the study
+ * database filtered to the case list and the readers' list (a Mango selector the server applies):
+ * model results never reach it.
  *
  * Conflicts (one box edited on two workstations, or in two browsers, at once) are CouchDB's: both
  * revisions are kept, one wins by revision everywhere, and `conflicts` lists every box whose
@@ -79,6 +85,16 @@ export interface PulledCaseList {
   caughtUp: boolean;
 }
 export interface PublishCaseListResult { published: number; written: number; removed: number; publishedAt: number }
+export interface PublishReportResult {
+  docId: string;
+  reportId: string;
+  /** Documents written: the report's (0 when it was there already) and the models' that were new or changed. */
+  written: number;
+  modelsWritten: number;
+  /** When the same report was published before: by whom and when (nothing of it was written again). */
+  already: { publishedBy: string; publishedAt: number } | null;
+  publishedAt: number;
+}
 export interface BoxConflict {
   boxId: string;
   readerId: string;
@@ -113,6 +129,8 @@ export interface ReplicaOptions {
   onRestored?(c: { boxId: string; readerId: string; caseId: string; imageHash: string }): void;
   /** The study database's case list, after each change pulled (batched). */
   onCaseList?(list: PulledCaseList): void;
+  /** Coordinator: the trust reports published in the study database, newest first, after each change pulled (batched). */
+  onReports?(reports: PublishedReportSummary[]): void;
   fetch?: typeof fetch;
 }
 
@@ -125,6 +143,72 @@ function sameBody(a: object, b: object): boolean {
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && JSON.stringify((a as Record<string, unknown>)[k]) === JSON.stringify((b as Record<string, unknown>)[k]));
 }
 const readKey = (readerId: string, imageHash: string) => `${readerId}\u001f${imageHash}`;
+
+/** A login on a sync server, for plain HTTP requests (no replication). */
+export interface ServerLogin { server: string; user: string; password: string; fetch?: typeof fetch }
+
+/** Requests to the study database for a publication: the login, and refusals as clear errors naming `what`. */
+function studyCall(o: ServerLogin, what: string) {
+  const f = o.fetch ?? fetch;
+  const headers = { authorization: basic(o.user, o.password), accept: 'application/json', 'content-type': 'application/json' };
+  return async (url: string, init: RequestInit = {}) => {
+    let r: Response;
+    try { r = await f(url, { ...init, headers }); } catch (e) {
+      throw Object.assign(new Error(`Cannot reach ${o.server} to publish ${what} (${(e as Error).message}); nothing was published.`), { code: 'SERVER_UNREACHABLE' });
+    }
+    if (r.status === 401 || r.status === 403) {
+      const j = (await r.json().catch(() => ({}))) as { reason?: string };
+      throw Object.assign(new Error(`${o.server} refused to publish ${what} (${r.status}): ${j.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status: r.status });
+    }
+    return r;
+  };
+}
+
+/**
+ * Publishes a trust report to the study database over plain HTTP (the app and `heatcheck
+ * publish-report`): a document per model (written when new or changed) and the report's document,
+ * whose id is the report's content hash: the same report published again writes nothing. The
+ * server decides who may: a reader's login is refused (403), and that is the error thrown.
+ */
+export async function publishTrustReport(o: ServerLogin, report: TrustReport): Promise<PublishReportResult> {
+  const what = 'the trust report';
+  const server = o.server.replace(/\/+$/, '');
+  const login = { ...o, server };
+  const call = studyCall(login, what);
+  const base = `${server}/${STUDY_DB}`;
+  const publishedAt = Date.now();
+  const docs = await modelResultDocs(report, o.user, publishedAt);
+  const ids = [docs.report._id, ...docs.models.map((m) => m._id)];
+  const listed = await call(`${base}/_all_docs?include_docs=true`, { method: 'POST', body: JSON.stringify({ keys: ids }) });
+  if (listed.status === 404) throw Object.assign(new Error(`${server} has no Heatcheck study database (${STUDY_DB}); run scripts/sync-setup.mjs against it. Nothing was published.`), { code: 'NOT_A_HEATCHECK_SERVER' });
+  if (!listed.ok) throw Object.assign(new Error(`${server} answered ${listed.status} when asked for the published reports; nothing was published.`), { code: 'SYNC_FAILED' });
+  const rows = ((await listed.json()) as { rows: Array<{ key: string; doc?: PouchDoc | null }> }).rows;
+  const existing = new Map(rows.filter((r) => r.doc).map((r) => [r.key, r.doc!]));
+  const write: PouchDoc[] = [];
+  for (const m of docs.models) {
+    const old = existing.get(m._id);
+    if (old && sameBody(old, m.body)) continue;
+    write.push({ ...m.body, _id: m._id, ...(old?._rev ? { _rev: old._rev } : {}) } as unknown as PouchDoc);
+  }
+  const oldReport = existing.get(docs.report._id);
+  const already = oldReport ? { publishedBy: String(oldReport.publishedBy), publishedAt: Number(oldReport.publishedAt) } : null;
+  if (!oldReport) write.push({ ...docs.report.body, _id: docs.report._id } as unknown as PouchDoc);
+  const result: PublishReportResult = { docId: docs.report._id, reportId: docs.report.body.reportId, written: write.length, modelsWritten: write.length - (oldReport ? 0 : 1), already, publishedAt };
+  if (!write.length) return result;
+  const w = await call(`${base}/_bulk_docs`, { method: 'POST', body: JSON.stringify({ docs: write }) });
+  if (w.status === 413) throw Object.assign(new Error(`${server} refused the trust report as too large (413); raise the server's max_document_size (CouchDB: [couchdb] max_document_size) or publish a report of fewer cases.`), { code: 'SYNC_FAILED' });
+  if (!w.ok) throw Object.assign(new Error(`${server} answered ${w.status} to the trust report; it may be published in part. Publish again.`), { code: 'SYNC_FAILED' });
+  const res = (await w.json()) as Array<{ id: string; ok?: boolean; error?: string; reason?: string }>;
+  const refused = res.find((x) => x.error === 'forbidden' || x.error === 'unauthorized');
+  if (refused) {
+    const status = refused.error === 'forbidden' ? 403 : 401;
+    throw Object.assign(new Error(`${server} refused to publish ${what} (${status}): ${refused.reason ?? 'only a coordinator login writes to the study database.'}`), { code: 'FORBIDDEN', status });
+  }
+  // the report's document written meanwhile by another coordinator is the same report: not a failure
+  const failed = res.filter((x) => x.error && !(x.error === 'conflict' && x.id === docs.report._id));
+  if (failed.length) throw Object.assign(new Error(`${failed.length} document(s) of the trust report were not written (${failed[0].id}: ${failed[0].error}${failed[0].reason ? `, ${failed[0].reason}` : ''}); another coordinator may have published meanwhile. Publish again.`), { code: 'SYNC_FAILED' });
+  return result;
+}
 
 export class Replica {
   private readonly o: ReplicaOptions;
@@ -239,11 +323,14 @@ export class Replica {
     if (this.stopped) return;
     const local = new this.o.Pouch(`${prefix}-study`);
     this.study = local;
+    // a reader keeps (and shows) only the case list and the readers' list, whatever this database holds
+    const keep = (id: string) => this.role !== 'reader' || readerNeedsStudyDoc(id);
     const all = await local.allDocs({ include_docs: true });
-    for (const row of all.rows) if (row.doc) this.studyDocs.set(row.id, row.doc);
+    for (const row of all.rows) if (row.doc && keep(row.id)) this.studyDocs.set(row.id, row.doc);
     this.emitCaseList();
     const feed = local.changes({ since: 'now', live: true, include_docs: true });
     feed.on('change', (ch: { id: string; deleted?: boolean; doc?: PouchDoc }) => {
+      if (!keep(ch.id)) return;
       if (ch.deleted) this.studyDocs.delete(ch.id);
       else if (ch.doc) this.studyDocs.set(ch.id, ch.doc);
       // replication writes in batches: report the list once a batch has settled
@@ -251,7 +338,25 @@ export class Replica {
     });
     this.emitters.push(feed);
     const remote = remoteDb(this.o.Pouch, `${this.server}/${STUDY_DB}`, remoteOpts);
-    this.watch(() => local.replicate.from(remote, live), 'study');
+    // readers: only the documents they need come from the server (model results could bias them)
+    const opts = this.role === 'reader' ? { ...live, selector: READER_STUDY_SELECTOR } : live;
+    this.watch(() => local.replicate.from(remote, opts), 'study');
+  }
+
+  /** Coordinator: the trust reports published in the study database as pulled here, newest first. */
+  publishedReports(): PublishedReportSummary[] {
+    const out: PublishedReportSummary[] = [];
+    for (const d of this.studyDocs.values()) {
+      if (d._deleted || d.type !== 'trust-report' || !d._id.startsWith(REPORT_DOC_PREFIX)) continue;
+      out.push(summaryOf(d._id, d as unknown as PublishedReport));
+    }
+    return out.sort((a, b) => b.publishedAt - a.publishedAt || (a.docId < b.docId ? -1 : 1));
+  }
+  /** A published report (as pulled here), or null when it is not here. */
+  publishedReport(docId: string): (PublishedReportSummary & { report: TrustReport }) | null {
+    const d = this.studyDocs.get(docId);
+    if (!d || d._deleted || d.type !== 'trust-report') return null;
+    return { ...summaryOf(docId, d as unknown as PublishedReport), report: (d as unknown as PublishedReport).report };
   }
 
   /** The study database's case list as pulled here so far. */
@@ -267,7 +372,19 @@ export class Replica {
     const manifest = m && !m._deleted && m.type === 'case-list' ? ({ type: 'case-list', study: m.study, count: m.count, publishedAt: m.publishedAt, publishedBy: m.publishedBy } as CaseListManifest) : null;
     return { cases, manifest, caughtUp: this.studyCaughtUp };
   }
-  private emitCaseList() { if (!this.stopped) this.o.onCaseList?.(this.caseList()); }
+  /**
+   * Publishes a trust report to the study database (`publishTrustReport`, with this login). The
+   * server decides who may: a reader's login is refused (403), and that is the error thrown.
+   */
+  publishReport(report: TrustReport): Promise<PublishReportResult> {
+    return publishTrustReport({ server: this.server, user: this.o.user, password: this.o.password, fetch: this.o.fetch }, report);
+  }
+
+  private emitCaseList() {
+    if (this.stopped) return;
+    this.o.onCaseList?.(this.caseList());
+    if (this.role === 'coordinator') this.o.onReports?.(this.publishedReports());
+  }
 
   /**
    * Publishes the study's case list to the study database: a document per case (written only when

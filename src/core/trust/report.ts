@@ -139,3 +139,12 @@ export interface TrustReport {
 }
 
 export type { CriterionResult };
+
+/**
+ * The report as JSON text: the dashboard's "Metrics JSON" export, and what is published to the
+ * study database. JSON has no NaN or Infinity: a non-finite number is written as its string
+ * ("NaN", "Infinity"), so it is not silently turned into null.
+ */
+export function trustReportJson(r: TrustReport, indent = 2): string {
+  return JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
+}

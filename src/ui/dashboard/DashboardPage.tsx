@@ -12,6 +12,7 @@ import { reportHtml, trustCsv, trustJson } from './report';
 import type { TrustReport } from '../../core/trust/report';
 import { dashboardView } from './view';
 import { PoolSetting } from './PoolSetting';
+import { PublishedReports } from './PublishedReports';
 import type { CasePoint } from './plots';
 import type { LocalizationPerCase } from '../../core/metrics/criteria/localization';
 
@@ -189,6 +190,7 @@ export function DashboardPage() {
       <ProgressLine />
       {modelsError && <p className="error-text" role="alert">Models: {modelsError}</p>}
       {models && models.length === 0 && !modelsError && <p className="error-text">No model is available; import one on <a href="#/data">Data</a>.</p>}
+      <PublishedReports report={report} />
       {!report ? (
         <EmptyState title={status === 'running' ? 'Computing the first maps…' : 'No trust report yet'} testId="dash-empty">
           <p>The dashboard scores the six saliency methods on the seed's four trust criteria (localization, sensitivity to weight randomization, repeatability, reproducibility) with pass/fail and 95% confidence intervals, beside the seed's own results. Choose how many cases to use and press <b>Evaluate</b>; the quick preset on the default 4 + 4 cases takes several minutes on the CPU (wasm), much less on a GPU, and every map is cached. When a reader changes a box, the numbers follow within a second.</p>

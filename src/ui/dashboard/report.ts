@@ -1,5 +1,5 @@
 import { toCsv } from '../../core/study/csv';
-import type { TrustReport } from '../../core/trust/report';
+import { trustReportJson, type TrustReport } from '../../core/trust/report';
 import { cellText } from '../../core/trust/verdict';
 import { seedCell, SEED_SOURCE, SEED_TRUSTWORTHY } from './seedReference';
 
@@ -11,7 +11,7 @@ import { seedCell, SEED_SOURCE, SEED_TRUSTWORTHY } from './seedReference';
  */
 
 export function trustJson(r: TrustReport): string {
-  return JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+  return trustReportJson(r);
 }
 
 /** One row per method x criterion x unit (its state, figure, n, p, reason), one per verdict, then one per unit case value and classifier case. */
