@@ -18,8 +18,8 @@ function CaseListPanel({ role }: { role: 'reader' | 'coordinator' }) {
       {role === 'coordinator' && (
         <>
           <p className="muted">
-            Publishes the current study's cases to the study database: per case its name, image content hash, size, label and format (no pixels, no
-            patient identifiers). Each reader's workstation checks its imported images against it. It is not republished by itself: publish again after
+            Publishes the current study's cases to the study database: per case its name, image content hash, size, format, body part and modality (no
+            pixels, no label or finding, which every reader login could read, no patient identifiers). Each reader's workstation checks its imported images against it. It is not republished by itself: publish again after
             importing or removing cases.
           </p>
           <button type="button" data-testid="publish-case-list" disabled={publish.busy} onClick={() => void syncStore().getState().publishCaseList()}>
