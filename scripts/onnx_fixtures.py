@@ -21,6 +21,11 @@ of channels a max pool reads where two window values nearly tie). The JSON's tor
 records PyTorch's own float32 input gradient against its float64 one (the tests require < 1e-4).
 
 Usage: /usr/bin/python3 scripts/onnx_fixtures.py OUT [small] [densenet121] [inception_v3] [--opsets 13,17]
+                                              [--input NAME=PATH.npy ...]
+
+--input gives a network its fixed input instead of the seeded random one: a float32 .npy of shape
+[H, W, C] or [1, H, W, C], channels-last (what `heatcheck inputs` writes), H and W the network's
+input size. The network is then conditioned at that input, and every reference is computed there.
 """
 import json
 import os
@@ -360,10 +365,15 @@ def main():
     out = args[0]
     opsets = [13, 17]
     names = []
+    inputs = {}
     i = 1
     while i < len(args):
         if args[i] == '--opsets':
             opsets = [int(v) for v in args[i + 1].split(',')]
+            i += 2
+        elif args[i] == '--input':
+            key, _, file = args[i + 1].partition('=')
+            inputs[key] = file
             i += 2
         else:
             names.append(args[i])
@@ -374,8 +384,16 @@ def main():
         model, size = build(name)
         for p in model.parameters():
             p.requires_grad_(False)
-        g = torch.Generator().manual_seed(7)
-        x = (torch.rand(1, 3, size, size, generator=g) * 2 - 1)
+        if name in inputs:
+            a = np.load(inputs[name]).astype(np.float32)
+            if a.ndim == 3:
+                a = a[None]
+            if a.shape != (1, size, size, 3):
+                raise SystemExit(f'--input {name}: {inputs[name]} has shape {a.shape}; {name} takes [{size}, {size}, 3] channels-last')
+            x = torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))
+        else:
+            g = torch.Generator().manual_seed(7)
+            x = (torch.rand(1, 3, size, size, generator=g) * 2 - 1)
         moved = clear_relu_kinks(model, x, KINK_MARGIN[name]) if name in KINK_MARGIN else 0
         conditioning = condition_basic_convs(model, x, POOL_FEEDERS[name]) if name in POOL_FEEDERS else None
         if conditioning:

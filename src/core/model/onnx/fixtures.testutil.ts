@@ -37,10 +37,13 @@ export interface OnnxFixture {
 export const PYTHON = '/usr/bin/python3';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../..');
 
-/** Runs scripts/onnx_fixtures.py for the networks named and reads what it wrote. */
-export function makeOnnxFixtures(names: string[], opsets = [13, 17]): Map<string, OnnxFixture> {
+/**
+ * Runs scripts/onnx_fixtures.py for the networks named and reads what it wrote. `inputs`: NAME=PATH.npy
+ * pairs giving a network its fixed input (channels-last float32, as `heatcheck inputs` writes it).
+ */
+export function makeOnnxFixtures(names: string[], opsets = [13, 17], inputs: string[] = []): Map<string, OnnxFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'heatcheck-onnx-'));
-  execFileSync(PYTHON, [path.join(root, 'scripts/onnx_fixtures.py'), dir, ...names, '--opsets', opsets.join(',')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+  execFileSync(PYTHON, [path.join(root, 'scripts/onnx_fixtures.py'), dir, ...names, '--opsets', opsets.join(','), ...inputs.flatMap((i) => ['--input', i])], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
   const out = new Map<string, OnnxFixture>();
   for (const name of names) {
     const meta = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
