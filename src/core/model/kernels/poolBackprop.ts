@@ -22,6 +22,16 @@ function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
+/** Window, strides, tfjs' padding, input and output sizes of a 2-D pooling of x (NHWC). */
+function poolGeometry(x: tf.Tensor4D, filterSize: number | [number, number], strides: number | [number, number], pad: PoolPad) {
+  const [kh, kw] = pair(filterSize);
+  const [sh, sw] = pair(strides);
+  const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
+  const { top, left, bottom, right } = info.padInfo;
+  const [n, h, w, c] = x.shape;
+  return { kh, kw, sh, sw, top, left, bottom, right, n, h, w, c, oh: info.outHeight, ow: info.outWidth };
+}
+
 /** Max pool forward; kept for symmetry with the backprop (which needs only x). */
 export function maxPoolForward(
   x: tf.Tensor4D,
@@ -44,13 +54,7 @@ export function maxPoolForward(
  * 'same' padding uses the most negative float instead of -Infinity (0 * -Infinity is NaN).
  */
 export function maxPoolArgmax(x: tf.Tensor4D, filterSize: number | [number, number], strides: number | [number, number], pad: PoolPad): tf.Tensor {
-  const [kh, kw] = pair(filterSize);
-  const [sh, sw] = pair(strides);
-  const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
-  const { top, left, bottom, right } = info.padInfo;
-  const [n, h, w, c] = x.shape;
-  const oh = info.outHeight;
-  const ow = info.outWidth;
+  const { kh, kw, sh, sw, top, left, bottom, right, n, h, w, c, oh, ow } = poolGeometry(x, filterSize, strides, pad);
   const taps = kh * kw;
   return tf.tidy(() => {
     const xp = top || left || bottom || right
@@ -131,13 +135,7 @@ export function maxPoolBackpropFirstMax(
   strides: number | [number, number],
   pad: PoolPad,
 ): tf.Tensor4D {
-  const [kh, kw] = pair(filterSize);
-  const [sh, sw] = pair(strides);
-  const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
-  const { top, left, bottom, right } = info.padInfo;
-  const [n, h, w, c] = x.shape;
-  const oh = info.outHeight;
-  const ow = info.outWidth;
+  const { kh, kw, sh, sw, top, left, bottom, right, n, h, w, c, oh, ow } = poolGeometry(x, filterSize, strides, pad);
   const taps = kh * kw;
   const padded = top > 0 || left > 0 || bottom > 0 || right > 0;
   const hp = h + top + bottom;
@@ -185,13 +183,7 @@ export function avgPoolBackprop(
   strides: number | [number, number],
   pad: PoolPad,
 ): tf.Tensor4D {
-  const [kh, kw] = pair(filterSize);
-  const [sh, sw] = pair(strides);
-  const info = tf.backend_util.computePool2DInfo(x.shape, [kh, kw], [sh, sw], 1, pad);
-  const { top, left, bottom, right } = info.padInfo;
-  const [n, h, w, c] = x.shape;
-  const oh = info.outHeight;
-  const ow = info.outWidth;
+  const { kh, kw, sh, sw, top, left, bottom, right, n, h, w, c, oh, ow } = poolGeometry(x, filterSize, strides, pad);
   if (kh === sh && kw === sw && top === 0 && left === 0 && bottom === 0 && right === 0) {
     return tf.tidy(() => {
       // Nearest-neighbour upsampling by exactly (kh, kw) repeats every cell over its window.
