@@ -343,6 +343,7 @@ test('@sync model results: a coordinator publishes the dashboard\'s report; anot
   await expect(view).toBeVisible();
   await expect(co2.page.getByTestId('published-label')).toContainText(`Published report, read only: published by ${COORD.name}`);
   expect(await tableCells(view)).toEqual(local);
+  await co2.page.screenshot({ path: '/tmp/heatcheck-sync-published-report.png', fullPage: true });
   // its JSON is the one the first workstation exported
   const [dl] = await Promise.all([co2.page.waitForEvent('download'), co2.page.getByTestId('published-download').click()]);
   expect(JSON.parse(readFileSync((await dl.path())!, 'utf8'))).toEqual(localJson);

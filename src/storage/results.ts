@@ -1,5 +1,9 @@
 import type { IDBPDatabase } from 'idb';
 import { openDatabase, toStorageError, type HeatcheckDB, type ResultRecord } from './db';
+import { canonicalJson } from '../core/canonicalJson';
+
+/** Canonical JSON (keys sorted): equal parameters give equal keys. */
+export { canonicalJson };
 
 /**
  * The result cache over the `results` store (DESIGN: a result is a record keyed by everything that
@@ -16,21 +20,6 @@ export interface SaliencyKeyParts {
   backend: string;
   /** Cascading randomization step (SPEC 5.2); null for the trained model. */
   randomizationStep: number | null;
-}
-
-/** JSON with object keys sorted at every level, so equal parameters give equal keys. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') {
-    if (typeof v === 'number' && !Number.isFinite(v)) return JSON.stringify(String(v));
-    return JSON.stringify(v) ?? 'null';
-  }
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
 }
 
 /**

@@ -21,6 +21,7 @@
  * model results; a reader's login could still GET them over HTTP, which is why the app and the
  * README advise publishing after reading has ended.
  */
+import { canonicalJson } from '../canonicalJson';
 import { sha256Hex } from '../study/hash';
 import { TRUST_REPORT_SCHEMA, trustReportJson, type TrustReport, type TrustReportModel, type VerdictState } from '../trust/report';
 import { CASE_DOC_PREFIX } from './caseList';
@@ -39,15 +40,7 @@ export const READER_STUDY_SELECTOR = { _id: { $regex: `^(${escapeRegex(CASE_DOC_
 /** Whether a study-database document id is one a reader's workstation replicates (the selector above, in code). */
 export const readerNeedsStudyDoc = (id: string) => id.startsWith(CASE_DOC_PREFIX) || id === CASES_DOC_ID || id === READERS_DOC_ID;
 
-/** JSON with object keys sorted (the same value, the same text, whatever the key order). */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
+export { canonicalJson };
 
 /** The report as published (and as the JSON export writes it): its JSON form, parsed. */
 export function publishableReport(r: TrustReport): TrustReport {
