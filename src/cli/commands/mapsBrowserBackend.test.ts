@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { readNpy } from '../../core/io/npy';
 import { runCli } from '../testing/runCli';
+import { saveModelFolder } from '../testing/tinyModel';
 
 /**
  * `maps --backend webgl|webgpu` computes in headless Chromium (here on SwiftShader, a GPU emulated
@@ -27,14 +27,8 @@ beforeAll(async () => {
   h = tf.layers.globalAveragePooling2d({ name: 'head_gap' }).apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: inp, outputs: tf.layers.dense({ name: 'logit', units: 1, kernelInitializer: tf.initializers.randomUniform({ minval: 0.1, maxval: 1, seed: 3 }), biasInitializer: tf.initializers.constant({ value: 0.1 }) }).apply(h) as tf.SymbolicTensor });
   modelDir = path.join(root, 'small-s1');
-  mkdirSync(modelDir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-    writeFileSync(path.join(modelDir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await saveModelFolder(model, modelDir, manifest);
   model.dispose();
-  writeFileSync(path.join(modelDir, 'manifest.json'), JSON.stringify(manifest));
   expect((await runCli(['phantom', '--out', path.join(root, 'study'), '--count', '2', '--seed', '3', '--size', '48'])).code).toBe(0);
 });
 

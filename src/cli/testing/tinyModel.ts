@@ -13,13 +13,18 @@ export async function tinyModel(dir: string, id: string, h: number, w: number, c
   x = tf.layers.globalAveragePooling2d({ name: 'head_gap' }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: inp, outputs: tf.layers.dense({ name: 'logit', units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(x) as tf.SymbolicTensor });
   const md = path.join(dir, id);
-  mkdirSync(md, { recursive: true });
+  await saveModelFolder(model, md, { id, architecture: 'tiny', family: 'tiny', input: { height: h, width: w, channels: c }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } });
+  model.dispose();
+  return md;
+}
+
+/** Writes a LayersModel as a model folder (model.json, one weights.bin shard, manifest.json) at `dir`. */
+export async function saveModelFolder(model: tf.LayersModel, dir: string, manifest: object): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (a) => {
-    writeFileSync(path.join(md, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-    writeFileSync(path.join(md, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+    writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
-  model.dispose();
-  writeFileSync(path.join(md, 'manifest.json'), JSON.stringify({ id, architecture: 'tiny', family: 'tiny', input: { height: h, width: w, channels: c }, preprocessing: { scale: 2, offset: -1 }, inputRange: [-1, 1], output: { kind: 'logit', index: 0 } }));
-  return md;
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
 }
