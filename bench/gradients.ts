@@ -6,6 +6,9 @@
  *   npx tsx bench/gradients.ts [--quick] [--no-node] [--no-browser] [--no-torch] [--no-stock-big] [--gpu-big]
  *                              [--models id,id] [--browser-backends wasm,wasm-threads,webgl,webgpu]
  *                              [--threads 1,all]   (Node wasm and PyTorch at each count; all = os.availableParallelism())
+ *                              [--kernels before,after]   (Node: fastgrad's fused backward kernels as JavaScript
+ *                                loops with stock SplitV for concat backward (before), and as Heatcheck's wasm SIMD
+ *                                kernels (after, the default); both given: measured in turn for each model, one run)
  *
  * Workloads: the demo models (public/models/*), a small CNN at 224x224x3, DenseNet-121 at 224x224x3
  * and InceptionV3 at 299x299x3 with random weights. Big models run 2 reps (1 on GPU backends) and
@@ -25,6 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { initNodeBackend, nodeWasmThreads, setNodeWasmThreads } from '../src/cli/nodeBackend';
 import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
 import { asLayersModel } from '../src/core/model/createProbe';
+import { setSimdKernels } from '../src/core/model/kernels/simdKernels';
+import { setSplitKernel } from '../src/core/model/kernels/fusedBackward';
 import { buildSmallCnn, groupKernels, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +43,12 @@ const quick = flag('quick');
 const wantedModels = value('models')?.split(',');
 const browserBackends = (value('browser-backends') ?? 'wasm,wasm-threads,webgl,webgpu').split(',');
 const noNode = flag('no-node');
+const kernelModes = (value('kernels') ?? 'after').split(',') as Array<'before' | 'after'>;
+/** before: the JavaScript-loop fused kernels and stock SplitV; after: the wasm SIMD kernels. */
+function useKernels(mode: 'before' | 'after'): void {
+  setSimdKernels(mode === 'after');
+  setSplitKernel(mode === 'after');
+}
 const threadCounts = [...new Set((value('threads') ?? '1,all').split(',').map((t) => (t === 'all' ? Math.min(8, os.availableParallelism()) : Number(t))))];
 const workloads = WORKLOADS.filter((w) => (!wantedModels || wantedModels.includes(w.id)) && (!quick || !w.big))
   .filter((w) => w.kind !== 'demo' || existsSync(path.join(root, 'public/models', w.source, 'model.json')));
@@ -84,8 +95,15 @@ async function runNode(threadsAsked: number): Promise<void> {
       // Topology for the PyTorch mirror.
       writeFileSync(path.join(cacheDir, `${w.id}.json`), JSON.stringify(model.toJSON(null, false)));
     }
-    const r = await measureModel(model, optionsFor(w, 'wasm', w.big ? !flag('no-stock-big') : true));
-    rows.push({ ...r, where, threads });
+    for (const mode of kernelModes) {
+      useKernels(mode);
+      const label = kernelModes.length > 1 ? `${where}, kernels ${mode}` : where;
+      // the stock tf.grad reference once per model, not once per kernel mode
+      const stock = mode === kernelModes[0] && (w.big ? !flag('no-stock-big') : true);
+      const r = await measureModel(model, optionsFor(w, 'wasm', stock));
+      rows.push({ ...r, where: label, threads });
+    }
+    useKernels('after');
     model.dispose();
   }
 }

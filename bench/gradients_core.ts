@@ -83,13 +83,14 @@ async function profileKernels(fn: () => tf.Tensor): Promise<KernelShare[]> {
 }
 
 /** The parts of an input-gradient pass the profile table shows. */
-export const KERNEL_GROUPS = ['forward conv', 'transposed conv', 'relu bwd', 'max-pool bwd', 'masks & scales', 'forward other', 'other bwd'] as const;
+export const KERNEL_GROUPS = ['forward conv', 'transposed conv', 'relu bwd', 'max-pool bwd', 'concat bwd', 'masks & scales', 'forward other', 'other bwd'] as const;
 export type KernelGroup = typeof KERNEL_GROUPS[number];
 
 const CONV = new Set(['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D']);
 const TRANSPOSED = new Set(['Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter']);
 const RELU_BWD = new Set(['Step', 'ReluGrad', 'Relu6Grad', 'HeatcheckReluBackward']);
 const MAXPOOL_BWD = new Set(['MaxPoolGrad', 'MaxPoolWithArgmax', 'ArgMax', 'ScatterNd', 'HeatcheckMaxPoolBackward']);
+const CONCAT_BWD = new Set(['SplitV', 'HeatcheckSplitChannels']);
 const MASKS = new Set(['Multiply', 'Greater', 'GreaterEqual', 'Select', 'Equal', 'Cast', 'Sign']);
 
 /**
@@ -111,6 +112,7 @@ export function groupKernels(grad: KernelShare[], forward: KernelShare[]): Recor
     } else if (TRANSPOSED.has(k.kernel)) out['transposed conv'] += k.ms;
     else if (RELU_BWD.has(k.kernel)) out['relu bwd'] += k.ms;
     else if (MAXPOOL_BWD.has(k.kernel)) out['max-pool bwd'] += k.ms;
+    else if (CONCAT_BWD.has(k.kernel)) out['concat bwd'] += k.ms;
     else {
       out['forward other'] += f;
       out[MASKS.has(k.kernel) ? 'masks & scales' : 'other bwd'] += extra;

@@ -34,6 +34,9 @@ test('?backend=wasm forces the wasm backend, served from this origin', async ({ 
   await openApp(page, { backend: 'wasm' });
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
   expect(watch.requests.some((u) => /\.wasm$/.test(u))).toBe(true);
+  // one thread on this machine's default: the single-thread build, whose heap is a plain memory
+  const threads = Number(await page.getByTestId('backend-badge').getAttribute('data-wasm-threads'));
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-reason', new RegExp(`fused backward kernels: wasm SIMD \\((${threads > 1 ? 'shared' : 'plain'}) memory\\)`));
 });
 
 test('the page is cross-origin isolated and ?threads=2 runs the threaded wasm build with two threads', async ({ page }) => {
@@ -42,8 +45,12 @@ test('the page is cross-origin isolated and ?threads=2 runs the threaded wasm bu
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-backend', 'wasm');
   await expect(badge).toHaveAttribute('data-wasm-threads', '2');
-  // and it computes: the tiny fixed check against cpu
-  const check = await page.evaluate(() => (window.__heatcheck!.crossCheck as (n: string) => Promise<{ maxAbsDiff: number }>)('wasm'));
+  // fastgrad's backward kernels run as Heatcheck's wasm SIMD module on the threaded build's shared heap
+  await expect(badge).toHaveAttribute('data-reason', /fused backward kernels: wasm SIMD \(shared memory\)/);
+  // and it computes: the tiny fixed check against cpu, those backward kernels included
+  const check = await page.evaluate(() => (window.__heatcheck!.crossCheck as (n: string) => Promise<{ maxAbsDiff: number; result: number[]; fusedKernels?: string }>)('wasm'));
+  expect(check.result.length).toBeGreaterThan(300);
+  expect(check.fusedKernels).toBe('wasm SIMD (shared memory)');
   expect(check.maxAbsDiff).toBeLessThan(1e-5);
 });
 

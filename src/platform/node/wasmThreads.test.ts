@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { initNodeBackend, nodeWasmThreads, parseThreads, setNodeWasmThreads } from './backend';
 import { createFastGrad } from '../../core/model/fastgrad';
 import { relErr, seeded } from '../../core/model/kernels/testUtil';
+import { simdKernelStatus } from '../../core/model/kernels/simdKernels';
 
 type S = tf.SymbolicTensor;
 
@@ -50,12 +51,15 @@ describe('threaded wasm in Node', () => {
     await initNodeBackend('wasm');
     expect(await nodeWasmThreads()).toBe(1);
     const one = gradients();
+    expect(simdKernelStatus()).toBe('wasm SIMD (plain memory)');
 
     setNodeWasmThreads(2);
     const choice = await initNodeBackend('wasm');
     expect(choice.active).toBe('wasm');
     expect(await nodeWasmThreads()).toBe(2);
     const two = gradients();
+    // the fused backward kernels run as wasm SIMD on the threaded build's shared heap too
+    expect(simdKernelStatus()).toBe('wasm SIMD (shared memory)');
 
     // Gradients are not zero (the comparison means something) and agree across thread counts.
     expect(Math.max(...one.fast.map(Math.abs))).toBeGreaterThan(1e-6);

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, chooseBackend, chooseMeasuredBackend, probeBackends, type BackendAttempt, type BackendName } from '../../core/model/backends';
+import { simdKernelStatus } from '../../core/model/kernels/simdKernels';
+import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitLastAxis } from '../../core/model/kernels/fusedBackward';
+import { maxPoolBackprop } from '../../core/model/kernels/poolBackprop';
 import { browserLoaders, setRequestedWasmThreads } from '../browserBackends';
 
 export interface BackendState {
@@ -10,6 +13,8 @@ export interface BackendState {
   reason: string;
   /** Threads of the wasm backend (XNNPACK's pool) when wasm won. */
   wasmThreads?: number;
+  /** On wasm: how fastgrad's fused backward kernels run ("wasm SIMD (plain memory)", or JavaScript loops and why). */
+  fusedKernels?: string;
 }
 
 let current: Promise<BackendState> | null = null;
@@ -30,8 +35,9 @@ export function initBackend(forced?: BackendName | null, threads?: number | null
       active: c.active,
       attempts: c.attempts,
       tfjsVersion: c.tfjsVersion,
-      reason: `${c.reason ?? ''}${wasmThreads !== undefined ? `; ${wasmThreads} wasm thread${wasmThreads > 1 ? 's' : ''}` : ''}`,
+      reason: `${c.reason ?? ''}${wasmThreads !== undefined ? `; ${wasmThreads} wasm thread${wasmThreads > 1 ? 's' : ''}; fused backward kernels: ${simdKernelStatus()}` : ''}`,
       wasmThreads,
+      fusedKernels: c.active === 'wasm' ? simdKernelStatus() : undefined,
     };
   });
   current.catch(() => { current = null; });
@@ -43,13 +49,26 @@ export async function activeBackend(): Promise<BackendName> {
   return (await current!).active;
 }
 
-/** Runs a tiny fixed computation on a given backend and on cpu, for the backend path checks. */
-export async function crossCheck(name: BackendName): Promise<{ backend: BackendName; result: number[]; cpu: number[]; maxAbsDiff: number }> {
+/**
+ * Runs a tiny fixed computation on a given backend and on cpu, for the backend path checks: a
+ * matMul with ReLU and sigmoid, and fastgrad's backward kernels (ReLU backward, max-pool backward,
+ * the concat backward's split), which on wasm are Heatcheck's own SIMD kernels on the backend's heap.
+ */
+export async function crossCheck(name: BackendName): Promise<{ backend: BackendName; result: number[]; cpu: number[]; maxAbsDiff: number; fusedKernels?: string }> {
   const prev = tf.getBackend();
   const compute = () => tf.tidy(() => {
     const a = tf.tensor2d([0.5, -1, 2, 3, 0.25, -0.75], [2, 3]);
     const b = tf.tensor2d([1, 2, -1, 0.5, 3, -2], [3, 2]);
-    return tf.relu(tf.matMul(a, b)).add(tf.sigmoid(tf.scalar(0.3)));
+    const head = tf.relu(tf.matMul(a, b)).add(tf.sigmoid(tf.scalar(0.3))).reshape([-1]);
+    // x: 2x5x5x6 with ties (values rounded to quarters, ReLU'd), dy its pooled shape
+    const x = tf.relu(tf.round(tf.mul(tf.sin(tf.range(0, 300).mul(0.7)), 4)).div(4)).reshape([2, 5, 5, 6]) as tf.Tensor4D;
+    const dy = tf.cos(tf.range(0, 2 * 2 * 2 * 6).mul(1.3)).reshape([2, 2, 2, 6]) as tf.Tensor4D;
+    const pool = fusedMaxPoolBackward()
+      ? maxPoolBackwardFused(dy, x, [3, 3], [2, 2], 'valid')
+      : maxPoolBackprop(dy, x, tf.maxPool(x, [3, 3], [2, 2], 'valid'), null, [3, 3], [2, 2], 'valid');
+    const relu = reluBackward(tf.sub(x, 0.5), tf.sub(x, 0.25));
+    const split = splitLastAxis(x, [1, 4, 1]);
+    return tf.concat([head, pool.reshape([-1]), relu.reshape([-1]), ...split.map((t) => t.reshape([-1]))]);
   });
   await tf.setBackend('cpu');
   const c = compute();
@@ -60,8 +79,9 @@ export async function crossCheck(name: BackendName): Promise<{ backend: BackendN
   const r = compute();
   const result = Array.from(await r.data());
   r.dispose();
+  const fusedKernels = name === 'wasm' ? simdKernelStatus() : undefined;
   if (prev) await tf.setBackend(prev);
-  return { backend: name, result, cpu, maxAbsDiff: Math.max(...result.map((v, i) => Math.abs(v - cpu[i]))) };
+  return { backend: name, result, cpu, maxAbsDiff: Math.max(...result.map((v, i) => Math.abs(v - cpu[i]))), fusedKernels };
 }
 
 /** Tries every backend, then returns to the active one. */

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../../platform/node/backend';
-import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, RELU_BACKWARD } from './fusedBackward';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, RELU_BACKWARD, splitLastAxis } from './fusedBackward';
+import { setSimdKernels, simdKernelStatus } from './simdKernels';
+import { KERNELS_SOURCE_SHA256 } from './simd/kernelsWasm';
 import { relErr, seeded } from './testUtil';
 
 beforeAll(async () => {
@@ -45,4 +49,83 @@ describe('fused backward kernels on wasm', () => {
       expect(relErr(got, want)).toBeLessThan(1e-6);
     });
   }
+});
+
+/** Runs f with the SIMD kernels off (the JavaScript loops) and on; returns both results. */
+function loopsAndSimd(f: () => Float32Array): { loops: Float32Array; simd: Float32Array } {
+  setSimdKernels(false);
+  try {
+    const loops = f();
+    setSimdKernels(true);
+    const simd = f();
+    expect(simdKernelStatus()).toBe('wasm SIMD (plain memory)');
+    return { loops, simd };
+  } finally {
+    setSimdKernels(true);
+  }
+}
+
+/** Bit patterns, so -0, +0 and NaN payloads count. */
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('wasm SIMD kernels (simd/kernels.c) against the JavaScript loops and independent references', () => {
+  it('the committed wasm was built from the committed kernels.c (scripts/build-simd-kernels.sh)', () => {
+    const sha = createHash('sha256').update(readFileSync(new URL('./simd/kernels.c', import.meta.url))).digest('hex');
+    expect(KERNELS_SOURCE_SHA256, 'kernels.c changed: run scripts/build-simd-kernels.sh').toBe(sha);
+  });
+
+  it('ReLU backward: bit for bit the loop, with NaN, infinities, signed zeros and a length that is not a multiple of 4 or 16', () => {
+    const n = 16 * 5 + 4 * 2 + 3;
+    const y = seeded(n, 21);
+    const dy = seeded(n, 22).map((v) => v * 1e3);
+    const specials = [NaN, Infinity, -Infinity, -0, 0, 1e-45, -1e-45];
+    for (let i = 0; i < n; i += 5) y[i] = specials[(i / 5) % specials.length];
+    for (let i = 2; i < n; i += 7) dy[i] = specials[(i / 7 | 0) % specials.length];
+    const run = () => tf.tidy(() => reluBackward(tf.tensor1d(dy), tf.tensor1d(y)).dataSync().slice() as Float32Array);
+    const { loops, simd } = loopsAndSimd(run);
+    expect(bits(simd)).toEqual(bits(loops));
+    // independent: the definition, element by element
+    const want = Float32Array.from(y, (v, i) => (v > 0 ? dy[i] : 0));
+    expect(bits(simd)).toEqual(bits(want));
+  });
+
+  for (const [xs, k, s, pad] of [
+    [[2, 9, 11, 8], [2, 2], [2, 2], 'valid'],
+    [[1, 12, 10, 7], [3, 3], [2, 2], 'same'],
+    [[2, 7, 9, 12], [3, 3], [1, 1], 'same'],
+    [[1, 13, 13, 5], [3, 3], [2, 2], 'valid'],
+  ] as Array<[[number, number, number, number], [number, number], [number, number], 'valid' | 'same']>) {
+    it(`max-pool backward ${xs.join('x')} window ${k.join('x')} stride ${s.join('x')} ${pad}: bit for bit the loop, and tfjs' cpu MaxPoolGrad`, async () => {
+      // ReLU'd and rounded to a few levels: many tied windows; one NaN
+      const xv = seeded(xs.reduce((a, b) => a * b), 41).map((v) => Math.max(0, Math.round(v * 4) / 4));
+      xv[17] = NaN;
+      const ys = tf.tidy(() => tf.maxPool(tf.zeros(xs) as tf.Tensor4D, k, s, pad).shape) as [number, number, number, number];
+      const dyv = seeded(ys.reduce((a, b) => a * b), 42);
+      const run = () => tf.tidy(() => maxPoolBackwardFused(tf.tensor4d(dyv, ys), tf.tensor4d(xv, xs), k, s, pad).dataSync().slice() as Float32Array);
+      const { loops, simd } = loopsAndSimd(run);
+      expect(bits(simd)).toEqual(bits(loops));
+      const clean = xv.map((v) => (Number.isNaN(v) ? 0 : v));
+      const want = await cpuMaxPoolGrad(clean, xs, dyv, k, s, pad);
+      const got = tf.tidy(() => maxPoolBackwardFused(tf.tensor4d(dyv, ys), tf.tensor4d(clean, xs), k, s, pad).dataSync().slice());
+      expect(relErr(got, want)).toBeLessThan(1e-6);
+    });
+  }
+
+  it('split on the last axis: the parts tf.split gives on cpu, bit for bit, with odd widths and an empty part', async () => {
+    const shape = [2, 5, 3, 23];
+    const sizes = [8, 0, 5, 7, 3];
+    const xv = seeded(shape.reduce((a, b) => a * b), 51);
+    const run = () => tf.tidy(() => {
+      const parts = splitLastAxis(tf.tensor(xv, shape), sizes);
+      expect(parts.map((p) => p.shape)).toEqual(sizes.map((w) => [2, 5, 3, w]));
+      const flat = parts.map((p) => p.dataSync());
+      return Float32Array.from(flat.flatMap((a) => Array.from(a)));
+    });
+    const { loops, simd } = loopsAndSimd(run);
+    expect(bits(simd)).toEqual(bits(loops));
+    await tf.setBackend('cpu');
+    const want = tf.tidy(() => Float32Array.from(tf.split(tf.tensor(xv, shape), sizes, 3).flatMap((p) => Array.from(p.dataSync()))));
+    await tf.setBackend('wasm');
+    expect(bits(simd)).toEqual(bits(want));
+  });
 });

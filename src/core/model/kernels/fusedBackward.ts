@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { heapOffset, simdKernelsFor } from './simdKernels';
 
 /**
  * Fused backward kernels for the wasm backend, in the spirit of PyTorch's threshold_backward and
@@ -10,9 +11,14 @@ import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from 
  * - HeatcheckMaxPoolBackward(dy, x): every window's dy goes to its first maximum in window order
  *   (the tie rule of tfjs' MaxPoolGrad), found by scanning x; no ArgMax tensor, no ScatterNd.
  *
- * They run as plain loops over the wasm heap (BackendWasm.typedArrayFromHeap: views, no copies).
+ * - HeatcheckSplitChannels(x; sizes): the backward of a concat on the last axis, one copy per part
+ *   (stock SplitV slices the NHWC tensor element by element).
+ *
+ * They run as Heatcheck's wasm SIMD kernels on the backend's heap (simdKernels.ts, simd/kernels.c),
+ * or, where those cannot start, as plain JavaScript loops over the same heap
+ * (BackendWasm.typedArrayFromHeap: views, no copies); both give the same values bit for bit.
  * Where they are not registered (other backends) the callers compose stock ops with the same rules
- * (reluBackward below; poolBackprop.maxPoolBackpropFirstMax).
+ * (reluBackward below; poolBackprop.maxPoolBackpropFirstMax; tf.split).
  */
 
 interface WasmBackendLike {
@@ -22,6 +28,7 @@ interface WasmBackendLike {
 
 export const RELU_BACKWARD = 'HeatcheckReluBackward';
 export const MAXPOOL_BACKWARD = 'HeatcheckMaxPoolBackward';
+export const SPLIT_CHANNELS = 'HeatcheckSplitChannels';
 
 function reluBackwardKernel({ inputs, backend }: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo {
   const { dy, y } = inputs as { dy: TensorInfo; y: TensorInfo };
@@ -29,6 +36,11 @@ function reluBackwardKernel({ inputs, backend }: { inputs: NamedTensorInfoMap; b
   const out = b.makeOutput(dy.shape, 'float32');
   const n = dy.shape.reduce((a, v) => a * v, 1);
   if (n === 0) return out;
+  const simd = simdKernelsFor(backend);
+  if (simd) {
+    simd.relu_backward(heapOffset(backend, dy), heapOffset(backend, y), heapOffset(backend, out), n);
+    return out;
+  }
   // views after makeOutput: growing the heap there would detach earlier views
   const g = b.typedArrayFromHeap(dy);
   const v = b.typedArrayFromHeap(y);
@@ -52,6 +64,11 @@ function maxPoolBackwardKernel({ inputs, backend, attrs }: { inputs: NamedTensor
   const ow = info.outWidth;
   const out = b.makeOutput(x.shape, 'float32');
   if (n * h * w * c === 0) return out;
+  const simd = simdKernelsFor(backend);
+  if (simd) {
+    simd.maxpool_backward(heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, out), n, h, w, c, kh, kw, sh, sw, top, left, oh, ow);
+    return out;
+  }
   const g = b.typedArrayFromHeap(dy);
   const xv = b.typedArrayFromHeap(x);
   const o = b.typedArrayFromHeap(out);
@@ -88,8 +105,35 @@ function maxPoolBackwardKernel({ inputs, backend, attrs }: { inputs: NamedTensor
   return out;
 }
 
+function splitChannelsKernel({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+  const { x } = inputs as { x: TensorInfo };
+  const { sizes } = attrs as unknown as { sizes: number[] };
+  const b = backend as WasmBackendLike;
+  const channels = x.shape[x.shape.length - 1];
+  const pixels = channels === 0 ? 0 : x.shape.reduce((a, v) => a * v, 1) / channels;
+  const outs = sizes.map((s) => b.makeOutput([...x.shape.slice(0, -1), s], 'float32'));
+  if (pixels === 0) return outs;
+  const simd = simdKernelsFor(backend);
+  let offset = 0;
+  for (let k = 0; k < sizes.length; k++) {
+    const width = sizes[k];
+    if (width > 0) {
+      if (simd) simd.copy_channels(heapOffset(backend, x), heapOffset(backend, outs[k]), pixels, channels, offset, width);
+      else {
+        // views after every makeOutput above: none of them can be detached by a later allocation
+        const src = b.typedArrayFromHeap(x);
+        const o = b.typedArrayFromHeap(outs[k]);
+        for (let p = 0; p < pixels; p++) o.set(src.subarray(p * channels + offset, p * channels + offset + width), p * width);
+      }
+    }
+    offset += width;
+  }
+  return outs;
+}
+
 export const reluBackwardConfig = (backendName: string): KernelConfig => ({ kernelName: RELU_BACKWARD, backendName, kernelFunc: reluBackwardKernel as never });
 export const maxPoolBackwardConfig = (backendName: string): KernelConfig => ({ kernelName: MAXPOOL_BACKWARD, backendName, kernelFunc: maxPoolBackwardKernel as never });
+export const splitChannelsConfig = (backendName: string): KernelConfig => ({ kernelName: SPLIT_CHANNELS, backendName, kernelFunc: splitChannelsKernel as never });
 
 function fusedOn(kernel: string): boolean {
   return tf.getKernel(kernel, tf.getBackend()) !== undefined;
@@ -114,4 +158,22 @@ export function fusedMaxPoolBackward(): boolean {
 /** Max-pool input gradient by the fused kernel (call only when fusedMaxPoolBackward()). */
 export function maxPoolBackwardFused(dy: tf.Tensor4D, x: tf.Tensor4D, filterSize: [number, number], strides: [number, number], pad: 'valid' | 'same' | number): tf.Tensor4D {
   return tf.engine().runKernel(MAXPOOL_BACKWARD, { dy, x }, { filterSize, strides, pad } as unknown as NamedAttrMap) as tf.Tensor4D;
+}
+
+let splitKernel = true;
+
+/** Benchmarks only: false sends concat backward through stock tf.split (SplitV), as before the split kernel. */
+export function setSplitKernel(on: boolean): void {
+  splitKernel = on;
+}
+
+/**
+ * Splits x along its last axis into parts of the given sizes (tf.split's result): one copy per part
+ * on wasm, tf.split elsewhere.
+ */
+export function splitLastAxis(x: tf.Tensor, sizes: number[]): tf.Tensor[] {
+  if (splitKernel && x.dtype === 'float32' && fusedOn(SPLIT_CHANNELS)) {
+    return tf.engine().runKernel(SPLIT_CHANNELS, { x }, { sizes } as unknown as NamedAttrMap) as unknown as tf.Tensor[];
+  }
+  return tf.split(x, sizes, x.rank - 1);
 }

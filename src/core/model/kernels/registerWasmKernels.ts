@@ -1,17 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
-import { MAXPOOL_BACKWARD, RELU_BACKWARD, maxPoolBackwardConfig, reluBackwardConfig } from './fusedBackward';
+import { simdKernelsFor } from './simdKernels';
+import { MAXPOOL_BACKWARD, RELU_BACKWARD, SPLIT_CHANNELS, maxPoolBackwardConfig, reluBackwardConfig, splitChannelsConfig } from './fusedBackward';
 
 let registered = false;
 
-/** Registers the kernels that stock tfjs-backend-wasm 4.22 lacks, and fastgrad's fused backward kernels. Idempotent. */
+/** Registers the kernels that stock tfjs-backend-wasm 4.22 lacks, and fastgrad's fused backward kernels (wasm SIMD where they start, simdKernels.ts). Idempotent. */
 export function registerWasmExtraKernels(): void {
+  // the SIMD kernels bind to this backend instance's heap (a re-initialised backend gets its own)
+  if (tf.getBackend() === 'wasm') simdKernelsFor(tf.backend());
   if (registered) return;
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.registerKernel(conv2dBackpropFilterConfig('wasm'));
   // fused ReLU and max-pool backward for fastgrad (kernels/fusedBackward.ts)
   if (!tf.getKernel(RELU_BACKWARD, 'wasm')) tf.registerKernel(reluBackwardConfig('wasm'));
   if (!tf.getKernel(MAXPOOL_BACKWARD, 'wasm')) tf.registerKernel(maxPoolBackwardConfig('wasm'));
+  if (!tf.getKernel(SPLIT_CHANNELS, 'wasm')) tf.registerKernel(splitChannelsConfig('wasm'));
   registered = true;
 }
 
