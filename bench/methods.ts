@@ -41,6 +41,7 @@ import { runSaliency, type SaliencyRun } from '../src/core/saliency/run';
 import { maxOverChannels } from '../src/core/saliency/xrai';
 import { xraiFull } from '../src/core/saliency/xraiSelection';
 import { xraiSegments } from '../src/core/segmentation/xraiSegments';
+import { saveModelFolder } from '../src/cli/testing/tinyModel';
 import { buildSmallCnn } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,14 +80,7 @@ async function loadModel(id: string): Promise<{ model: tf.LayersModel; manifest:
   if (id === 'small-cnn') {
     const model = buildSmallCnn();
     const dir = path.join(cacheDir, id);
-    mkdirSync(dir, { recursive: true });
-    await model.save(tf.io.withSaveHandler(async (art) => {
-      const wd = art.weightData!;
-      const bytes = Array.isArray(wd) ? Buffer.concat(wd.map((b) => Buffer.from(b))) : Buffer.from(wd);
-      writeFileSync(path.join(dir, 'weights.bin'), bytes);
-      writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: art.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }] }));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await saveModelFolder(model, dir, SMALL_CNN_MANIFEST);
     return { model, manifest: SMALL_CNN_MANIFEST, modelJson: path.join(dir, 'model.json') };
   }
   const dir = path.join(root, 'public/models', id);
@@ -238,7 +232,8 @@ for (const t of threadCounts) {
   results.push(r);
   report(r);
 }
-console.log(`\nXRAI's gradient part on the Heatcheck side is the run's time less the segmentation and selection timed apart (xraiSegments, xraiFull on the IG-25 attribution); the PyTorch side times each part, and its XRAI row is the whole of PAIR's XRAI (selection on XRAI's own attribution). ` +
+console.log(`\nIG-25 runs the same nodes and weights on both sides (PAIR's rule), so its completeness errors agree. XRAI's do not have to: Heatcheck's IG uses its default trapezoid rule and PyTorch PAIR's linspace mean, at the same steps (the same number of gradients).`);
+console.log(`XRAI's gradient part on the Heatcheck side is the run's time less the segmentation and selection timed apart (xraiSegments, xraiFull on the IG-25 attribution); the PyTorch side times each part, and its XRAI row is the whole of PAIR's XRAI (selection on XRAI's own attribution). ` +
   `Heatcheck's IG and XRAI also evaluate the target at the input and baselines (one forward of batch 2 per baseline) for completeness; PAIR does not.`);
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/methods.json'), JSON.stringify({ cores, reps, models, results }, null, 1));
