@@ -1,7 +1,9 @@
 /**
  * Per-case saliency methods, Heatcheck vs PyTorch doing the same method on the same network, side by
- * side in one run: `npx tsx bench/methods.ts [--threads 1,all] [--models small-cnn,densenet-compact-s1] [--reps N] [--quick]`
- * (`npm run bench -- methods`).
+ * side in one run: `npx tsx bench/methods.ts [--threads 1,all] [--models small-cnn,densenet-compact-s1] [--reps N] [--quick]
+ * [--kernels before,after]` (`npm run bench -- methods`). `--kernels before,after` also times the Heatcheck side
+ * with fastgrad's fused backward kernels as JavaScript loops and stock SplitV (before the wasm SIMD kernels),
+ * each model in turn under both, in this run; the default is `after` alone.
  *
  * Workloads: `small-cnn` (buildSmallCnn, 224x224x3, seeded random weights, a manifest made here: input
  * range [-1, 1]) and the demo model `densenet-compact-s1` (public/models, 128x128x1). One case: phantom
@@ -43,6 +45,8 @@ import { xraiFull } from '../src/core/saliency/xraiSelection';
 import { xraiSegments } from '../src/core/segmentation/xraiSegments';
 import { saveModelFolder } from '../src/cli/testing/tinyModel';
 import { buildSmallCnn } from './gradients_core';
+import { setSimdKernels } from '../src/core/model/kernels/simdKernels';
+import { setSplitKernel } from '../src/core/model/kernels/fusedBackward';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -58,6 +62,13 @@ const MODELS = ['small-cnn', 'densenet-compact-s1'];
 const models = value('models')?.split(',') ?? MODELS;
 for (const m of models) if (!MODELS.includes(m)) throw new Error(`bench/methods.ts: --models: unknown model "${m}"; known: ${MODELS.join(', ')}`);
 const cores = os.availableParallelism();
+const kernelModes = (value('kernels') ?? 'after').split(',') as Array<'before' | 'after'>;
+for (const k of kernelModes) if (k !== 'before' && k !== 'after') throw new Error(`bench/methods.ts: --kernels takes before and/or after; found "${k}"`);
+/** before: the JavaScript-loop fused kernels and stock SplitV; after: the wasm SIMD kernels. */
+function useKernels(mode: 'before' | 'after'): void {
+  setSimdKernels(mode === 'after');
+  setSplitKernel(mode === 'after');
+}
 const threadCounts = [...new Set((value('threads') ?? '1,all').split(',').map((t) => (t === 'all' ? cores : Number(t))))];
 for (const t of threadCounts) if (!Number.isInteger(t) || t < 1) throw new Error(`bench/methods.ts: --threads takes counts >= 1 or "all", separated by commas; found "${value('threads')}"`);
 const cacheDir = path.join(root, '.cache/bench-methods');
@@ -89,7 +100,7 @@ async function loadModel(id: string): Promise<{ model: tf.LayersModel; manifest:
 }
 
 interface HcRow {
-  id: string; threads: number; maxBatch: number; reps: number;
+  id: string; kernels: 'before' | 'after'; threads: number; maxBatch: number; reps: number;
   gradMs: number; ig25Ms: number; sg25Ms: number; xraiMs: number; xraiSegMs: number; xraiSelMs: number; xraiGradMs: number;
   targetAtInput: number;
   ig25: { steps?: number; completenessError?: number; attributionSum?: unknown; targetAtBaselines?: unknown };
@@ -141,36 +152,40 @@ async function runNode(threadsAsked: number): Promise<{ rows: HcRow[]; spec: unk
     await runSaliency(probe, x, { method: 'grad' });
     await runSaliency(probe, x, { method: 'sg', params: { samples: B, noise: 0.15 } });
 
-    const grad = await timeRuns(probe, x, { method: 'grad' }, reps);
-    const ig = await timeRuns(probe, x, { method: 'ig', params: { steps: 25, maxSteps: 25, rule: 'pair', baseline: 'black' } }, reps);
-    const sg = await timeRuns(probe, x, { method: 'sg', params: { samples: 25, noise: 0.15 } }, reps);
-    const xr = await timeRuns(probe, x, { method: 'xrai', params: { ...METHOD_CATALOG.xrai.defaults } }, reps, true);
-    // XRAI's non-gradient part: segments of the input (not through the cache) and the full selection on the IG-25 attribution.
-    const attr = maxOverChannels(ig.last.output.raw, c);
-    const seg: number[] = [];
-    const sel: number[] = [];
-    let masks: Int32Array[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      masks = xraiSegments(x, w, h, c);
-      const t1 = performance.now();
-      xraiFull(attr, masks);
-      seg.push(t1 - t0);
-      sel.push(performance.now() - t1);
+    for (const kernels of kernelModes) {
+      useKernels(kernels);
+      const grad = await timeRuns(probe, x, { method: 'grad' }, reps);
+      const ig = await timeRuns(probe, x, { method: 'ig', params: { steps: 25, maxSteps: 25, rule: 'pair', baseline: 'black' } }, reps);
+      const sg = await timeRuns(probe, x, { method: 'sg', params: { samples: 25, noise: 0.15 } }, reps);
+      const xr = await timeRuns(probe, x, { method: 'xrai', params: { ...METHOD_CATALOG.xrai.defaults } }, reps, true);
+      // XRAI's non-gradient part: segments of the input (not through the cache) and the full selection on the IG-25 attribution.
+      const attr = maxOverChannels(ig.last.output.raw, c);
+      const seg: number[] = [];
+      const sel: number[] = [];
+      let masks: Int32Array[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        masks = xraiSegments(x, w, h, c);
+        const t1 = performance.now();
+        xraiFull(attr, masks);
+        seg.push(t1 - t0);
+        sel.push(performance.now() - t1);
+      }
+      const xinfo = xr.last.output.info ?? {};
+      const row: HcRow = {
+        id, kernels, threads, maxBatch: B, reps,
+        gradMs: grad.ms, ig25Ms: ig.ms, sg25Ms: sg.ms, xraiMs: xr.ms, xraiSegMs: median(seg), xraiSelMs: median(sel),
+        xraiGradMs: xr.ms - median(seg) - median(sel),
+        targetAtInput: ig.last.targetLogit,
+        ig25: { steps: ig.last.output.steps, completenessError: ig.last.output.completenessError, attributionSum: ig.last.output.info?.attributionSum, targetAtBaselines: ig.last.baselineLogits },
+        xrai: { steps: xr.last.output.steps, stepsPerBaseline: xinfo.stepsPerBaseline, completenessPerBaseline: xinfo.completenessPerBaseline, segments: xinfo.segments, masks: masks.length, warnings: xr.last.output.warnings },
+      };
+      rows.push(row);
+      const [nb, nw] = (xinfo.stepsPerBaseline as number[] | undefined) ?? [100, 100];
+      if (kernels === kernelModes[kernelModes.length - 1]) spec.push({ id, modelJson, input: inputPath, shape: [h, w, c], inputRange: probe.inputRange, maxBatch: B, reps, xraiSteps: [nb, nw] });
+      process.stderr.write(`  kernels ${kernels}: grad ${f(grad.ms)} ms, IG-25 ${f(ig.ms)} ms (${row.ig25.steps} steps), SG-25 ${f(sg.ms)} ms, XRAI ${f(xr.ms)} ms (steps ${nb}/${nw})\n`);
     }
-    const xinfo = xr.last.output.info ?? {};
-    const row: HcRow = {
-      id, threads, maxBatch: B, reps,
-      gradMs: grad.ms, ig25Ms: ig.ms, sg25Ms: sg.ms, xraiMs: xr.ms, xraiSegMs: median(seg), xraiSelMs: median(sel),
-      xraiGradMs: xr.ms - median(seg) - median(sel),
-      targetAtInput: ig.last.targetLogit,
-      ig25: { steps: ig.last.output.steps, completenessError: ig.last.output.completenessError, attributionSum: ig.last.output.info?.attributionSum, targetAtBaselines: ig.last.baselineLogits },
-      xrai: { steps: xr.last.output.steps, stepsPerBaseline: xinfo.stepsPerBaseline, completenessPerBaseline: xinfo.completenessPerBaseline, segments: xinfo.segments, masks: masks.length, warnings: xr.last.output.warnings },
-    };
-    rows.push(row);
-    const [nb, nw] = (xinfo.stepsPerBaseline as number[] | undefined) ?? [100, 100];
-    spec.push({ id, modelJson, input: inputPath, shape: [h, w, c], inputRange: probe.inputRange, maxBatch: B, reps, xraiSteps: [nb, nw] });
-    process.stderr.write(`  grad ${f(grad.ms)} ms, IG-25 ${f(ig.ms)} ms (${row.ig25.steps} steps), SG-25 ${f(sg.ms)} ms, XRAI ${f(xr.ms)} ms (steps ${nb}/${nw})\n`);
+    useKernels('after');
     probe.dispose();
     model.dispose();
   }
@@ -193,23 +208,28 @@ const pct = (e: unknown) => (typeof e === 'number' ? `${(100 * e).toPrecision(3)
 function report(r: (typeof results)[number]): void {
   console.log(`\n## ${r.threads} thread${r.threads > 1 ? 's' : ''}: Node wasm (tfjs ${tf.version.tfjs}) vs PyTorch ${r.torch[0]?.torch ?? ''}`);
   console.log(`load average (1, 5, 15 min) at start: ${r.loadStart}; at end: ${r.loadEnd} (${cores} cores)\n`);
-  console.log('| model | method | Heatcheck ms | PyTorch ms | ratio |');
-  console.log('|---|---|---|---|---|');
+  const withBefore = r.heatcheck.some((h) => h.kernels === 'before') && r.heatcheck.some((h) => h.kernels === 'after');
+  console.log(`| model | method |${withBefore ? ' Heatcheck before ms | Heatcheck after ms | speed-up |' : ' Heatcheck ms |'} PyTorch ms | ratio |`);
+  console.log(`|---|---|${withBefore ? '---|---|---|' : '---|'}---|---|`);
   const cases: Array<[string, keyof HcRow & keyof TorchRow]> = [
     ['gradient', 'gradMs'], ['IG-25', 'ig25Ms'], ['SG-25', 'sg25Ms'], ['XRAI', 'xraiMs'],
     ['XRAI: gradient part', 'xraiGradMs'], ['XRAI: segmentation', 'xraiSegMs'], ['XRAI: selection', 'xraiSelMs'],
   ];
-  for (const hc of r.heatcheck) {
+  const shown = withBefore ? r.heatcheck.filter((h) => h.kernels === 'after') : r.heatcheck;
+  for (const hc of shown) {
     const t = r.torch.find((x) => x.id === hc.id);
+    const before = r.heatcheck.find((h) => h.id === hc.id && h.kernels === 'before');
     for (const [label, key] of cases) {
       const a = hc[key] as number;
       const b = t?.[key] as number | undefined;
+      const a0 = before?.[key] as number | undefined;
       const name = label === 'XRAI' ? `XRAI (steps ${JSON.stringify(hc.xrai.stepsPerBaseline)})` : label === 'IG-25' ? `IG-25 (${hc.ig25.steps} steps)` : label;
-      console.log(`| ${hc.id} | ${name} | ${f(a)} | ${f(b)} | ${b ? `${(a / b).toFixed(2)}x` : '—'} |`);
+      const beforeCells = withBefore ? ` ${f(a0)} | ${f(a)} | ${a0 ? `${(a0 / a).toFixed(2)}x` : '—'} |` : ` ${f(a)} |`;
+      console.log(`| ${hc.id} | ${name} |${beforeCells} ${f(b)} | ${b ? `${(a / b).toFixed(2)}x` : '—'} |`);
     }
   }
   console.log('');
-  for (const hc of r.heatcheck) {
+  for (const hc of shown) {
     const t = r.torch.find((x) => x.id === hc.id);
     console.log(`- ${hc.id} (batch ${hc.maxBatch}, ${hc.reps} rep(s)): f(x) Heatcheck ${hc.targetAtInput.toFixed(5)}, PyTorch ${t ? t.targetAtInput.toFixed(5) : '—'}${t ? ` (${t.weightsLoaded} weight tensors loaded)` : ''}.`);
     console.log(`  IG-25 completeness error: Heatcheck ${pct(hc.ig25.completenessError)} (sum ${Number(hc.ig25.attributionSum).toPrecision(5)}, f(x) - f(black) = ${(hc.targetAtInput - Number(Object.values(hc.ig25.targetAtBaselines ?? {})[0])).toPrecision(5)}); ` +

@@ -57,4 +57,52 @@ describe('ModelCache: the pool worker\'s built models, least recently used dropp
     expect(c.use('a')).toBeUndefined();
     expect(c.take('missing')).toBeUndefined();
   });
+
+  it('keeps the built bytes under a budget, least recently used dropped first, the newest always kept', () => {
+    const disposed: string[] = [];
+    const c = new ModelCache<string>((id) => disposed.push(id));
+    c.setBudget(100);
+    const build = (id: string, bytes: number) => {
+      c.makeRoomFor(id);
+      c.set(id, id);
+      c.setSize(id, bytes);
+    };
+    build('a', 40);
+    build('b', 40);
+    expect(disposed).toEqual([]);
+    expect(c.bytes).toBe(80);
+    c.use('a');
+    build('c', 40); // 120 > 100: b is the least recently used
+    expect(disposed).toEqual(['b']);
+    expect(c.ids()).toEqual(['a', 'c']);
+    build('big', 500); // over the budget alone: everything else goes, the newest stays
+    expect(disposed).toEqual(['b', 'a', 'c']);
+    expect(c.ids()).toEqual(['big']);
+    expect(c.bytes).toBe(500);
+  });
+
+  it('never drops a pinned model (work running on it); once unpinned it goes if still over', () => {
+    const disposed: string[] = [];
+    const c = new ModelCache<string>((id) => disposed.push(id));
+    c.setBudget(100);
+    c.setLimit(2);
+    c.set('a', 'a');
+    c.setSize('a', 60);
+    c.pin('a');
+    c.pin('a');
+    c.makeRoomFor('b');
+    c.set('b', 'b');
+    c.setSize('b', 60); // 120 > 100, but a is pinned
+    expect(disposed).toEqual([]);
+    c.makeRoomFor('c'); // count limit 2: a pinned, so b (not the one asked for) goes
+    expect(disposed).toEqual(['b']);
+    c.set('c', 'c');
+    c.setSize('c', 60);
+    expect(disposed).toEqual(['b']);
+    c.unpin('a');
+    expect(disposed).toEqual(['b']); // still pinned once
+    c.unpin('a');
+    expect(disposed).toEqual(['b', 'a']);
+    expect(c.ids()).toEqual(['c']);
+  });
 });

@@ -98,8 +98,10 @@ async function loadImported(rec: ModelRecord): Promise<LoadedModel> {
 }
 
 /**
- * Built models by id, least recently used first. The pool's workers keep at most a few (limitModels);
- * a dropped model is disposed with its probes.
+ * Built models by id, least recently used first, a dropped model disposed with its probes. Every
+ * worker keeps at most MODEL_BYTES of weights built (the most recently used model always stays);
+ * the pool's workers also at most a few models (limitModels). A model that a map, a prediction or
+ * a cascade is running on is pinned and never dropped under it.
  */
 const cache = new ModelCache<Promise<LoadedModel>>((old, p) => {
   void p.then((m) => {
@@ -108,11 +110,12 @@ const cache = new ModelCache<Promise<LoadedModel>>((old, p) => {
   }, () => {});
 });
 
-/**
- * Keeps at most `n` models built in this worker: the least recently used is disposed (with its
- * probes) before another is built. Only for the pool's own workers, which run one job at a time,
- * so a model is never disposed under a running job; the app's first worker keeps every model.
- */
+/** An eighth of the device memory the browser reports (4 GiB assumed where it does not say). */
+const deviceGiB = typeof navigator !== 'undefined' ? (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 4 : 4;
+export const MODEL_BYTES = (deviceGiB * 2 ** 30) / 8;
+cache.setBudget(MODEL_BYTES);
+
+/** Keeps at most `n` models built in this worker (the pool's workers, which run one job at a time). */
 export function limitModels(n: number): void {
   cache.setLimit(n);
 }
@@ -122,22 +125,44 @@ export function getLoadedModel(id: string): Promise<LoadedModel> {
   let p = cache.use(id);
   if (!p) {
     cache.makeRoomFor(id);
+    let bytes = 0;
     const built: Promise<LoadedModel> = (async () => {
       await activeBackend();
       const db = await openDatabase();
       const rec = await db.get('models', id);
-      if (rec) return loadImported(rec);
-      if ((await demoIds()).some((m) => m.id === id)) return loadDemo(id);
+      if (rec) {
+        bytes = rec.weights.byteLength + (rec.onnx?.external ?? []).reduce((a, e) => a + e.bytes.byteLength, 0);
+        return loadImported(rec);
+      }
+      if ((await demoIds()).some((m) => m.id === id)) {
+        bytes = Number((await demoManifest(id)).weightsBytes ?? 0);
+        return loadDemo(id);
+      }
       throw new ModelError('NOT_FOUND_MODEL', `model "${id}" is neither a demo model nor imported in this browser; import it on the Data page`);
     })();
-    built.catch(() => cache.forget(id, built));
+    built.then(() => cache.setSize(id, bytes), () => cache.forget(id, built));
     cache.set(id, built);
     p = built;
   }
   return p;
 }
 
-setModelSource(getLoadedModel);
+/** Runs `use` on a built model, pinned so that no other work drops it meanwhile. */
+export async function withLoadedModel<T>(id: string, use: (m: LoadedModel) => Promise<T>): Promise<T> {
+  cache.pin(id);
+  try {
+    return await use(await getLoadedModel(id));
+  } finally {
+    cache.unpin(id);
+  }
+}
+
+/** What this worker keeps built: ids (least recently used first) and their weight bytes. */
+export function builtModels(): { ids: string[]; bytes: number; budget: number } {
+  return { ids: cache.ids(), bytes: cache.bytes, budget: MODEL_BYTES };
+}
+
+setModelSource(getLoadedModel, (id) => { cache.pin(id); return () => cache.unpin(id); });
 
 function bytesOf(modelJson: unknown): number {
   const mj = modelJson as { weightsManifest?: Array<{ weights: Array<{ shape: number[]; dtype?: string }> }> };
@@ -169,8 +194,7 @@ export function predict(modelId: string, imageHash: string): Promise<Reply<Predi
 }
 
 export async function predictUnwrapped(modelId: string, imageHash: string): Promise<Prediction> {
-  {
-    const { model, manifest } = await getLoadedModel(modelId);
+  return withLoadedModel(modelId, async ({ model, manifest }) => {
     const db = await openDatabase();
     const img = await db.get('images', imageHash);
     if (!img) throw new ModelError('NOT_FOUND_IMAGE', `image ${imageHash.slice(0, 12)}… is not in this browser's storage; import the study again`);
@@ -189,7 +213,7 @@ export async function predictUnwrapped(modelId: string, imageHash: string): Prom
     } finally {
       probe.dispose();
     }
-  }
+  });
 }
 
 /**

@@ -110,9 +110,12 @@ export const fetchAppModel: ModelSource = (id) => {
 };
 
 let getLoadedModel: ModelSource = fetchAppModel;
+/** Pins a model while a map is computed on it (the model source may drop models it is not using); returns the release. */
+let holdModel: (modelId: string) => () => void = () => () => {};
 
-export function setModelSource(source: ModelSource): void {
+export function setModelSource(source: ModelSource, hold?: (modelId: string) => () => void): void {
   getLoadedModel = source;
+  holdModel = hold ?? (() => () => {});
   while (probes.length) {
     const old = probes.pop()!;
     old.probe.dispose();
@@ -153,6 +156,15 @@ async function probeFor(modelId: string, step: number | null, seed: number): Pro
 }
 
 export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequest, onProgress?: ProgressFn): Promise<ComputeMapResult> {
+  const release = holdModel(request.modelId);
+  try {
+    return await computeMapOn(jobId, request, onProgress);
+  } finally {
+    release();
+  }
+}
+
+async function computeMapOn(jobId: string, request: ComputeMapRequest, onProgress?: ProgressFn): Promise<ComputeMapResult> {
   const m = getMethod(request.method);
   const preset = request.preset ?? 'paper';
   const params = resolveParams(request.method, preset, request.params ?? {});
