@@ -276,3 +276,5 @@ for (const t of threadCounts) {
 }
 if (!flag('no-browser')) await runBrowser();
 report();
+// Exit explicitly: a finished browser run has left handles open that kept Node alive.
+process.exit(0);

@@ -7,7 +7,7 @@ import {
   type PreparedBackpropFilters,
 } from './kernels/conv2dBackpropInput';
 import { avgPoolBackprop, maxPoolBackprop } from './kernels/poolBackprop';
-import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitLastAxis } from './kernels/fusedBackward';
+import { cropSpatial, fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitLastAxis } from './kernels/fusedBackward';
 import { backpropagate, type BackwardNode } from './opgraph';
 
 /**
@@ -412,7 +412,7 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
           const xin = ins[0] as tf.Tensor4D;
           step = {
             out: tf.pad(xin, [[0, 0], [t, b], [l, r], [0, 0]]),
-            back: (dy) => [tf.slice(dy, [0, t, l, 0], xin.shape)],
+            back: (dy) => [cropSpatial(dy as tf.Tensor4D, t, l, xin.shape[1], xin.shape[2])],
           };
           break;
         }

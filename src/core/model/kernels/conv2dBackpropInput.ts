@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { cropSpatial } from './fusedBackward';
 
 /**
  * Conv2DBackpropInput (dx of a 2-D convolution, a.k.a. transposed convolution) expressed as
@@ -118,7 +119,7 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
     const l0 = Math.max(0, -left);
     const hh = h - t0 - Math.max(0, -bottom);
     const ww = w - l0 - Math.max(0, -right);
-    r = tf.slice(r, [0, t0, l0, 0], [n, Math.max(hh, 0), Math.max(ww, 0), c]);
+    r = cropSpatial(r, t0, l0, Math.max(hh, 0), Math.max(ww, 0));
   }
   const pt = Math.max(0, top);
   const pb = Math.max(0, bottom);
@@ -163,7 +164,7 @@ export function conv2dBackpropInputPrepared(dy: tf.Tensor4D, prepared: PreparedB
         : tf.conv2d(padOrCrop(dy, pt, pb, pl, pr), f, 1, 'valid');
       // [N, qh, qw, sh, sw*C] -> [N, qh, sh, qw, sw*C] = [N, qh*sh, qw*sw, C]
       const inter = tf.transpose(all.reshape([n, qh, qw, sh, sw * cin]), [0, 1, 3, 2, 4]).reshape([n, qh * sh, qw * sw, cin]) as tf.Tensor4D;
-      return tf.slice(inter, [0, g.top, g.left, 0], [n, h, w, cin]);
+      return cropSpatial(inter, g.top, g.left, h, w);
     }
     const parts: tf.Tensor4D[] = [];
     for (let rh = 0; rh < sh; rh++) {
@@ -184,7 +185,7 @@ export function conv2dBackpropInputPrepared(dy: tf.Tensor4D, prepared: PreparedB
     // slow on wasm): [sh, sw, N*qh, qw, C] -> [N*qh, sh, qw, sw, C] = [N, qh*sh, qw*sw, C].
     const all = tf.concat(parts.map((t) => t.reshape([1, n * qh, qw, cin])), 0).reshape([sh, sw, n * qh, qw, cin]);
     const full = tf.transpose(all, [2, 0, 3, 1, 4]).reshape([n, qh * sh, qw * sw, cin]) as tf.Tensor4D;
-    return tf.slice(full, [0, g.top, g.left, 0], [n, h, w, cin]);
+    return cropSpatial(full, g.top, g.left, h, w);
   });
 }
 

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../../platform/node/backend';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, RELU_BACKWARD, splitLastAxis } from './fusedBackward';
+import { CROP_SPATIAL, cropSpatial, fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, RELU_BACKWARD, splitLastAxis } from './fusedBackward';
 import { setSimdKernels, simdKernelStatus } from './simdKernels';
 import { KERNELS_SOURCE_SHA256 } from './simd/kernelsWasm';
 import { relErr, seeded } from './testUtil';
@@ -127,5 +127,18 @@ describe('wasm SIMD kernels (simd/kernels.c) against the JavaScript loops and in
     const want = tf.tidy(() => Float32Array.from(tf.split(tf.tensor(xv, shape), sizes, 3).flatMap((p) => Array.from(p.dataSync()))));
     await tf.setBackend('wasm');
     expect(bits(simd)).toEqual(bits(want));
+  });
+
+  it('spatial crop: the rows and columns tf.slice gives on cpu, bit for bit; out-of-range crops refused', async () => {
+    expect(tf.getKernel(CROP_SPATIAL, 'wasm')).toBeDefined();
+    const shape: [number, number, number, number] = [2, 9, 7, 5];
+    const xv = seeded(shape.reduce((a, b) => a * b), 61);
+    const crops: Array<[number, number, number, number]> = [[1, 2, 6, 4], [0, 0, 9, 7], [3, 1, 0, 5], [8, 6, 1, 1]];
+    const got = crops.map((k) => tf.tidy(() => cropSpatial(tf.tensor4d(xv, shape), ...k).dataSync().slice() as Float32Array));
+    await tf.setBackend('cpu');
+    const want = crops.map(([t, l, h, w]) => tf.tidy(() => tf.slice(tf.tensor4d(xv, shape), [0, t, l, 0], [2, h, w, 5]).dataSync().slice() as Float32Array));
+    await tf.setBackend('wasm');
+    for (let i = 0; i < crops.length; i++) expect(bits(got[i]), `crop ${crops[i]}`).toEqual(bits(want[i]));
+    expect(() => tf.tidy(() => cropSpatial(tf.tensor4d(xv, shape), 5, 0, 5, 7))).toThrow(/outside a 9x7 tensor/);
   });
 });

@@ -13,6 +13,9 @@ import { heapOffset, simdKernelsFor } from './simdKernels';
  *
  * - HeatcheckSplitChannels(x; sizes): the backward of a concat on the last axis, one copy per part
  *   (stock SplitV slices the NHWC tensor element by element).
+ * - HeatcheckCropSpatial(x; top, left, height, width): rows and columns of an NHWC tensor, all
+ *   channels (a zero padding's backward, a transposed convolution's crop): each output row is one
+ *   contiguous run of the input, copied at once (stock Slice copies pixel by pixel; slow in Chromium).
  *
  * They run as Heatcheck's wasm SIMD kernels on the backend's heap (simdKernels.ts, simd/kernels.c),
  * or, where those cannot start, as plain JavaScript loops over the same heap
@@ -29,6 +32,7 @@ interface WasmBackendLike {
 export const RELU_BACKWARD = 'HeatcheckReluBackward';
 export const MAXPOOL_BACKWARD = 'HeatcheckMaxPoolBackward';
 export const SPLIT_CHANNELS = 'HeatcheckSplitChannels';
+export const CROP_SPATIAL = 'HeatcheckCropSpatial';
 
 function reluBackwardKernel({ inputs, backend }: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo {
   const { dy, y } = inputs as { dy: TensorInfo; y: TensorInfo };
@@ -131,8 +135,28 @@ function splitChannelsKernel({ inputs, backend, attrs }: { inputs: NamedTensorIn
   return outs;
 }
 
+function cropSpatialKernel({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { x } = inputs as { x: TensorInfo };
+  const { top, left, height, width } = attrs as unknown as { top: number; left: number; height: number; width: number };
+  const b = backend as WasmBackendLike;
+  const [n, h, w, c] = x.shape;
+  const out = b.makeOutput([n, height, width, c], 'float32');
+  const run = width * c;
+  if (n * height * run === 0) return out;
+  const src = b.typedArrayFromHeap(x);
+  const o = b.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < height; r++) {
+      const from = ((i * h + top + r) * w + left) * c;
+      o.set(src.subarray(from, from + run), (i * height + r) * run);
+    }
+  }
+  return out;
+}
+
 export const reluBackwardConfig = (backendName: string): KernelConfig => ({ kernelName: RELU_BACKWARD, backendName, kernelFunc: reluBackwardKernel as never });
 export const maxPoolBackwardConfig = (backendName: string): KernelConfig => ({ kernelName: MAXPOOL_BACKWARD, backendName, kernelFunc: maxPoolBackwardKernel as never });
+export const cropSpatialConfig = (backendName: string): KernelConfig => ({ kernelName: CROP_SPATIAL, backendName, kernelFunc: cropSpatialKernel as never });
 export const splitChannelsConfig = (backendName: string): KernelConfig => ({ kernelName: SPLIT_CHANNELS, backendName, kernelFunc: splitChannelsKernel as never });
 
 function fusedOn(kernel: string): boolean {
@@ -176,4 +200,16 @@ export function splitLastAxis(x: tf.Tensor, sizes: number[]): tf.Tensor[] {
     return tf.engine().runKernel(SPLIT_CHANNELS, { x }, { sizes } as unknown as NamedAttrMap) as unknown as tf.Tensor[];
   }
   return tf.split(x, sizes, x.rank - 1);
+}
+
+/** x[:, top:top+height, left:left+width, :] of an NHWC tensor: one copy per output row on wasm, tf.slice elsewhere. */
+export function cropSpatial(x: tf.Tensor4D, top: number, left: number, height: number, width: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (top < 0 || left < 0 || height < 0 || width < 0 || top + height > h || left + width > w) {
+    throw new RangeError(`cropSpatial: rows ${top}..${top + height} and columns ${left}..${left + width} are outside a ${h}x${w} tensor`);
+  }
+  if (x.dtype === 'float32' && fusedOn(CROP_SPATIAL)) {
+    return tf.engine().runKernel(CROP_SPATIAL, { x }, { top, left, height, width } as unknown as NamedAttrMap) as tf.Tensor4D;
+  }
+  return tf.slice(x, [0, top, left, 0], [n, height, width, c]);
 }

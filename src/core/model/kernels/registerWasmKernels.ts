@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
 import { simdKernelsFor } from './simdKernels';
-import { MAXPOOL_BACKWARD, RELU_BACKWARD, SPLIT_CHANNELS, maxPoolBackwardConfig, reluBackwardConfig, splitChannelsConfig } from './fusedBackward';
+import { CROP_SPATIAL, MAXPOOL_BACKWARD, RELU_BACKWARD, SPLIT_CHANNELS, cropSpatialConfig, maxPoolBackwardConfig, reluBackwardConfig, splitChannelsConfig } from './fusedBackward';
 
 let registered = false;
 
@@ -16,6 +16,7 @@ export function registerWasmExtraKernels(): void {
   if (!tf.getKernel(RELU_BACKWARD, 'wasm')) tf.registerKernel(reluBackwardConfig('wasm'));
   if (!tf.getKernel(MAXPOOL_BACKWARD, 'wasm')) tf.registerKernel(maxPoolBackwardConfig('wasm'));
   if (!tf.getKernel(SPLIT_CHANNELS, 'wasm')) tf.registerKernel(splitChannelsConfig('wasm'));
+  if (!tf.getKernel(CROP_SPATIAL, 'wasm')) tf.registerKernel(cropSpatialConfig('wasm'));
   registered = true;
 }
 
