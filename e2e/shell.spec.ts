@@ -48,8 +48,10 @@ test('the page is cross-origin isolated and ?threads=2 runs the threaded wasm bu
   // fastgrad's backward kernels run as Heatcheck's wasm SIMD module on the threaded build's shared heap
   await expect(badge).toHaveAttribute('data-reason', /fused backward kernels: wasm SIMD \(shared memory\)/);
   // and it computes: the tiny fixed check against cpu, those backward kernels included
-  const check = await page.evaluate(() => (window.__heatcheck!.crossCheck as (n: string) => Promise<{ maxAbsDiff: number; result: number[]; fusedKernels?: string }>)('wasm'));
-  expect(check.result.length).toBeGreaterThan(300);
+  const check = await page.evaluate(() => (window.__heatcheck!.crossCheck as (n: string) => Promise<{ maxAbsDiff: number; result: number[]; kernels: number[]; fusedKernels?: string }>)('wasm'));
+  expect(check.result).toHaveLength(4);
+  expect(check.kernels.length).toBeGreaterThan(300);
+  expect(check.kernels.some((v) => v !== 0)).toBe(true);
   expect(check.fusedKernels).toBe('wasm SIMD (shared memory)');
   expect(check.maxAbsDiff).toBeLessThan(1e-5);
 });

@@ -54,15 +54,17 @@ export async function activeBackend(): Promise<BackendName> {
  * matMul with ReLU and sigmoid, and fastgrad's backward kernels (ReLU backward, max-pool backward,
  * the concat backward's split), which on wasm are Heatcheck's own SIMD kernels on the backend's heap.
  */
-export async function crossCheck(name: BackendName): Promise<{ backend: BackendName; result: number[]; cpu: number[]; maxAbsDiff: number; fusedKernels?: string }> {
+export async function crossCheck(name: BackendName): Promise<{ backend: BackendName; result: number[]; cpu: number[]; maxAbsDiff: number; kernels: number[]; kernelsCpu: number[]; fusedKernels?: string }> {
   const prev = tf.getBackend();
+  const HEAD = 4;
   const compute = () => tf.tidy(() => {
     const a = tf.tensor2d([0.5, -1, 2, 3, 0.25, -0.75], [2, 3]);
     const b = tf.tensor2d([1, 2, -1, 0.5, 3, -2], [3, 2]);
     const head = tf.relu(tf.matMul(a, b)).add(tf.sigmoid(tf.scalar(0.3))).reshape([-1]);
     // x: 2x5x5x6 with ties (values rounded to quarters, ReLU'd), dy its pooled shape
-    const x = tf.relu(tf.round(tf.mul(tf.sin(tf.range(0, 300).mul(0.7)), 4)).div(4)).reshape([2, 5, 5, 6]) as tf.Tensor4D;
-    const dy = tf.cos(tf.range(0, 2 * 2 * 2 * 6).mul(1.3)).reshape([2, 2, 2, 6]) as tf.Tensor4D;
+    // the values are made here in JS, so every backend gets exactly the same inputs (quarters: exact in float32)
+    const x = tf.tensor4d(Float32Array.from({ length: 300 }, (_, i) => Math.max(0, Math.round(Math.sin(i * 0.7) * 4) / 4)), [2, 5, 5, 6]);
+    const dy = tf.tensor4d(Float32Array.from({ length: 48 }, (_, i) => Math.round(Math.cos(i * 1.3) * 64) / 64), [2, 2, 2, 6]);
     const pool = fusedMaxPoolBackward()
       ? maxPoolBackwardFused(dy, x, [3, 3], [2, 2], 'valid')
       : maxPoolBackprop(dy, x, tf.maxPool(x, [3, 3], [2, 2], 'valid'), null, [3, 3], [2, 2], 'valid');
@@ -72,16 +74,25 @@ export async function crossCheck(name: BackendName): Promise<{ backend: BackendN
   });
   await tf.setBackend('cpu');
   const c = compute();
-  const cpu = Array.from(await c.data());
+  const cpuAll = Array.from(await c.data());
   c.dispose();
   const attempts = await probeBackends(browserLoaders, [name]);
   if (!attempts[0].ok) throw new Error(`${name}: ${attempts[0].error}`);
   const r = compute();
-  const result = Array.from(await r.data());
+  const all = Array.from(await r.data());
   r.dispose();
   const fusedKernels = name === 'wasm' ? simdKernelStatus() : undefined;
   if (prev) await tf.setBackend(prev);
-  return { backend: name, result, cpu, maxAbsDiff: Math.max(...result.map((v, i) => Math.abs(v - cpu[i]))), fusedKernels };
+  // result / cpu: the matMul head (4 values); kernels / kernelsCpu: the backward kernels' outputs
+  return {
+    backend: name,
+    result: all.slice(0, HEAD),
+    cpu: cpuAll.slice(0, HEAD),
+    kernels: all.slice(HEAD),
+    kernelsCpu: cpuAll.slice(HEAD),
+    maxAbsDiff: Math.max(...all.map((v, i) => Math.abs(v - cpuAll[i]))),
+    fusedKernels,
+  };
 }
 
 /** Tries every backend, then returns to the active one. */
