@@ -99,3 +99,17 @@ export function fixtureFolder(name: string): { root: string; put(rel: string, da
     },
   };
 }
+
+/**
+ * On the Dashboard: clicks a trust-table cell, checks it lists its cases for `units` units (models,
+ * or model pairs), opens the first listed case in Compare and checks the URL; returns that case id.
+ */
+export async function openFirstCaseOfCell(page: Page, cell: string, units: number): Promise<string> {
+  await page.getByTestId(cell).click();
+  await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(units);
+  const open = page.getByTestId('cell-cases').locator('[data-testid^="open-case-"]').first();
+  const caseId = (await open.getAttribute('data-testid'))!.slice('open-case-'.length);
+  await open.click();
+  await expect(page).toHaveURL(new RegExp(`#/compare/${encodeURIComponent(caseId).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  return caseId;
+}

@@ -1,7 +1,7 @@
 import { encode as encodePng } from 'fast-png';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { test, expect, openApp, fixtureFolder } from './fixtures';
+import { test, expect, openApp, fixtureFolder, openFirstCaseOfCell } from './fixtures';
 import { generatePhantomCase } from '../src/core/phantom';
 
 /**
@@ -108,12 +108,7 @@ test.describe('a newcomer', () => {
     await page.getByTestId('eval-start').click();
     await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
     await expect(page.getByTestId('page-dashboard')).toContainText('needs models of two different families');
-    await page.getByTestId('cell-gradcam-localization').click();
-    await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(EVALUATED_MODELS.length);
-    const open = page.getByTestId('cell-cases').locator('[data-testid^="open-case-"]').first();
-    const cellCase = (await open.getAttribute('data-testid'))!.slice('open-case-'.length);
-    await open.click();
-    await expect(page).toHaveURL(new RegExp(`#/compare/${encodeURIComponent(cellCase).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    await openFirstCaseOfCell(page, 'cell-gradcam-localization', EVALUATED_MODELS.length);
     await expect(page.getByTestId('page-compare')).toBeVisible();
     await page.goto(page.url().replace(/#.*$/, '#/dashboard'));
     await expect(page.getByTestId('page-dashboard')).toBeVisible();

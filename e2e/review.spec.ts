@@ -1,4 +1,4 @@
-import { test, expect, openApp } from './fixtures';
+import { test, expect, openApp, openFirstCaseOfCell } from './fixtures';
 import type { Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -237,12 +237,7 @@ async function review(page: Page, cli: Promise<Report>) {
   await expect(page.getByTestId('eval-done')).toContainText(/\(0 computed, \d+ cached\)/);
 
   // [one-report]: a cell lists its cases per unit and opens one in Compare
-  await page.getByTestId('cell-gradcam-localization').click();
-  await expect(page.getByTestId('cell-cases').getByTestId('unit')).toHaveCount(MODEL_IDS.length);
-  const open = page.getByTestId('cell-cases').locator('[data-testid^="open-case-"]').first();
-  const openedId = (await open.getAttribute('data-testid'))!.slice('open-case-'.length);
-  await open.click();
-  await expect(page).toHaveURL(new RegExp(`#/compare/${encodeURIComponent(openedId).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  await openFirstCaseOfCell(page, 'cell-gradcam-localization', MODEL_IDS.length);
 }
 
 test('@review-bench quick preset fills the dashboard with the default case count (HEATCHECK_REVIEW_BENCH=1; prints the time)', async ({ page }) => {

@@ -100,8 +100,8 @@ async function loadImported(rec: ModelRecord): Promise<LoadedModel> {
 /**
  * Built models by id, least recently used first, a dropped model disposed with its probes. Every
  * worker keeps at most MODEL_BYTES of weights built (the most recently used model always stays);
- * the pool's workers also at most a few models (limitModels). A model that a map, a prediction or
- * a cascade is running on is pinned and never dropped under it.
+ * the pool's workers also at most a few models (limitModels). A model that a map or a prediction
+ * is running on is pinned and never dropped under it.
  */
 const cache = new ModelCache<Promise<LoadedModel>>((old, p) => {
   void p.then((m) => {
@@ -112,7 +112,7 @@ const cache = new ModelCache<Promise<LoadedModel>>((old, p) => {
 
 /** An eighth of the device memory the browser reports (4 GiB assumed where it does not say). */
 const deviceGiB = typeof navigator !== 'undefined' ? (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 4 : 4;
-export const MODEL_BYTES = (deviceGiB * 2 ** 30) / 8;
+const MODEL_BYTES = (deviceGiB * 2 ** 30) / 8;
 cache.setBudget(MODEL_BYTES);
 
 /** Keeps at most `n` models built in this worker (the pool's workers, which run one job at a time). */
@@ -131,7 +131,7 @@ export function getLoadedModel(id: string): Promise<LoadedModel> {
       const db = await openDatabase();
       const rec = await db.get('models', id);
       if (rec) {
-        bytes = rec.weights.byteLength + (rec.onnx?.external ?? []).reduce((a, e) => a + e.bytes.byteLength, 0);
+        bytes = recordBytes(rec);
         return loadImported(rec);
       }
       if ((await demoIds()).some((m) => m.id === id)) {
@@ -157,12 +157,12 @@ export async function withLoadedModel<T>(id: string, use: (m: LoadedModel) => Pr
   }
 }
 
-/** What this worker keeps built: ids (least recently used first) and their weight bytes. */
-export function builtModels(): { ids: string[]; bytes: number; budget: number } {
-  return { ids: cache.ids(), bytes: cache.bytes, budget: MODEL_BYTES };
-}
-
 setModelSource(getLoadedModel, (id) => { cache.pin(id); return () => cache.unpin(id); });
+
+/** Bytes of an imported model's weights: its weights file and an ONNX model's external data. */
+function recordBytes(rec: ModelRecord): number {
+  return rec.weights.byteLength + (rec.onnx?.external ?? []).reduce((a, e) => a + e.bytes.byteLength, 0);
+}
 
 function bytesOf(modelJson: unknown): number {
   const mj = modelJson as { weightsManifest?: Array<{ weights: Array<{ shape: number[]; dtype?: string }> }> };
@@ -177,8 +177,7 @@ async function listModelsUnwrapped(): Promise<ModelSummary[]> {
   }
   const db = await openDatabase();
   for (const rec of (await db.getAll('models')).sort((a, b) => a.createdAt - b.createdAt)) {
-    const external = (rec.onnx?.external ?? []).reduce((a, e) => a + e.bytes.byteLength, 0);
-    out.push({ id: rec.id, source: 'import', manifest: rec.manifest as unknown as ModelManifest, weightsBytes: rec.weights.byteLength + external, createdAt: rec.createdAt });
+    out.push({ id: rec.id, source: 'import', manifest: rec.manifest as unknown as ModelManifest, weightsBytes: recordBytes(rec), createdAt: rec.createdAt });
   }
   return out;
 }
