@@ -13,7 +13,8 @@
  *
  * Workloads: the demo models (public/models/*), a small CNN at 224x224x3, DenseNet-121 at 224x224x3
  * and InceptionV3 at 299x299x3 with random weights. Big models run 2 reps (1 on GPU backends) and
- * one stock gradient without warm-up; batch throughput uses batch 16 (4 for the big models).
+ * one stock gradient without warm-up; throughput is timed at batch 1, 2, 4, 8 and 16 (1, 2, 4 for the big
+ * models) on both sides, and the best batch of each side is compared (img/s vs torch).
  * Backends: wasm in Node at each --threads count (default 1 and all cores; PyTorch runs at the same
  * counts beside it); in headless Chromium (/usr/bin/chromium)
  * wasm single-thread, wasm with 2 threads, webgl and webgpu (SwiftShader, --enable-unsafe-webgpu).
@@ -31,7 +32,7 @@ import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
 import { asLayersModel } from '../src/core/model/createProbe';
 import { setSimdKernels } from '../src/core/model/kernels/simdKernels';
 import { setSplitKernel } from '../src/core/model/kernels/fusedBackward';
-import { buildSmallCnn, groupKernels, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
+import { BIG_BATCHES, buildSmallCnn, groupKernels, SMALL_BATCHES, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -79,7 +80,7 @@ const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' ');
 
 interface Row extends MeasureResult { where: string; ig25Ms?: number; threads?: number }
 const rows: Row[] = [];
-type TorchRow = { id: string; forwardMs: number; gradMs: number; batch: number; batchGradImagesPerS: number; threads: number; torch: string; reps: number };
+type TorchRow = { id: string; forwardMs: number; gradMs: number; batch: number; batchGradImagesPerS: number; byBatch: Record<string, number>; threads: number; torch: string; reps: number };
 /** PyTorch rows by `${id}@${threads}`. */
 const torch = new Map<string, TorchRow>();
 const torchFor = (r: Row) => torch.get(`${r.id}@${r.threads ?? 2}`);
@@ -130,7 +131,7 @@ function runTorch(threads: number): void {
     topology: w.kind === 'demo' ? path.join(root, 'public/models', w.source, 'model.json') : path.join(cacheDir, `${w.id}.json`),
     shape: rows.find((r) => r.id === w.id)?.inputShape ?? [224, 224, 3],
     reps: w.big ? 3 : 7,
-    batch: w.big ? 4 : 16,
+    batches: w.big ? BIG_BATCHES : SMALL_BATCHES,
   })).filter((s) => existsSync(s.topology));
   const specPath = path.join(cacheDir, 'torch_spec.json');
   writeFileSync(specPath, JSON.stringify(spec));
@@ -226,12 +227,24 @@ function report(): void {
   const where = [...new Set(rows.map((r) => r.where))];
   for (const wh of where) {
     console.log(`## ${wh}`);
-    console.log('| model | forward ms | before: grad ms | before ratio | after: grad ms | after ratio | speed-up | batch | after img/s | torch fwd ms | torch grad ms | fwd vs torch | after grad vs torch | after img/s vs torch |');
+    console.log('| model | forward ms | before: grad ms | before ratio | after: grad ms | after ratio | speed-up | best batch | after img/s | torch fwd ms | torch grad ms | fwd vs torch | after grad vs torch | after img/s vs torch |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows.filter((x) => x.where === wh)) {
       const t = torchFor(r);
       if (r.error) { console.log(`| ${r.id} | error: ${r.error} |`); continue; }
       console.log(`| ${r.id} | ${f0(r.forwardMs)} | ${f0(r.stockGradMs)} | ${fx(r.stockGradMs == null ? null : r.stockGradMs / r.forwardMs)} | ${f0(r.fastGradMs)} | ${fx(r.fastGradMs / r.forwardMs)} | ${fx(r.stockGradMs == null ? null : r.stockGradMs / r.fastGradMs)} | ${r.batch} | ${f0(r.batchGradImagesPerS)} | ${f0(t?.forwardMs)} | ${f0(t?.gradMs)} | ${fx(t ? r.forwardMs / t.forwardMs : null)} | ${fx(t ? r.fastGradMs / t.gradMs : null)} | ${t ? (r.batchGradImagesPerS / t.batchGradImagesPerS).toFixed(2) : '—'} |`);
+    }
+    const sized = rows.filter((x) => x.where === wh && Object.keys(x.byBatch ?? {}).length > 1);
+    if (sized.length) {
+      console.log('\nInput-gradient images per second by batch size (Heatcheck / PyTorch at the same thread count); "best" compares the best batch of each side:\n');
+      const bs = [...new Set(sized.flatMap((x) => Object.keys(x.byBatch).map(Number)))].sort((a, b) => a - b);
+      console.log(`| model | ${bs.map((b) => `batch ${b}`).join(' | ')} | best: Heatcheck / PyTorch |`);
+      console.log(`|---|${bs.map(() => '---').join('|')}|---|`);
+      for (const r of sized) {
+        const t = torchFor(r);
+        const cell = (b: number) => `${f0(r.byBatch[b])} / ${f0(t?.byBatch?.[String(b)])}`;
+        console.log(`| ${r.id} | ${bs.map(cell).join(' | ')} | ${f0(r.batchGradImagesPerS)} (batch ${r.batch}) / ${f0(t?.batchGradImagesPerS)} (batch ${t?.batch ?? '—'}) = ${t ? (r.batchGradImagesPerS / t.batchGradImagesPerS).toFixed(2) : '—'} |`);
+      }
     }
     const ig = rows.find((x) => x.where === wh && x.ig25Ms !== undefined);
     if (ig) console.log(`\nDenseNet-121 Integrated Gradients, 25 steps at 224x224 (batches of 5, fast path): ${(ig.ig25Ms! / 1000).toFixed(1)} s per case.`);

@@ -2,7 +2,8 @@
 
 The network is the tf.layers model Heatcheck explains, rebuilt by KerasGraph (scripts/demo_models_torch.py, through
 bench/gradients_torch.py) from the model.json the TS side hands over, with the same weights (read from its
-weightsManifest and shards), in eval mode, parameters frozen, float32 on the CPU, torch.set_num_threads(THREADS).
+weightsManifest and shards), in eval mode, parameters frozen, float32 on the CPU, torch.set_num_threads(THREADS),
+glibc malloc tuned as in gradients_torch.tune_malloc (no page-fault churn per pass).
 The input [H, W, C] is the very Float32Array Heatcheck explains (raw little-endian file). Target: logit 0.
 
 Methods (batch = the probe's maxBatch the TS side passes, as Heatcheck's engine batches them):
@@ -44,7 +45,7 @@ from skimage.morphology import dilation, disk
 from skimage.transform import resize
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gradients_torch import KerasGraph, median_ms  # noqa: E402
+from gradients_torch import KerasGraph, median_ms, tune_malloc  # noqa: E402
 
 
 # ---------------------------------------------------------------- network
@@ -194,6 +195,7 @@ def timed(fn, reps):
 
 
 def main():
+    tune_malloc()
     torch.set_num_threads(int(sys.argv[2]))
     spec = json.load(open(sys.argv[1]))
     for w in spec:

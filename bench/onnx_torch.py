@@ -18,10 +18,11 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gradients_torch import median_ms  # noqa: E402
+from gradients_torch import median_ms, tune_malloc  # noqa: E402
 
 
 def main():
+    tune_malloc()
     out, threads, reps, ig_batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     torch.set_num_threads(threads)
     torch.manual_seed(20261202)

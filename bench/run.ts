@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ALL = ['metrics', 'segmentation', 'models', 'saliency', 'igCompleteness', 'gradients', 'batchSweep', 'annotate_frames', 'import_formats', 'scale', 'pool', 'onnx', 'sync', 'methods'];
+const ALL = ['metrics', 'segmentation', 'models', 'saliency', 'igCompleteness', 'gradients', 'convCeiling', 'batchSweep', 'annotate_frames', 'import_formats', 'scale', 'pool', 'onnx', 'sync', 'methods'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const flags = wanted.length === 1 ? process.argv.slice(2).filter((a) => a.startsWith('-')) : [];
 const names = wanted.length ? wanted : ALL;
