@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load';
+import type { ModelManifest } from '../model/manifest';
 import type { PresetId } from './registry';
 import { manifestForImage } from '../model/explainedClass';
 import { createProbe, type AnyTfModel } from '../model/createProbe';
@@ -45,14 +46,28 @@ export interface MapResult {
  * Computes saliency maps of loaded models on the active TF.js backend, whichever it is (wasm in
  * Node, WebGL or WebGPU in a browser page): the same code gives every backend's maps. Keeps the
  * randomized copies of the last two (model, cascade step, seed), since cascade jobs of one step come in runs.
+ * What the model says at an input (the explained class, the target logit, the probability) is the
+ * same for every method run on it, so it is kept per input array and model: a case's six methods
+ * cost one set of forward passes, not six. A caller passes the same Float32Array for the same
+ * input (JobRunner keeps each case's model input) and never writes into it afterwards.
  */
+/** What a model says at one input. */
+interface AtInput {
+  explained: ModelManifest;
+  targetLogit: number;
+  probability: number;
+}
+
 export class MapComputer {
   private models = new Map<string, LoadedModel>();
   private randomized = new Map<string, AnyTfModel>();
+  /** By input array, then by model (and cascade step and seed): what the model says at that input. */
+  private atInput = new WeakMap<Float32Array, Map<string, AtInput>>();
 
   add(id: string, lm: LoadedModel): void {
     this.models.get(id)?.model.dispose();
     this.models.set(id, lm);
+    this.atInput = new WeakMap();
   }
 
   has(id: string): boolean {
@@ -64,14 +79,24 @@ export class MapComputer {
     if (!lm) throw new Error(`no model "${req.model}" is loaded`);
     const { height, width, channels } = lm.manifest.input;
     const x = tf.tensor3d(req.x, [height, width, channels]);
-    const explained = manifestForImage(lm.model, lm.manifest, x);
+    const netKey = req.step === undefined ? req.model : `${req.model}\u0000${req.step}\u0000${req.reinitSeed ?? 0}`;
+    let known = this.atInput.get(req.x);
+    if (!known) this.atInput.set(req.x, (known = new Map()));
+    const seen = known.get(netKey);
+    const explained = seen?.explained ?? manifestForImage(lm.model, lm.manifest, x);
     const net = req.step === undefined ? lm.model : this.randomizedModel(lm, req.model, req.step, req.reinitSeed ?? 0);
     const probe = createProbe(net, explained);
     try {
-      const targetLogit = await targetAt(probe, x);
-      const out = tf.tidy(() => (net.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
-      const probability = abnormalProbability(await out.data(), explained.output);
-      out.dispose();
+      let at = seen;
+      if (!at) {
+        const targetLogit = await targetAt(probe, x);
+        const out = tf.tidy(() => (net.predict(x.expandDims(0)) as tf.Tensor).reshape([-1]));
+        const probability = abnormalProbability(await out.data(), explained.output);
+        out.dispose();
+        at = { explained, targetLogit, probability };
+        known.set(netKey, at);
+      }
+      const { targetLogit, probability } = at;
       const r = await runSaliency(probe, x, { method: req.method, preset: req.preset, params: req.params, seed: req.seed }, {}, { targetLogit });
       return {
         values: req.raw ? r.output.raw : r.output.map,
