@@ -14,7 +14,7 @@ function tinyModel(seed: number): LoadedModel {
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }) }).apply(x) as tf.SymbolicTensor;
   return {
-    manifest: { id: 'tiny', architecture: 'tiny', family: 'tiny', input: { height: 12, width: 12, channels: 1 }, preprocessing: { scale: 1, offset: 0 }, inputRange: [0, 1], output: { kind: 'sigmoid', index: 0 } },
+    manifest: { id: 'tiny', architecture: 'tiny', family: 'tiny', input: { height: 12, width: 12, channels: 1 }, preprocessing: { scale: 1, offset: 0 }, inputRange: [0, 1], output: { kind: 'sigmoid', index: 0 }, weightsSha256: `seed-${seed}` },
     model: tf.model({ inputs: input, outputs: out }),
     weightsHash: `seed-${seed}`,
   };
