@@ -223,7 +223,7 @@ function top(p: KernelShare[] | null, n: number): string {
 function report(): void {
   console.log(`\n# Input gradients: stock tf.grad (before) vs fastgrad (after)`);
   console.log(`tfjs ${tf.version.tfjs}; load average at the end: ${load()} (2 cores); target = logit 0; ratios: gradient ms / forward ms (model.predict).`);
-  console.log('Big models (DenseNet-121, InceptionV3): 2 reps (1 on GPU backends), one stock gradient without warm-up, batch 4 for throughput.\n');
+  console.log(`Big models (DenseNet-121, InceptionV3): 2 reps (1 on GPU backends), one stock gradient without warm-up, throughput at batches ${BIG_BATCHES.join(', ')} (4 on GPU backends); other models at ${SMALL_BATCHES.join(', ')}.\n`);
   const where = [...new Set(rows.map((r) => r.where))];
   for (const wh of where) {
     console.log(`## ${wh}`);
