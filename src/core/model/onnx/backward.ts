@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormAffine, constConvBackward, reluMask, poolBackward, type OpContext } from './ops';
+import { batchNormAffine, constConvBackward, poolBackward, type OpContext } from './ops';
+import { reluBackward, splitLastAxis } from '../kernels/fusedBackward';
 import { NCHW_TO_NHWC_AXIS, logicalShape, type Value } from './values';
 
 /**
@@ -28,8 +29,8 @@ const BACKWARD: Record<string, OnnxBackward> = {
     const b = constConvBackward(ins, ctx);
     const y = stored(out);
     if (!b || !y) return null;
-    // With a folded Relu (ctx.fuse) the output is the Relu's: dy * (y > 0) first (the bias adds nothing to dx).
-    return ctx.fuse === 'relu' ? (dy) => [b(reluMask(dy, y))] : (dy) => [b(dy)];
+    // With a folded Relu (ctx.fuse) the output is the Relu's: y > 0 ? dy : 0 first (the bias adds nothing to dx).
+    return ctx.fuse === 'relu' ? (dy) => [b(reluBackward(dy, y))] : (dy) => [b(dy)];
   },
   BatchNormalization: (ins, out, ctx, diff) => {
     const x = ins[0];
@@ -41,7 +42,7 @@ const BACKWARD: Record<string, OnnxBackward> = {
   Relu: (ins, out, _ctx, diff) => {
     const x = stored(ins[0]), y = stored(out);
     if (!diff[0] || !x || !y || x.shape.join() !== y.shape.join()) return null;
-    return (dy) => [reluMask(dy, y)];
+    return (dy) => [reluBackward(dy, y)];
   },
   MaxPool: (ins, _out, ctx, diff) => {
     if (!firstOnly(diff)) return null;
@@ -69,7 +70,8 @@ const BACKWARD: Record<string, OnnxBackward> = {
     // A one-input Concat (torchvision's DenseNet starts each block with one) passes dy through: no split, no copy.
     if (vs.length === 1) return (dy) => [diff[0] ? dy : null];
     return (dy) => {
-      const parts = tf.split(dy, sizes, phys);
+      // Channels (the stored tensors' last axis): one copy per part on wasm, as the Keras models' concat backward.
+      const parts = phys === dy.rank - 1 ? splitLastAxis(dy, sizes) : tf.split(dy, sizes, phys);
       return parts.map((p, j) => {
         if (diff[j]) return p;
         p.dispose();

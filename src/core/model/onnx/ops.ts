@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OnnxAttr, OnnxNode, OnnxTensor } from './decode';
 import { backpropInputGeometry, conv2dBackpropInputPrepared, disposePrepared, prepareBackpropInputFilters, type PreparedBackpropFilters } from '../kernels/conv2dBackpropInput';
 import { avgPoolBackprop, maxPoolBackprop } from '../kernels/poolBackprop';
-import { fusedMaxPoolBackward, maxPoolBackwardFused } from '../kernels/fusedBackward';
+import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward } from '../kernels/fusedBackward';
 import {
   NCHW_TO_NHWC_AXIS, alignChannelsLast, hostBroadcast, hostValue, logical, logicalShape, numbers, physical, tensorValue, type Value,
 } from './values';
@@ -145,16 +145,6 @@ function dilateFilter(f: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
 }
 
 /**
- * A ReLU's input gradient from its output: dy * (y > 0), as Multiply(dy, Step(y)). Two passes, but
- * both vectorised wasm kernels: measured faster on wasm than the one-pass JavaScript loop of
- * kernels/fusedBackward.ts (1.3-1.4x on DenseNet-sized tensors; its data-dependent branch on
- * ReLU's mixed signs is the likely cause).
- */
-export function reluMask(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  return tf.mul(dy, tf.step(y));
-}
-
-/**
  * A convolution by a constant filter whose gradient is the input's only: dx as forward
  * convolutions of dy with the flipped filter (kernels/conv2dBackpropInput.ts, the fast path the
  * Keras models' fastgrad uses; stock TF.js wasm's Conv2DBackpropInput is a direct loop many times
@@ -173,7 +163,7 @@ function convInputGradOnly(x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, num
     return {
       value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const dpre = relu ? reluMask(dy as tf.Tensor, saved[0]) : (dy as tf.Tensor);
+        const dpre = relu ? reluBackward(dy as tf.Tensor, saved[0]) : (dy as tf.Tensor);
         return [conv2dBackpropInputPrepared(dpre as tf.Tensor4D, backpropFilters(f, strides, ctx), backpropInputGeometry(xx.shape, f.shape, strides, pad, 1))];
       },
     };
