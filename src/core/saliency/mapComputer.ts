@@ -42,6 +42,13 @@ export interface MapResult {
   explainedIndex: number;
 }
 
+/** What a model says at one input. */
+interface AtInput {
+  explained: ModelManifest;
+  targetLogit: number;
+  probability: number;
+}
+
 /**
  * Computes saliency maps of loaded models on the active TF.js backend, whichever it is (wasm in
  * Node, WebGL or WebGPU in a browser page): the same code gives every backend's maps. Keeps the
@@ -51,13 +58,6 @@ export interface MapResult {
  * cost one set of forward passes, not six. A caller passes the same Float32Array for the same
  * input (JobRunner keeps each case's model input) and never writes into it afterwards.
  */
-/** What a model says at one input. */
-interface AtInput {
-  explained: ModelManifest;
-  targetLogit: number;
-  probability: number;
-}
-
 export class MapComputer {
   private models = new Map<string, LoadedModel>();
   private randomized = new Map<string, AnyTfModel>();
