@@ -7,7 +7,7 @@ import {
   type PreparedBackpropFilters,
 } from './kernels/conv2dBackpropInput';
 import { avgPoolBackprop, maxPoolBackprop } from './kernels/poolBackprop';
-import { cropSpatial, fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitLastAxis } from './kernels/fusedBackward';
+import { cropSpatial, fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitAxis } from './kernels/fusedBackward';
 import { backpropagate, type BackwardNode } from './opgraph';
 
 /**
@@ -25,7 +25,7 @@ import { backpropagate, type BackwardNode } from './opgraph';
  *  - ReLU and other activations: from the saved output;
  *  - max pooling: each window's dy to its first maximum in raster order, the same cell on every
  *    backend (the fused kernel on wasm, exact ops elsewhere); average pooling: upsampling
- *    (kernels/poolBackprop); concatenation: one copy per part (kernels/fusedBackward splitLastAxis); Dense: dy W^T; padding: a slice.
+ *    (kernels/poolBackprop); concatenation: one copy per part (kernels/fusedBackward splitAxis); Dense: dy W^T; padding: a slice.
  * Layers it does not know are differentiated one by one with tf.grads (their weights are never
  * asked for; fused layers may still compute them internally), so any model works, the known ones fast.
  *
@@ -448,7 +448,7 @@ export function createFastGrad(model: tf.LayersModel, target: TargetFn, options:
           const sizes = ins.map((t) => t.shape[o.axis]);
           step = {
             out: tf.concat(ins, o.axis),
-            back: (dy) => (o.axis === dy.rank - 1 ? splitLastAxis(dy, sizes) : tf.split(dy, sizes, o.axis)),
+            back: (dy) => splitAxis(dy, sizes, o.axis),
           };
           break;
         }

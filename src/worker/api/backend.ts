@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, chooseBackend, chooseMeasuredBackend, probeBackends, type BackendAttempt, type BackendName } from '../../core/model/backends';
 import { simdKernelStatus } from '../../core/model/kernels/simdKernels';
-import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitLastAxis } from '../../core/model/kernels/fusedBackward';
+import { fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, splitAxis } from '../../core/model/kernels/fusedBackward';
 import { maxPoolBackprop } from '../../core/model/kernels/poolBackprop';
 import { browserLoaders, setRequestedWasmThreads } from '../browserBackends';
 
@@ -69,7 +69,7 @@ export async function crossCheck(name: BackendName): Promise<{ backend: BackendN
       ? maxPoolBackwardFused(dy, x, [3, 3], [2, 2], 'valid')
       : maxPoolBackprop(dy, x, tf.maxPool(x, [3, 3], [2, 2], 'valid'), null, [3, 3], [2, 2], 'valid');
     const relu = reluBackward(tf.sub(x, 0.5), tf.sub(x, 0.25));
-    const split = splitLastAxis(x, [1, 4, 1]);
+    const split = splitAxis(x, [1, 4, 1], -1);
     return tf.concat([head, pool.reshape([-1]), relu.reshape([-1]), ...split.map((t) => t.reshape([-1]))]);
   });
   await tf.setBackend('cpu');

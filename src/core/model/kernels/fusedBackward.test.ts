@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../../platform/node/backend';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CROP_SPATIAL, cropSpatial, fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, RELU_BACKWARD, splitLastAxis } from './fusedBackward';
+import { CROP_SPATIAL, cropSpatial, fusedMaxPoolBackward, maxPoolBackwardFused, reluBackward, RELU_BACKWARD, splitAxis } from './fusedBackward';
 import { setSimdKernels, simdKernelStatus } from './simdKernels';
 import { KERNELS_SOURCE_SHA256 } from './simd/kernelsWasm';
 import { relErr, seeded } from './testUtil';
@@ -116,7 +116,7 @@ describe('wasm SIMD kernels (simd/kernels.c) against the JavaScript loops and in
     const sizes = [8, 0, 5, 7, 3];
     const xv = seeded(shape.reduce((a, b) => a * b), 51);
     const run = () => tf.tidy(() => {
-      const parts = splitLastAxis(tf.tensor(xv, shape), sizes);
+      const parts = splitAxis(tf.tensor(xv, shape), sizes, -1);
       expect(parts.map((p) => p.shape)).toEqual(sizes.map((w) => [2, 5, 3, w]));
       const flat = parts.map((p) => p.dataSync());
       return Float32Array.from(flat.flatMap((a) => Array.from(a)));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { heapOffset, simdKernelsFor } from './simdKernels';
+import { heapOffset, simdKernelsFor, type WasmBackendLike } from './simdKernels';
 
 /**
  * Fused backward kernels for the wasm backend, in the spirit of PyTorch's threshold_backward and
@@ -23,11 +23,6 @@ import { heapOffset, simdKernelsFor } from './simdKernels';
  * Where they are not registered (other backends) the callers compose stock ops with the same rules
  * (reluBackward below; poolBackprop.maxPoolBackpropFirstMax; tf.split).
  */
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-}
 
 export const RELU_BACKWARD = 'HeatcheckReluBackward';
 export const MAXPOOL_BACKWARD = 'HeatcheckMaxPoolBackward';
@@ -192,14 +187,16 @@ export function setSplitKernel(on: boolean): void {
 }
 
 /**
- * Splits x along its last axis into parts of the given sizes (tf.split's result): one copy per part
- * on wasm, tf.split elsewhere.
+ * Splits x along `axis` (negative counts from the end) into parts of the given sizes: tf.split's
+ * result, a concat's backward. Along the last axis (channels of NHWC) it is one copy per part on
+ * wasm; any other axis, or another backend, runs tf.split.
  */
-export function splitLastAxis(x: tf.Tensor, sizes: number[]): tf.Tensor[] {
-  if (splitKernel && x.dtype === 'float32' && fusedOn(SPLIT_CHANNELS)) {
+export function splitAxis(x: tf.Tensor, sizes: number[], axis: number): tf.Tensor[] {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (a === x.rank - 1 && splitKernel && x.dtype === 'float32' && fusedOn(SPLIT_CHANNELS)) {
     return tf.engine().runKernel(SPLIT_CHANNELS, { x }, { sizes } as unknown as NamedAttrMap) as unknown as tf.Tensor[];
   }
-  return tf.split(x, sizes, x.rank - 1);
+  return tf.split(x, sizes, a);
 }
 
 /** x[:, top:top+height, left:left+width, :] of an NHWC tensor: one copy per output row on wasm, tf.slice elsewhere. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormAffine, constConvBackward, poolBackward, type OpContext } from './ops';
-import { reluBackward, splitLastAxis } from '../kernels/fusedBackward';
+import { reluBackward, splitAxis } from '../kernels/fusedBackward';
 import { NCHW_TO_NHWC_AXIS, logicalShape, type Value } from './values';
 
 /**
@@ -70,8 +70,7 @@ const BACKWARD: Record<string, OnnxBackward> = {
     // A one-input Concat (torchvision's DenseNet starts each block with one) passes dy through: no split, no copy.
     if (vs.length === 1) return (dy) => [diff[0] ? dy : null];
     return (dy) => {
-      // Channels (the stored tensors' last axis): one copy per part on wasm, as the Keras models' concat backward.
-      const parts = phys === dy.rank - 1 ? splitLastAxis(dy, sizes) : tf.split(dy, sizes, phys);
+      const parts = splitAxis(dy, sizes, phys);
       return parts.map((p, j) => {
         if (diff[j]) return p;
         p.dispose();
