@@ -30,9 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { initNodeBackend, nodeWasmThreads, setNodeWasmThreads } from '../src/cli/nodeBackend';
 import { loadModelFromFiles, shardPaths } from '../src/core/model/load';
 import { asLayersModel } from '../src/core/model/createProbe';
-import { setSimdKernels } from '../src/core/model/kernels/simdKernels';
-import { setSplitKernel } from '../src/core/model/kernels/fusedBackward';
-import { BIG_BATCHES, buildSmallCnn, groupKernels, SMALL_BATCHES, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
+import { BIG_BATCHES, buildSmallCnn, groupKernels, SMALL_BATCHES, KERNEL_GROUPS, measureModel, optionsFor, timeIg, WORKLOADS, useKernels, type KernelShare, type MeasureResult, type Workload } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -47,11 +45,6 @@ const browserBackends = (value('browser-backends') ?? 'wasm,wasm-threads,webgl,w
 const noNode = flag('no-node');
 const kernelModes = (value('kernels') ?? 'after').split(',') as Array<'before' | 'after'>;
 const rounds = Math.max(1, Number(value('rounds') ?? 1));
-/** before: the JavaScript-loop fused kernels and stock SplitV; after: the wasm SIMD kernels. */
-function useKernels(mode: 'before' | 'after'): void {
-  setSimdKernels(mode === 'after');
-  setSplitKernel(mode === 'after');
-}
 const threadCounts = [...new Set((value('threads') ?? '1,all').split(',').map((t) => (t === 'all' ? Math.min(8, os.availableParallelism()) : Number(t))))];
 const workloads = WORKLOADS.filter((w) => (!wantedModels || wantedModels.includes(w.id)) && (!quick || !w.big))
   .filter((w) => w.kind !== 'demo' || existsSync(path.join(root, 'public/models', w.source, 'model.json')));

@@ -5,6 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createFastGrad } from '../src/core/model/fastgrad';
+import { setSimdKernels } from '../src/core/model/kernels/simdKernels';
+import { setSplitKernel } from '../src/core/model/kernels/fusedBackward';
+
+/** Which fused backward kernels fastgrad runs: before, JavaScript loops and stock SplitV; after, the wasm SIMD kernels. */
+export function useKernels(mode: 'before' | 'after'): void {
+  setSimdKernels(mode === 'after');
+  setSplitKernel(mode === 'after');
+}
 
 export interface MeasureOptions {
   id: string;

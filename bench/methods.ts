@@ -44,9 +44,7 @@ import { maxOverChannels } from '../src/core/saliency/xrai';
 import { xraiFull } from '../src/core/saliency/xraiSelection';
 import { xraiSegments } from '../src/core/segmentation/xraiSegments';
 import { saveModelFolder } from '../src/cli/testing/tinyModel';
-import { buildSmallCnn } from './gradients_core';
-import { setSimdKernels } from '../src/core/model/kernels/simdKernels';
-import { setSplitKernel } from '../src/core/model/kernels/fusedBackward';
+import { buildSmallCnn, useKernels } from './gradients_core';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -64,11 +62,6 @@ for (const m of models) if (!MODELS.includes(m)) throw new Error(`bench/methods.
 const cores = os.availableParallelism();
 const kernelModes = (value('kernels') ?? 'after').split(',') as Array<'before' | 'after'>;
 for (const k of kernelModes) if (k !== 'before' && k !== 'after') throw new Error(`bench/methods.ts: --kernels takes before and/or after; found "${k}"`);
-/** before: the JavaScript-loop fused kernels and stock SplitV; after: the wasm SIMD kernels. */
-function useKernels(mode: 'before' | 'after'): void {
-  setSimdKernels(mode === 'after');
-  setSplitKernel(mode === 'after');
-}
 const threadCounts = [...new Set((value('threads') ?? '1,all').split(',').map((t) => (t === 'all' ? cores : Number(t))))];
 for (const t of threadCounts) if (!Number.isInteger(t) || t < 1) throw new Error(`bench/methods.ts: --threads takes counts >= 1 or "all", separated by commas; found "${value('threads')}"`);
 const cacheDir = path.join(root, '.cache/bench-methods');
