@@ -38,6 +38,8 @@ const flagValue = (name: string): string | undefined => {
 };
 /** Cases of the demo study for part 1 (the demo study has 40): --cases=N or BENCH_SCALE_CASES. */
 const CASES = Number(flagValue('cases') ?? process.env.BENCH_SCALE_CASES ?? 40);
+/** Rounds of part 1 (--rounds=N, default 3): the machine's speed drifts, so the ratio is a median. */
+const ROUNDS = Math.max(1, Number(flagValue('rounds') ?? 3));
 /** --jobs-only: parts 1 and 2 (the --jobs comparison and the cost table), not the projections. */
 const JOBS_ONLY = argv.includes('--jobs-only');
 const MODELS = (process.env.BENCH_SCALE_MODELS ?? 'densenet-compact-s1,inception-compact-s1').split(',').map((m) => path.join(root, 'public', 'models', m));
@@ -70,35 +72,51 @@ try {
   const p = JSON.parse(readFileSync(plan, 'utf8')) as MapPlan;
   console.log(`demo study: ${CASES} cases, models ${p.models.map((m) => m.id).join(', ')}, methods ${METHODS}, quick preset: ${p.jobs.length} jobs, ${p.totalCost} estimated model passes; this machine: ${(await import('node:os')).availableParallelism()} cores (shared: other work may run)`);
 
-  // 1. --jobs 1 vs --jobs 2
-  const one = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j1'), '--jobs', '1']);
-  const two = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
+  // 1. --jobs 1 vs --jobs 2, in ROUNDS rounds (each: --jobs 1, --jobs 2, --jobs 1 --threads 1, into
+  // fresh folders): this machine's speed drifts from one minute to the next (a shared VM), so each
+  // round's ratio is printed and the median ratio is the figure.
   // --jobs 1 runs in the main thread, where the wasm backend's thread count is measured (auto: one
-  // thread per core when faster); for reference, --jobs 1 held to one wasm thread.
-  const oneSingle = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j1t1'), '--jobs', '1', '--threads', '1']);
-  const a = npyFiles(path.join(tmp, 'j1'));
-  const b = npyFiles(path.join(tmp, 'j2'));
+  // thread per core when faster); --jobs 1 held to one wasm thread is the reference row.
+  type Run = ReturnType<typeof heatcheck>;
+  const rounds: Array<{ one: Run; two: Run; oneSingle: Run }> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const dir = (name: string) => { const d = path.join(tmp, `${name}-r${r}`); rmSync(d, { recursive: true, force: true }); return d; };
+    const one = heatcheck(['maps', '--plan', plan, '--out', dir('j1'), '--jobs', '1']);
+    const two = heatcheck(['maps', '--plan', plan, '--out', dir('j2'), '--jobs', '2']);
+    const oneSingle = heatcheck(['maps', '--plan', plan, '--out', dir('j1t1'), '--jobs', '1', '--threads', '1']);
+    rounds.push({ one, two, oneSingle });
+  }
+  const median = (xs: number[]) => { const v = [...xs].sort((x, y) => x - y); return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+  const a = npyFiles(path.join(tmp, 'j1-r0'));
+  const b = npyFiles(path.join(tmp, 'j2-r0'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
   const load = (await import('node:os')).loadavg()[0];
   console.log(`\n(load average when done: ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores: above the core count, other processes take a share and --jobs cannot show its speed-up)`);
-  console.log('| run | wall | ratio to --jobs 1 | CPU time (user + sys) | maps |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  console.log(`| --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${fmt(one.cpu)} | ${one.json.computed} |`);
-  console.log(`| --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${fmt(two.cpu)} | ${two.json.computed} |`);
-  console.log(`| --jobs 1 --threads 1 (reference) | ${fmt(oneSingle.seconds)} | ${(oneSingle.seconds / one.seconds).toFixed(2)} | ${fmt(oneSingle.cpu)} | ${oneSingle.json.computed} |`);
-  console.log(`--jobs 2 / (--jobs 1 --threads 1): ${(two.seconds / oneSingle.seconds).toFixed(2)}`);
+  console.log('| round | run | wall | ratio to --jobs 1 | CPU time (user + sys) | maps |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
+  rounds.forEach(({ one, two, oneSingle }, r) => {
+    console.log(`| ${r + 1} | --jobs 1 | ${fmt(one.seconds)} | 1.00 | ${fmt(one.cpu)} | ${one.json.computed} |`);
+    console.log(`| ${r + 1} | --jobs 2 | ${fmt(two.seconds)} | ${(two.seconds / one.seconds).toFixed(2)} | ${fmt(two.cpu)} | ${two.json.computed} |`);
+    console.log(`| ${r + 1} | --jobs 1 --threads 1 (reference) | ${fmt(oneSingle.seconds)} | ${(oneSingle.seconds / one.seconds).toFixed(2)} | ${fmt(oneSingle.cpu)} | ${oneSingle.json.computed} |`);
+  });
+  const ratios = rounds.map((x) => x.two.seconds / x.one.seconds);
+  const ratiosSingle = rounds.map((x) => x.two.seconds / x.oneSingle.seconds);
+  console.log(`--jobs 2 / --jobs 1: median ${median(ratios).toFixed(2)} over ${ROUNDS} round(s) (${ratios.map((x) => x.toFixed(2)).join(', ')}); --jobs 2 / (--jobs 1 --threads 1): median ${median(ratiosSingle).toFixed(2)} (${ratiosSingle.map((x) => x.toFixed(2)).join(', ')})`);
   // Where the time went: each worker's start-up (thread, TypeScript loader, TF.js + wasm) and its jobs (saliency, and the rest: images, models, writing).
   type W = { worker: number; readySeconds: number; jobs: number; busySeconds: number; saliencySeconds: number };
-  console.log('\n| run | worker | start-up | jobs | busy | saliency | rest (images, models, writing) | command wall |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [name, r] of [['--jobs 1', one], ['--jobs 2', two]] as const) {
-    for (const w of r.json.workers as W[]) console.log(`| ${name} | ${w.worker} | ${fmt(w.readySeconds)} | ${w.jobs} | ${fmt(w.busySeconds)} | ${fmt(w.saliencySeconds)} | ${fmt(w.busySeconds - w.saliencySeconds)} | ${fmt(r.seconds)} |`);
-  }
-  const rerun = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2'), '--jobs', '2']);
+  console.log('\n| round | run | worker | start-up | jobs | busy | saliency | rest (images, models, writing) | command wall |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  rounds.forEach(({ one, two }, r) => {
+    for (const [name, x] of [['--jobs 1', one], ['--jobs 2', two]] as const) {
+      for (const w of x.json.workers as W[]) console.log(`| ${r + 1} | ${name} | ${w.worker} | ${fmt(w.readySeconds)} | ${w.jobs} | ${fmt(w.busySeconds)} | ${fmt(w.saliencySeconds)} | ${fmt(w.busySeconds - w.saliencySeconds)} | ${fmt(x.seconds)} |`);
+    }
+  });
+  const two = rounds[0].two;
+  const rerun = heatcheck(['maps', '--plan', plan, '--out', path.join(tmp, 'j2-r0'), '--jobs', '2']);
   console.log(`maps identical byte for byte: ${same ? 'yes' : 'NO'} (${a.size} files); rerun into the --jobs 2 folder: computed ${rerun.json.computed}, reused ${rerun.json.reused}, ${fmt(rerun.seconds)}`);
 
   // 2. cost table
-  const entries = (JSON.parse(readFileSync(path.join(tmp, 'j1', 'index.json'), 'utf8')).maps as Array<{ model: string; method: string; ms: number }>);
+  const entries = (JSON.parse(readFileSync(path.join(tmp, 'j1-r0', 'index.json'), 'utf8')).maps as Array<{ model: string; method: string; ms: number }>);
   const jobOf = new Map(p.jobs.map((j) => [`${j.case}/${j.model}/${j.method}`, j]));
   const cells = new Map<string, { passes: number; ms: number[] }>();
   const perModel = new Map<string, { passes: number; ms: number }>();
@@ -142,7 +160,6 @@ try {
   const sampleEntries = JSON.parse(readFileSync(path.join(tmp, 'paper-sample', 'index.json'), 'utf8')).maps as Array<{ case: string; model: string; method: string; ms: number; steps?: number }>;
   const measured = new Map<string, number[]>();
   for (const e of sampleEntries) measured.set(`${e.model}\u0000${e.method}`, [...(measured.get(`${e.model}\u0000${e.method}`) ?? []), e.ms]);
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const paperMsPerPass = new Map<string, number>();
   for (const m of sp.models) {
     const es = sampleEntries.filter((e) => e.model === m.id);

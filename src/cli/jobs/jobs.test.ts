@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../main';
 import { shardJobs } from '../plan/plan';
-import { byCostDescending } from './pool';
+import { byCostDescending, UnitQueue, unitsByCost } from './pool';
 import { runCli } from '../testing/runCli';
 import { npyFiles } from '../testing/npyFiles';
 
@@ -36,6 +36,20 @@ describe('cost-balanced shards', () => {
     // a(5)->0; b(4)->1; c(3)->1 (4 < 5, now 7); d(3)->0 (5 < 7, now 8); e(3)->1 (7 < 8, now 10).
     expect(shardJobs(jobs, 2).map((p) => p.map((j) => j.key).join(''))).toEqual(['ad', 'bce']);
     expect(byCostDescending(jobs.map((j) => ({ ...j, case: '', model: '', method: '', seed: 0, params: {} }))).map((j) => j.key).join('')).toBe('abcde');
+  });
+
+  it('hands a pool a case on one network at a time, largest unit first, and lends what is left', () => {
+    const job = (key: string, c: string, model: string, cost: number, step?: number) => ({ key, case: c, model, method: key, seed: 0, params: {}, cost, ...(step !== undefined ? { step, reinitSeed: 0 } : {}) });
+    // Units: (c1, m) = a1 + a2 + a3 = 7; (c2, m) = b1 + b2 = 9; (c1, m at cascade step 1) = r1 = 4; (c3, n) = d1 = 1.
+    const jobs = [job('a1', 'c1', 'm', 1), job('a2', 'c1', 'm', 4), job('b1', 'c2', 'm', 4), job('a3', 'c1', 'm', 2), job('b2', 'c2', 'm', 5), job('r1', 'c1', 'm', 4, 1), job('d1', 'c3', 'n', 1)];
+    expect(unitsByCost(jobs).map((u) => u.map((j) => j.key).join(' '))).toEqual(['b2 b1', 'a2 a3 a1', 'r1', 'd1']);
+    const q = new UnitQueue(jobs, 2);
+    // Worker 0 takes unit b, worker 1 unit a; each goes on with its own unit before taking another.
+    const order = [q.take(0), q.take(1), q.take(1), q.take(0), q.take(0), q.take(0), q.take(1), q.take(1), q.take(0)].map((j) => j?.key ?? '-');
+    expect(order).toEqual(['b2', 'a2', 'a3', 'b1', 'r1', 'd1', 'a1', '-', '-']);
+    // One unit, two workers: the idle one takes the largest job the other still holds.
+    const one = new UnitQueue([job('x', 'c1', 'm', 1), job('y', 'c1', 'm', 3), job('z', 'c1', 'm', 2)], 2);
+    expect([one.take(0), one.take(1), one.take(1), one.take(0)].map((j) => j?.key ?? '-')).toEqual(['y', 'z', 'x', '-']);
   });
 
   it('puts every job in exactly one part, loads within the largest job of each other', () => {

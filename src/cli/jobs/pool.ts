@@ -13,18 +13,54 @@ export function parseJobs(raw: string | undefined): number {
   return n;
 }
 
-/** Jobs in the order a pool takes them: estimated cost, largest first; ties in plan order. */
+/** Jobs by estimated cost, largest first; ties in plan order. */
 export function byCostDescending(jobs: MapJob[]): MapJob[] {
   return jobs.map((j, k) => ({ j, k })).sort((a, b) => b.j.cost - a.j.cost || a.k - b.k).map((x) => x.j);
 }
 
 /**
- * Runs jobs with `workers` compute threads (1: in this thread, in plan order), each fed the next
- * job as soon as it finishes one, largest estimated cost first, so that the last jobs to finish
- * are short ones.
- * `onResult` sees every result as it comes (the caller logs progress). A job that throws (not an
- * unreadable image, which is a result) stops the pool: the jobs in flight finish, the error is thrown.
+ * The units a pool hands out: the jobs of one case on one network (a model, or one of its
+ * randomized copies), which share the decoded image, the model input and what the network says at
+ * it (a forward pass or two), so one worker does that work once instead of every worker that meets
+ * the case. Units go largest estimated cost first (ties in plan order), each unit's jobs largest
+ * first, so that the last units to finish are small ones.
  */
+export function unitsByCost(jobs: MapJob[]): MapJob[][] {
+  const units = new Map<string, MapJob[]>();
+  for (const j of jobs) {
+    const k = `${j.case}\u0000${j.model}\u0000${j.step ?? ''}\u0000${j.reinitSeed ?? ''}`;
+    const u = units.get(k);
+    if (u) u.push(j);
+    else units.set(k, [j]);
+  }
+  const cost = (u: MapJob[]) => u.reduce((a, j) => a + j.cost, 0);
+  return [...units.values()].map((u, k) => ({ u: byCostDescending(u), k, c: cost(u) })).sort((a, b) => b.c - a.c || a.k - b.k).map((x) => x.u);
+}
+
+/**
+ * Hands jobs to `workers` workers one at a time: the next job of the worker's unit, else the
+ * largest unit left (unitsByCost), else the largest job another worker still holds, so that a plan
+ * of fewer units than workers (one case, say) still keeps every worker busy.
+ */
+export class UnitQueue {
+  private readonly units: MapJob[][];
+  private readonly held: MapJob[][];
+
+  constructor(jobs: MapJob[], workers: number) {
+    this.units = unitsByCost(jobs);
+    this.held = Array.from({ length: workers }, () => []);
+  }
+
+  take(worker: number): MapJob | undefined {
+    const held = this.held;
+    if (!held[worker].length) held[worker] = this.units.shift() ?? [];
+    if (held[worker].length) return held[worker].shift();
+    let from = -1;
+    for (let k = 0; k < held.length; k++) if (held[k].length && (from < 0 || held[k][0].cost > held[from][0].cost)) from = k;
+    return from < 0 ? undefined : held[from].shift();
+  }
+}
+
 /** Where a worker's time went: start-up (thread, TypeScript loader, TF.js and wasm) until ready, then its jobs. */
 export interface WorkerTimes {
   worker: number;
@@ -36,6 +72,13 @@ export interface WorkerTimes {
   saliencyMs: number;
 }
 
+/**
+ * Runs jobs with `workers` compute threads (1: in this thread, in plan order), each fed one job at
+ * a time: the next of its unit (unitsByCost: a case on one network), or when its unit is done the
+ * largest unit left, so that the last jobs to finish are short ones.
+ * `onResult` sees every result as it comes (the caller logs progress). A job that throws (not an
+ * unreadable image, which is a result) stops the pool: the jobs in flight finish, the error is thrown.
+ */
 export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, workers: number, onResult: (r: JobResult, job: MapJob) => void, onTimes?: (t: WorkerTimes[]) => void, startEngine?: () => Promise<MapEngine>): Promise<void> {
   const t0 = performance.now();
   if (workers <= 1 || jobs.length <= 1 || startEngine) {
@@ -58,13 +101,15 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
     onTimes?.([times]);
     return;
   }
-  const queue = byCostDescending(jobs);
-  // Worker threads do not inherit tsx's loader: a tiny bootstrap registers it, then loads the TypeScript worker.
+  // Worker threads do not inherit tsx's loader: a tiny bootstrap loads TF.js (before the loader's
+  // hooks, as scripts/heatcheck.mjs does: 0.3 s less start-up), registers tsx, then loads the TypeScript worker.
   const workerUrl = new URL('./worker.ts', import.meta.url).href;
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerUrl)}); })().catch((e) => { console.error(e); process.exit(1); });`;
+  const preload = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'].map((p) => `await import(${JSON.stringify(import.meta.resolve(p))});`).join(' ');
+  const boot = `(async () => { ${preload} const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerUrl)}); })().catch((e) => { console.error(e); process.exit(1); });`;
   let failed: unknown = null;
-  const n = Math.min(workers, queue.length);
+  const n = Math.min(workers, jobs.length);
+  const queue = new UnitQueue(jobs, n);
   const threads: Worker[] = [];
   const times: WorkerTimes[] = Array.from({ length: n }, (_, worker) => ({ worker, readyMs: 0, jobs: 0, busyMs: 0, saliencyMs: 0 }));
   try {
@@ -76,7 +121,7 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
           threads.push(w);
           let current: MapJob | undefined;
           const next = () => {
-            current = failed ? undefined : queue.shift();
+            current = failed ? undefined : queue.take(wi);
             if (current) w.postMessage({ job: current });
             else w.postMessage({ stop: true });
           };
