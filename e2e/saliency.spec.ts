@@ -103,3 +103,29 @@ test('input gradients on WebGL (SwiftShader here) equal those on wasm', async ({
   expect(scale).toBeGreaterThan(0);
   expect(worst / scale).toBeLessThan(1e-3);
 });
+
+test('each map records its own network\'s target at the input, kept once per image and network', async ({ page, watch }) => {
+  void watch;
+  test.setTimeout(300_000);
+  await openApp(page, { backend: 'wasm' });
+  const imageHash = await firstAbnormalDemoImageHash(page);
+  const target = (modelId: string, method: string, extra: Record<string, unknown> = {}) => page.evaluate(async (req) => {
+    const r = await (window.__heatcheck!.computeMap as (q: unknown) => Promise<{ ok: boolean; message?: string; value?: { targetLogit: number } }>)(req);
+    if (!r.ok || !r.value) throw new Error(r.message);
+    return r.value.targetLogit;
+  }, { imageHash, modelId, method, preset: 'quick', seed: 3, ...extra });
+  // The worker keeps the target per (network, image) after its first map; a map of another model, or
+  // of a randomized copy, on the same image must get that network's own target, as a fresh computation
+  // (noCache: no stored result, no kept target) says.
+  const trained = await target(MODEL, 'gradcam');
+  const other = await target('inception-compact-s1', 'grad');
+  const otherFresh = await target('inception-compact-s1', 'gradcam', { noCache: true });
+  const randomized = await target(MODEL, 'grad', { randomizationStep: 0 });
+  const randomizedFresh = await target(MODEL, 'gradcam', { randomizationStep: 0, noCache: true });
+  const trainedAgain = await target(MODEL, 'grad');
+  expect(Math.abs(other - otherFresh)).toBeLessThanOrEqual(1e-5);
+  expect(Math.abs(randomized - randomizedFresh)).toBeLessThanOrEqual(1e-5);
+  expect(trainedAgain).toBe(trained);
+  expect(Math.abs(other - trained)).toBeGreaterThan(1e-3);
+  expect(Math.abs(randomized - trained)).toBeGreaterThan(1e-3);
+});

@@ -36,7 +36,7 @@ export interface ComputeMapRequest {
   randomizationStep?: number | null;
   /** Also return (and cache) the raw attribution [H, W, C]. */
   includeRaw?: boolean;
-  /** Skip the cache read (the result is still written). For benchmarks. */
+  /** Skip the cache read and the kept target at the input: a fresh computation (the result is still written). For benchmarks and checks. */
   noCache?: boolean;
 }
 
@@ -137,8 +137,16 @@ interface ProbeEntry { key: string; probe: TfProbe; model: AnyTfModel; owned: bo
 const probes: ProbeEntry[] = [];
 const KEEP_PROBES = 3;
 
+/**
+ * The target logit at an input, by network (the probe's key: model, weights, cascade step, seed)
+ * and image: every method on one image asks for it, and a forward pass per map would repeat it.
+ * Bounded (oldest first out); a number each.
+ */
+const targetsAtInput = new Map<string, number>();
+const KEEP_TARGETS = 4096;
+
 /** The probe of a model (or of its randomized copy), cached; randomized copies beyond the last few are disposed. */
-async function probeFor(modelId: string, step: number | null, seed: number): Promise<{ probe: TfProbe; modelHash: string; manifest: LoadedModel['manifest'] }> {
+async function probeFor(modelId: string, step: number | null, seed: number): Promise<{ probe: TfProbe; probeKey: string; modelHash: string; manifest: LoadedModel['manifest'] }> {
   const loaded = await getLoadedModel(modelId);
   const key = `${modelId}|${loaded.weightsHash}|${step ?? 'trained'}|${step == null ? '' : seed}`;
   let e = probes.find((p) => p.key === key);
@@ -152,7 +160,7 @@ async function probeFor(modelId: string, step: number | null, seed: number): Pro
       if (old.owned) old.model.dispose();
     }
   }
-  return { probe: e.probe, modelHash: loaded.weightsHash, manifest: loaded.manifest };
+  return { probe: e.probe, probeKey: key, modelHash: loaded.weightsHash, manifest: loaded.manifest };
 }
 
 export async function computeMapUnwrapped(jobId: string, request: ComputeMapRequest, onProgress?: ProgressFn): Promise<ComputeMapResult> {
@@ -171,7 +179,7 @@ async function computeMapOn(jobId: string, request: ComputeMapRequest, onProgres
   const seed = request.seed ?? 0;
   const step = request.randomizationStep ?? null;
   const backend = await activeBackend();
-  const { probe, modelHash, manifest } = await probeFor(request.modelId, step, seed);
+  const { probe, probeKey, modelHash, manifest } = await probeFor(request.modelId, step, seed);
   const key = resultKey({
     imageHash: request.imageHash,
     modelHash,
@@ -192,10 +200,23 @@ async function computeMapOn(jobId: string, request: ComputeMapRequest, onProgres
   const { x: input, intensity } = modelInput({ width: img.width, height: img.height, data: img.pixels, window: img.window, voiLut: img.voiLut, invert: img.invert }, manifest);
   const job = makeJobContext(jobId, onProgress);
   await job.checkpoint();
-  const run = await runSaliency(probe, input, { method: m.id, preset, params, seed }, {
-    checkpoint: () => job.checkpoint(),
-    onProgress: (done, total) => job.progress({ done, total, message: `${m.label}: ${done}/${total}` }),
-  });
+  const targetKey = `${probeKey}|${request.imageHash}`;
+  const knownTarget = request.noCache ? undefined : targetsAtInput.get(targetKey);
+  const run = await runSaliency(
+    probe,
+    input,
+    { method: m.id, preset, params, seed },
+    {
+      checkpoint: () => job.checkpoint(),
+      onProgress: (done, total) => job.progress({ done, total, message: `${m.label}: ${done}/${total}` }),
+    },
+    knownTarget !== undefined ? { targetLogit: knownTarget } : undefined,
+  );
+  if (knownTarget === undefined) {
+    targetsAtInput.delete(targetKey);
+    targetsAtInput.set(targetKey, run.targetLogit);
+    if (targetsAtInput.size > KEEP_TARGETS) targetsAtInput.delete(targetsAtInput.keys().next().value!);
+  }
   const result: ComputeMapResult = {
     key,
     map: run.output.map,
