@@ -26,6 +26,7 @@ import { generatePhantomCase } from '../src/core/phantom/generate';
 import { IG_RULES, quadrature, type IgRule } from '../src/core/saliency/quadrature';
 import type { ModelProbe } from '../src/core/saliency/types';
 import { runSaliency } from '../src/core/saliency/run';
+import { median } from './stats';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -88,10 +89,6 @@ async function measure(model: string, note: string, probe: ModelProbe, x: tf.Ten
 
 const pct = (e: number) => (e >= 0.1 ? `${(e * 100).toFixed(1)} %` : e >= 1e-4 ? `${(e * 100).toFixed(3)} %` : `${(e * 100).toExponential(1)} %`);
 
-const median = (v: number[]) => {
-  const s = [...v].sort((p, q) => p - q);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** The median over several tables (cases, models) of each cell. */
 function medianTable(model: string, note: string, ts: Table[]): Table {

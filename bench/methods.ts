@@ -45,6 +45,7 @@ import { xraiFull } from '../src/core/saliency/xraiSelection';
 import { xraiSegments } from '../src/core/segmentation/xraiSegments';
 import { saveModelFolder } from '../src/cli/testing/tinyModel';
 import { buildSmallCnn, useKernels } from './gradients_core';
+import { median } from './stats';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -67,10 +68,6 @@ for (const t of threadCounts) if (!Number.isInteger(t) || t < 1) throw new Error
 const cacheDir = path.join(root, '.cache/bench-methods');
 mkdirSync(cacheDir, { recursive: true });
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const loadAvg = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
 /** The small CNN's manifest: the demo models' input convention (x in [-1, 1]), logit 0. */

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { shardJobs, type MapJob, type MapPlan } from '../src/cli/plan/plan';
 import { slurmUnavailable, startLocalSlurm, waitForJobs } from '../scripts/slurm/localSlurm';
 import { npyFiles } from '../src/cli/testing/npyFiles';
+import { median } from './stats';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -86,7 +87,6 @@ try {
     const oneSingle = heatcheck(['maps', '--plan', plan, '--out', dir('j1t1'), '--jobs', '1', '--threads', '1']);
     rounds.push({ one, two, oneSingle });
   }
-  const median = (xs: number[]) => { const v = [...xs].sort((x, y) => x - y); return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
   const a = npyFiles(path.join(tmp, 'j1-r0'));
   const b = npyFiles(path.join(tmp, 'j2-r0'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));

@@ -102,11 +102,11 @@ export async function runJobs(plan: MapPlan, jobs: MapJob[], out: string, worker
     return;
   }
   // Worker threads do not inherit tsx's loader: a tiny bootstrap loads TF.js (before the loader's
-  // hooks, as scripts/heatcheck.mjs does: 0.3 s less start-up), registers tsx, then loads the TypeScript worker.
+  // hooks, as scripts/heatcheck.mjs does: preloadTfjs.mjs), registers tsx, then loads the TypeScript worker.
   const workerUrl = new URL('./worker.ts', import.meta.url).href;
+  const preloadUrl = new URL('../preloadTfjs.mjs', import.meta.url).href;
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const preload = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'].map((p) => `await import(${JSON.stringify(import.meta.resolve(p))});`).join(' ');
-  const boot = `(async () => { ${preload} const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerUrl)}); })().catch((e) => { console.error(e); process.exit(1); });`;
+  const boot = `(async () => { await import(${JSON.stringify(preloadUrl)}); const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerUrl)}); })().catch((e) => { console.error(e); process.exit(1); });`;
   let failed: unknown = null;
   const n = Math.min(workers, jobs.length);
   const queue = new UnitQueue(jobs, n);

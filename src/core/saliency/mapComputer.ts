@@ -84,7 +84,7 @@ export class MapComputer {
     if (!known) this.atInput.set(req.x, (known = new Map()));
     const seen = known.get(netKey);
     const explained = seen?.explained ?? manifestForImage(lm.model, lm.manifest, x);
-    const net = req.step === undefined ? lm.model : this.randomizedModel(lm, req.model, req.step, req.reinitSeed ?? 0);
+    const net = req.step === undefined ? lm.model : this.randomizedModel(lm, req.model, req.step, req.reinitSeed ?? 0, netKey);
     const probe = createProbe(net, explained);
     try {
       let at = seen;
@@ -116,8 +116,8 @@ export class MapComputer {
     }
   }
 
-  private randomizedModel(lm: LoadedModel, id: string, step: number, reinitSeed: number): AnyTfModel {
-    const key = `${id}\u0000${step}\u0000${reinitSeed}`;
+  /** The model randomized down to `step`, kept under `key` (compute's key of that network). */
+  private randomizedModel(lm: LoadedModel, id: string, step: number, reinitSeed: number, key: string): AnyTfModel {
     let m = this.randomized.get(key);
     if (!m) {
       m = randomizedCopy(lm, step, reinitSeed, id);
