@@ -17,7 +17,7 @@
  * 4. When a local Slurm can start (root, slurm-wlm, munge): the same plan as an array of 2 shards
  *    on a single-node Slurm vs --jobs 2, submission to the last task's end: the scheduler's overhead.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,6 +63,29 @@ function heatcheck(args: string[], env: NodeJS.ProcessEnv = process.env): { seco
 }
 
 
+/** Integer work done by one process spinning for `ms` (no memory traffic: the cores' own speed). */
+const SPIN = (ms: number) => `let n=0;const t=Date.now();while(Date.now()-t<${ms}){for(let i=0;i<1e5;i++)n+=i&1;}process.stdout.write(String(n))`;
+async function spinRates(processes: number, ms: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: processes }, () => new Promise<number>((resolve, reject) => {
+    const c = spawn(process.execPath, ['-e', SPIN(ms)]);
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d));
+    c.on('error', reject);
+    c.on('close', () => resolve(Number(out) / ms));
+  })));
+}
+/**
+ * What this machine loses when every core is busy: a pure integer loop's speed in each of N
+ * processes at once (N = the cores), as a fraction of one process alone. A shared VM whose cores
+ * slow each other down puts --jobs N's ratio above 1/N before any cost of ours.
+ */
+async function coresTogether(): Promise<string> {
+  const cores = (await import('node:os')).availableParallelism();
+  const [alone] = await spinRates(1, 3000);
+  const together = await spinRates(cores, 3000);
+  return `each of ${cores} processes spinning at once ran at ${together.map((r) => (r / alone).toFixed(2)).join(', ')} of one alone`;
+}
+
 const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
 
 try {
@@ -78,6 +101,7 @@ try {
   // round's ratio is printed and the median ratio is the figure.
   // --jobs 1 runs in the main thread, where the wasm backend's thread count is measured (auto: one
   // thread per core when faster); --jobs 1 held to one wasm thread is the reference row.
+  const coresBefore = await coresTogether();
   type Run = ReturnType<typeof heatcheck>;
   const rounds: Array<{ one: Run; two: Run; oneSingle: Run }> = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -91,6 +115,8 @@ try {
   const b = npyFiles(path.join(tmp, 'j2-r0'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
   const load = (await import('node:os')).loadavg()[0];
+  const coresAfter = await coresTogether();
+  console.log(`\nthis machine, all cores busy (before the rounds; after): ${coresBefore}; ${coresAfter}`);
   console.log(`\n(load average when done: ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores: above the core count, other processes take a share and --jobs cannot show its speed-up)`);
   console.log('| round | run | wall | ratio to --jobs 1 | CPU time (user + sys) | maps |');
   console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
