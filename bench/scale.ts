@@ -5,7 +5,8 @@
  *    default 40 as the demo study; models BENCH_SCALE_MODELS, default densenet-compact-s1,inception-compact-s1; one
  *    method mix, quick preset: gradcam,grad,ig,sg) with --jobs 1 and --jobs 2, side by side: wall
  *    time of the whole command (start, model loading and writing included), their ratio, and a
- *    byte-for-byte check that both folders hold the same maps.
+ *    byte-for-byte check that both folders hold the same maps; before and after the rounds, a pure
+ *    integer loop in one process per core against one alone (what the machine loses with every core busy).
  * 2. The per-job cost table the plan's estimates come from: estimated model passes vs measured ms
  *    per method and model, and ms per estimated pass.
  * 3. The paper preset on 40 demo cases x the 4 demo models x the six methods, cascading
