@@ -20,7 +20,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shardJobs, type MapJob, type MapPlan } from '../src/cli/plan/plan';
@@ -81,7 +81,7 @@ async function spinRates(processes: number, ms: number): Promise<number[]> {
  * slow each other down puts --jobs N's ratio above 1/N before any cost of ours.
  */
 async function coresTogether(): Promise<string> {
-  const cores = (await import('node:os')).availableParallelism();
+  const cores = availableParallelism();
   const [alone] = await spinRates(1, 3000);
   const together = await spinRates(cores, 3000);
   return `each of ${cores} processes spinning at once ran at ${together.map((r) => (r / alone).toFixed(2)).join(', ')} of one alone`;
@@ -95,7 +95,7 @@ try {
   const plan = path.join(tmp, 'plan.json');
   heatcheck(['plan', '--study', study, '--models', MODELS.join(','), '--methods', METHODS, '--preset', 'quick', '--no-randomization', '--out', plan]);
   const p = JSON.parse(readFileSync(plan, 'utf8')) as MapPlan;
-  console.log(`demo study: ${CASES} cases, models ${p.models.map((m) => m.id).join(', ')}, methods ${METHODS}, quick preset: ${p.jobs.length} jobs, ${p.totalCost} estimated model passes; this machine: ${(await import('node:os')).availableParallelism()} cores (shared: other work may run)`);
+  console.log(`demo study: ${CASES} cases, models ${p.models.map((m) => m.id).join(', ')}, methods ${METHODS}, quick preset: ${p.jobs.length} jobs, ${p.totalCost} estimated model passes; this machine: ${availableParallelism()} cores (shared: other work may run)`);
 
   // 1. --jobs 1 vs --jobs 2, in ROUNDS rounds (each: --jobs 1, --jobs 2, --jobs 1 --threads 1, into
   // fresh folders): this machine's speed drifts from one minute to the next (a shared VM), so each
@@ -115,10 +115,10 @@ try {
   const a = npyFiles(path.join(tmp, 'j1-r0'));
   const b = npyFiles(path.join(tmp, 'j2-r0'));
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v));
-  const load = (await import('node:os')).loadavg()[0];
+  const load = loadavg()[0];
   const coresAfter = await coresTogether();
   console.log(`\nthis machine, all cores busy (before the rounds; after): ${coresBefore}; ${coresAfter}`);
-  console.log(`\n(load average when done: ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores: above the core count, other processes take a share and --jobs cannot show its speed-up)`);
+  console.log(`\n(load average when done: ${load.toFixed(1)} on ${availableParallelism()} cores: above the core count, other processes take a share and --jobs cannot show its speed-up)`);
   console.log('| round | run | wall | ratio to --jobs 1 | CPU time (user + sys) | maps |');
   console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
   rounds.forEach(({ one, two, oneSingle }, r) => {
@@ -161,7 +161,7 @@ try {
   console.log('| --- | --- | ---: | ---: | ---: |');
   for (const [k, c] of cells) {
     const [model, method] = k.split('\u0000');
-    const med = [...c.ms].sort((x, y) => x - y)[Math.floor(c.ms.length / 2)];
+    const med = median(c.ms);
     console.log(`| ${model} | ${method} | ${c.passes} | ${med.toFixed(0)} | ${(med / c.passes).toFixed(1)} |`);
   }
   const msPerPass = new Map([...perModel].map(([m, v]) => [m, v.ms / v.passes]));
